@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from llmops.lineage.models import EdgeKind, NodeKind
+from llmops.lineage.selectors import MAX_DEPTH, Direction
+from llmops.restapi.strict import StrictInputSerializer
+
+
+class NodeOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    ref = serializers.CharField()
+    # DRF removes declared fields from the class, so shadowing Field.label is safe at run time.
+    label = serializers.CharField()  # type: ignore[assignment]
+    created_at = serializers.DateTimeField()
+
+
+class GraphNodeOutput(NodeOutput):
+    upstream_distance = serializers.IntegerField(allow_null=True)
+    downstream_distance = serializers.IntegerField(allow_null=True)
+
+
+class GraphEdgeOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    source = serializers.IntegerField(help_text="The upstream node's id.")  # type: ignore[assignment]
+    target = serializers.IntegerField(help_text="The downstream node's id.")
+    created_at = serializers.DateTimeField()
+
+
+class GraphOutput(serializers.Serializer[Any]):
+    root = GraphNodeOutput()
+    nodes = GraphNodeOutput(many=True)
+    edges = GraphEdgeOutput(many=True)
+
+
+class GraphQueryInput(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=NodeKind.choices)
+    ref = serializers.CharField(max_length=200)
+    direction = serializers.ChoiceField(
+        choices=[d.value for d in Direction], default=Direction.BOTH.value
+    )
+    depth = serializers.IntegerField(min_value=0, max_value=MAX_DEPTH, default=3)
+
+
+class NodeListQueryInput(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=NodeKind.choices, required=False)
+    cursor = serializers.IntegerField(min_value=1, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
+
+
+class NodeListOutput(serializers.Serializer[Any]):
+    items = NodeOutput(many=True)
+    next_cursor = serializers.IntegerField(allow_null=True)
+
+
+class NodeRefInput(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=NodeKind.choices)
+    ref = serializers.CharField(max_length=200)
+    label = serializers.CharField(max_length=300, required=False, default="")  # type: ignore[assignment]
+
+
+class EdgeCreateInput(StrictInputSerializer):
+    upstream = NodeRefInput()
+    downstream = NodeRefInput()
+    kind = serializers.ChoiceField(choices=EdgeKind.choices)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from llmops.lineage.api import views
+
+urlpatterns = [
+    path("lineage/graph", views.LineageGraphView.as_view(), name="lineage-graph"),
+    path("lineage/nodes", views.LineageNodeListView.as_view(), name="lineage-nodes"),
+    path("lineage/edges", views.LineageEdgeCreateView.as_view(), name="lineage-edges"),
+]

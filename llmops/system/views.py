@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from llmops.system.health import check_broker, check_database
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Unauthenticated liveness and readiness: 200 when the database and broker answer, else 503."""
+    checks = [check_database(), check_broker()]
+    healthy = all(check.ok for check in checks)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", "checks": [asdict(c) for c in checks]},
+        status=200 if healthy else 503,
+    )
