@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Protocol
 
 import pytest
 from django.contrib.auth.models import User
@@ -49,9 +50,17 @@ def other_tenant(db: None) -> Tenant:
     return make_tenant("Globex", "search")
 
 
+class MakeUser(Protocol):
+    def __call__(
+        self, username: str, organization: Organization | None = ..., role: str = ...
+    ) -> User: ...
+
+
 @pytest.fixture
-def make_user(db: None):  # type: ignore[no-untyped-def]
-    def make(username: str, organization: Organization | None = None, role: str = Role.MEMBER) -> User:
+def make_user(db: None) -> MakeUser:
+    def make(
+        username: str, organization: Organization | None = None, role: str = Role.MEMBER
+    ) -> User:
         user = User.objects.create_user(username=username, password="correct horse battery")
         if organization is not None:
             domain.membership_set(organization=organization, user=user, role=role)

@@ -107,9 +107,9 @@ def database_from_url(url: str, *, name: str = "DATABASE_URL") -> dict[str, Any]
     parts = urlsplit(url)
     scheme = parts.scheme
     if scheme == "sqlite":
-        # sqlite:///relative/or/absolute — the path is everything after the authority.
-        path = unquote(parts.path)
-        if not path or path == "/":
+        # As is customary: sqlite:///relative/path and sqlite:////absolute/path.
+        path = unquote(parts.path)[1:]
+        if not path:
             raise ImproperlyConfigured(f"{name}: sqlite URL needs a file path, got {url!r}")
         return {
             "ENGINE": "django.db.backends.sqlite3",

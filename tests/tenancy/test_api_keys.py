@@ -27,7 +27,9 @@ def test_basic_public_and_secret_key_authenticates(tenant: Tenant) -> None:
     assert response.json()["name"] == "support-bot"
 
 
-def test_basic_with_public_key_of_another_pair_is_refused(tenant: Tenant, other_tenant: Tenant) -> None:
+def test_basic_with_public_key_of_another_pair_is_refused(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
     token = base64.b64encode(f"{other_tenant.public_key}:{tenant.secret_key}".encode()).decode()
     response = APIClient().get("/api/v1/project", HTTP_AUTHORIZATION=f"Basic {token}")
     assert response.status_code == 401

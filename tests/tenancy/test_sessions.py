@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from llmops.tenancy.models import ApiKey, Membership, Role
-from tests.conftest import Tenant, session_client
+from tests.conftest import MakeUser, Tenant, session_client
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def _csrf_client() -> tuple[APIClient, str]:
     return client, response.cookies["csrftoken"].value
 
 
-def test_login_needs_the_csrf_token(tenant: Tenant, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_login_needs_the_csrf_token(tenant: Tenant, make_user: MakeUser) -> None:
     make_user("ada", tenant.organization, Role.ADMIN)
     client, token = _csrf_client()
     body = {"username": "ada", "password": "correct horse battery"}
@@ -34,7 +34,7 @@ def test_login_needs_the_csrf_token(tenant: Tenant, make_user) -> None:  # type:
     assert session["authenticated"] is True
 
 
-def test_wrong_password_is_401(tenant: Tenant, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_is_401(tenant: Tenant, make_user: MakeUser) -> None:
     make_user("ada", tenant.organization)
     client, token = _csrf_client()
     response = client.post(
@@ -47,7 +47,7 @@ def test_wrong_password_is_401(tenant: Tenant, make_user) -> None:  # type: igno
     assert response.json()["message"] == "Wrong username or password."
 
 
-def test_session_writes_without_csrf_token_are_refused(tenant: Tenant, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_session_writes_without_csrf_token_are_refused(tenant: Tenant, make_user: MakeUser) -> None:
     user = make_user("ada", tenant.organization, Role.OWNER)
     client = session_client(user)
     response = client.post("/api/v1/organizations", {"name": "New"}, format="json")
@@ -55,14 +55,18 @@ def test_session_writes_without_csrf_token_are_refused(tenant: Tenant, make_user
     assert "CSRF" in response.json()["message"]
 
 
-def test_session_user_acts_in_the_project_named_by_header(tenant: Tenant, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_session_user_acts_in_the_project_named_by_header(
+    tenant: Tenant, make_user: MakeUser
+) -> None:
     user = make_user("vic", tenant.organization, Role.VIEWER)
     response = session_client(user, tenant.project).get("/api/v1/project")
     assert response.status_code == 200
     assert response.json()["id"] == str(tenant.project.pk)
 
 
-def test_session_without_project_header_names_the_header(tenant: Tenant, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_session_without_project_header_names_the_header(
+    tenant: Tenant, make_user: MakeUser
+) -> None:
     user = make_user("vic", tenant.organization, Role.VIEWER)
     response = session_client(user).get("/api/v1/project")
     assert response.status_code == 400
@@ -70,14 +74,14 @@ def test_session_without_project_header_names_the_header(tenant: Tenant, make_us
 
 
 def test_session_user_outside_the_organization_gets_404(
-    tenant: Tenant, other_tenant: Tenant, make_user
-) -> None:  # type: ignore[no-untyped-def]
+    tenant: Tenant, other_tenant: Tenant, make_user: MakeUser
+) -> None:
     user = make_user("eve", other_tenant.organization, Role.OWNER)
     response = session_client(user, tenant.project).get("/api/v1/project")
     assert response.status_code == 404
 
 
-def test_viewer_cannot_write_member_can(tenant: Tenant, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_viewer_cannot_write_member_can(tenant: Tenant, make_user: MakeUser) -> None:
     viewer = make_user("vic", tenant.organization, Role.VIEWER)
     member = make_user("mel", tenant.organization, Role.MEMBER)
     body = {
@@ -90,7 +94,10 @@ def test_viewer_cannot_write_member_can(tenant: Tenant, make_user) -> None:  # t
     token = client.cookies["csrftoken"].value
     refused = client.post("/api/v1/lineage/edges", body, format="json", HTTP_X_CSRFTOKEN=token)
     assert refused.status_code == 403
-    assert refused.json()["message"] == "Your role 'viewer' cannot do this; it needs 'member' or higher."
+    assert (
+        refused.json()["message"]
+        == "Your role 'viewer' cannot do this; it needs 'member' or higher."
+    )
     client = session_client(member, tenant.project)
     client.get("/api/v1/auth/session")
     token = client.cookies["csrftoken"].value
@@ -104,12 +111,10 @@ def _signed_in(user, project=None) -> tuple[APIClient, str]:  # type: ignore[no-
     return client, client.cookies["csrftoken"].value
 
 
-def test_admin_creates_a_key_and_sees_its_secret_once(tenant: Tenant, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_admin_creates_a_key_and_sees_its_secret_once(tenant: Tenant, make_user: MakeUser) -> None:
     admin = make_user("ada", tenant.organization, Role.ADMIN)
     client, token = _signed_in(admin, tenant.project)
-    created = client.post(
-        "/api/v1/api-keys", {"note": "ci"}, format="json", HTTP_X_CSRFTOKEN=token
-    )
+    created = client.post("/api/v1/api-keys", {"note": "ci"}, format="json", HTTP_X_CSRFTOKEN=token)
     assert created.status_code == 201
     secret = created.json()["secret_key"]
     assert secret.startswith("sk-lo-")
@@ -120,15 +125,13 @@ def test_admin_creates_a_key_and_sees_its_secret_once(tenant: Tenant, make_user)
     new_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert new_client.get("/api/v1/project").json()["id"] == str(tenant.project.pk)
 
-    revoked = client.post(
-        f"/api/v1/api-keys/{created.json()['id']}/revoke", HTTP_X_CSRFTOKEN=token
-    )
+    revoked = client.post(f"/api/v1/api-keys/{created.json()['id']}/revoke", HTTP_X_CSRFTOKEN=token)
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"] is not None
     assert new_client.get("/api/v1/project").status_code == 401
 
 
-def test_member_cannot_manage_keys(tenant: Tenant, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_member_cannot_manage_keys(tenant: Tenant, make_user: MakeUser) -> None:
     member = make_user("mel", tenant.organization, Role.MEMBER)
     client, token = _signed_in(member, tenant.project)
     response = client.post("/api/v1/api-keys", {}, format="json", HTTP_X_CSRFTOKEN=token)
@@ -137,8 +140,8 @@ def test_member_cannot_manage_keys(tenant: Tenant, make_user) -> None:  # type: 
 
 
 def test_organization_create_makes_caller_owner_and_admin_adds_members(
-    db: None, make_user
-) -> None:  # type: ignore[no-untyped-def]
+    db: None, make_user: MakeUser
+) -> None:
     owner = make_user("olga")
     make_user("bob")
     client, token = _signed_in(owner)
@@ -174,7 +177,7 @@ def test_organization_create_makes_caller_owner_and_admin_adds_members(
     assert [(m["username"], m["role"]) for m in members] == [("olga", "owner"), ("bob", "viewer")]
 
 
-def test_admin_cannot_make_owners(tenant: Tenant, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_admin_cannot_make_owners(tenant: Tenant, make_user: MakeUser) -> None:
     admin = make_user("ada", tenant.organization, Role.ADMIN)
     make_user("bob")
     client, token = _signed_in(admin)

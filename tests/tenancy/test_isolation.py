@@ -1,0 +1,153 @@
+"""No key or user of one project reads or writes another project's data, through any endpoint.
+
+Across projects the answer is 404 (never 403), so a caller cannot even learn that an id exists.
+The route list is read from the URL configuration: a new project-scoped endpoint is covered
+automatically, and one whose path parameters this file cannot fill fails loudly until added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from llmops.lineage.domain import NodeRef, lineage_link
+from llmops.lineage.models import LineageEdge, LineageNode, NodeKind
+from llmops.restapi.scoping import ProjectScopedView
+from llmops.tenancy.models import ApiKey, Role
+from tests.conftest import MakeUser, Tenant, session_client
+
+pytestmark = pytest.mark.django_db
+
+VICTIM_REF = "victim-secret-dataset-ref"
+
+
+def _project_routes(
+    patterns: list[Any] | None = None, prefix: str = ""
+) -> Iterator[tuple[str, str, type[ProjectScopedView]]]:
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            yield from _project_routes(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            view_class = getattr(entry.callback, "view_class", None)
+            if view_class is not None and issubclass(view_class, ProjectScopedView):
+                yield entry.name or "", prefix + str(entry.pattern), view_class
+
+
+ROUTES = sorted(_project_routes())
+
+
+def _snapshot(tenant: Tenant) -> dict[str, list[Any]]:
+    return {
+        "keys": list(ApiKey.objects.filter(project=tenant.project).order_by("pk").values()),
+        "nodes": list(LineageNode.objects.filter(project=tenant.project).order_by("pk").values()),
+        "edges": list(LineageEdge.objects.filter(project=tenant.project).order_by("pk").values()),
+    }
+
+
+def _fill(route: str, victim: Tenant) -> str:
+    key_id = str(ApiKey.objects.filter(project=victim.project).values_list("pk", flat=True)[0])
+    values = {"<uuid:key_id>": key_id}
+    for placeholder, value in values.items():
+        route = route.replace(placeholder, value)
+    assert "<" not in route, f"add a value for the path parameters of {route} to this test"
+    return "/" + route
+
+
+QUERIES: dict[str, dict[str, str]] = {
+    "lineage-graph": {"kind": NodeKind.EXTERNAL, "ref": VICTIM_REF},
+}
+BODIES: dict[str, dict[str, Any]] = {
+    "lineage-edges": {
+        "upstream": {"kind": NodeKind.EXTERNAL, "ref": VICTIM_REF},
+        "downstream": {"kind": NodeKind.PROMPT_VERSION, "ref": "victim-prompt-v1"},
+        "kind": "used",
+    },
+    "api-keys": {"note": "intruder"},
+}
+
+
+def _requests(victim: Tenant) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    for name, route, view_class in ROUTES:
+        path = _fill(route, victim)
+        for method in ("get", "post", "put", "patch", "delete"):
+            if hasattr(view_class, method):
+                data = QUERIES.get(name, {}) if method == "get" else BODIES.get(name, {})
+                yield name, method, path, data
+
+
+@pytest.fixture
+def victim(tenant: Tenant) -> Tenant:
+    lineage_link(
+        project=tenant.project,
+        upstream=NodeRef(NodeKind.EXTERNAL, VICTIM_REF),
+        downstream=NodeRef(NodeKind.PROMPT_VERSION, "victim-prompt-v1"),
+        kind="used",
+    )
+    return tenant
+
+
+def test_the_route_list_is_not_empty() -> None:
+    names = {name for name, _, _ in ROUTES}
+    assert {"project-current", "api-keys", "lineage-graph", "lineage-edges"} <= names
+
+
+def test_a_key_of_another_project_sees_and_changes_nothing(
+    victim: Tenant, other_tenant: Tenant
+) -> None:
+    before = _snapshot(victim)
+    client = other_tenant.client()
+    for name, method, path, data in _requests(victim):
+        response = (
+            getattr(client, method)(path, data, format="json")
+            if method != "get"
+            else (client.get(path, data))
+        )
+        assert response.status_code < 500, (name, method, response.content)
+        body = response.content.decode()
+        assert str(victim.project.pk) not in body, (name, method)
+        assert victim.public_key not in body, (name, method)
+        if method == "get":
+            # Errors may echo the caller's own input (VICTIM_REF in a query); the victim's other
+            # node is never named by the intruder, so it must never show up.
+            assert "victim-prompt-v1" not in body, name
+        if name == "lineage-graph":
+            assert response.status_code == 404
+        if name == "lineage-edges":
+            assert response.status_code == 400
+            assert list(response.json()["fields"]) == ["downstream"]
+    assert _snapshot(victim) == before
+    assert not LineageEdge.objects.filter(project=other_tenant.project).exists()
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.VIEWER])
+def test_a_user_of_another_organization_gets_404_everywhere(
+    victim: Tenant, other_tenant: Tenant, make_user: MakeUser, role: str
+) -> None:
+    intruder = make_user("mallory", other_tenant.organization, role)
+    before = _snapshot(victim)
+    client = session_client(intruder, victim.project)
+    client.get("/api/v1/auth/session")
+    token = client.cookies["csrftoken"].value
+    for name, method, path, data in _requests(victim):
+        if method == "get":
+            response = client.get(path, data)
+        else:
+            response = getattr(client, method)(path, data, format="json", HTTP_X_CSRFTOKEN=token)
+        assert response.status_code == 404, (name, method, response.status_code)
+        assert response.json() == {"error": "not_found", "message": "Project not found."}
+    assert _snapshot(victim) == before
+
+
+def test_requests_without_credentials_are_401_everywhere(victim: Tenant) -> None:
+    client = APIClient()
+    for name, method, path, data in _requests(victim):
+        response = (
+            client.get(path, data)
+            if method == "get"
+            else getattr(client, method)(path, data, format="json")
+        )
+        assert response.status_code == 401, (name, method)
