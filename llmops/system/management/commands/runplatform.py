@@ -10,11 +10,21 @@ import signal
 import subprocess
 import sys
 import time
+from io import StringIO
 from types import FrameType
 from typing import Any
+from urllib.request import urlopen
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with urlopen(f"http://{host}:{port}/healthz", timeout=1):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 class Command(BaseCommand):
@@ -30,8 +40,11 @@ class Command(BaseCommand):
         host, port = options["host"], options["port"]
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        banner = StringIO()
         if not options["no_demo"]:
-            call_command("bootstrapdemo", url=f"http://{host}:{port}")
+            call_command("bootstrapdemo", url=f"http://{host}:{port}", stdout=banner)
+        else:
+            banner.write(f"\n  LLMOps platform: http://{host}:{port}\n\n")
 
         python = sys.executable
         commands = {
@@ -65,6 +78,8 @@ class Command(BaseCommand):
         }
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         stopping = False
+        printed = False
+        started = time.monotonic()
 
         def stop(signum: int, frame: FrameType | None) -> None:
             nonlocal stopping
@@ -80,6 +95,11 @@ class Command(BaseCommand):
                     self.stderr.write(f"{name} exited with code {code}; stopping the platform")
                     exit_code = code or 1
                     stopping = True
+            if not printed and (_answers(host, port) or time.monotonic() - started > 60):
+                # Printed once the server answers, so it is the last thing on the screen.
+                self.stdout.write(banner.getvalue())
+                self.stdout.flush()
+                printed = True
             time.sleep(0.5)
         for child in children.values():
             if child.poll() is None:
