@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "llmops.tenancy",
     "llmops.lineage",
     "llmops.system",
+    "llmops.tracing",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,10 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Largest request body accepted anywhere; larger bodies get 413 before any parsing.
 MAX_REQUEST_BYTES = env_int("LLMOPS_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+# An OTLP body may be gzip-compressed; this bounds what it may expand to.
+OTLP_MAX_DECOMPRESSED_BYTES = env_int(
+    "LLMOPS_OTLP_MAX_DECOMPRESSED_BYTES", 64 * 1024 * 1024, minimum=1024
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -152,6 +157,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 WORKER_HEARTBEAT_SECONDS = env_int("LLMOPS_WORKER_HEARTBEAT_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "system.heartbeat", "schedule": float(WORKER_HEARTBEAT_SECONDS)},
+    "trace-retention": {
+        "task": "tracing.apply_retention",
+        "schedule": float(env_int("LLMOPS_RETENTION_INTERVAL_SECONDS", 3600, minimum=60)),
+    },
 }
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})

@@ -2,14 +2,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from llmops.system.views import healthz
+from llmops.tracing.api.receiver import export_traces
 
 api_v1 = [
     path("", include("llmops.tenancy.api.urls")),
     path("", include("llmops.lineage.api.urls")),
+    path("", include("llmops.tracing.api.urls")),
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("v1/traces", export_traces, name="otlp-traces"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),

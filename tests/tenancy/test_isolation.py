@@ -8,6 +8,7 @@ automatically, and one whose path parameters this file cannot fill fails loudly 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,11 +19,17 @@ from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import LineageEdge, LineageNode, NodeKind
 from llmops.restapi.scoping import ProjectScopedView
 from llmops.tenancy.models import ApiKey, Role
+from llmops.tracing.domain import model_price_create, retention_set
+from llmops.tracing.ingest import spans_ingest
+from llmops.tracing.models import ModelPrice, RetentionPolicy, Span, Trace
+from llmops.tracing.otlp import iter_spans
+from tests.tracing import otlp_payloads as p
 from tests.conftest import MakeUser, Tenant, session_client
 
 pytestmark = pytest.mark.django_db
 
 VICTIM_REF = "victim-secret-dataset-ref"
+VICTIM_TRACE = "0000000000000000000000000000a1a1"
 
 
 def _project_routes(
@@ -40,17 +47,27 @@ def _project_routes(
 ROUTES = sorted(_project_routes())
 
 
+PROJECT_OWNED = [ApiKey, LineageNode, LineageEdge, Span, Trace, ModelPrice, RetentionPolicy]
+
+
 def _snapshot(tenant: Tenant) -> dict[str, list[Any]]:
     return {
-        "keys": list(ApiKey.objects.filter(project=tenant.project).order_by("pk").values()),
-        "nodes": list(LineageNode.objects.filter(project=tenant.project).order_by("pk").values()),
-        "edges": list(LineageEdge.objects.filter(project=tenant.project).order_by("pk").values()),
+        model.__name__: list(model.objects.filter(project=tenant.project).order_by("pk").values())
+        for model in PROJECT_OWNED
     }
 
 
 def _fill(route: str, victim: Tenant) -> str:
     key_id = str(ApiKey.objects.filter(project=victim.project).values_list("pk", flat=True)[0])
-    values = {"<uuid:key_id>": key_id}
+    price_id = str(
+        ModelPrice.objects.filter(project=victim.project).values_list("pk", flat=True)[0]
+    )
+    values = {
+        "<uuid:key_id>": key_id,
+        "<int:price_id>": price_id,
+        "<str:trace_id>": VICTIM_TRACE,
+        "<str:session_id>": "victim-session",
+    }
     for placeholder, value in values.items():
         route = route.replace(placeholder, value)
     assert "<" not in route, f"add a value for the path parameters of {route} to this test"
@@ -59,6 +76,7 @@ def _fill(route: str, victim: Tenant) -> str:
 
 QUERIES: dict[str, dict[str, str]] = {
     "lineage-graph": {"kind": NodeKind.EXTERNAL, "ref": VICTIM_REF},
+    "metrics": {"from": "2025-12-31T00:00:00Z", "to": "2026-01-02T00:00:00Z"},
 }
 BODIES: dict[str, dict[str, Any]] = {
     "lineage-edges": {
@@ -67,6 +85,8 @@ BODIES: dict[str, dict[str, Any]] = {
         "kind": "used",
     },
     "api-keys": {"note": "intruder"},
+    "model-prices": {"model_pattern": "gpt-.*", "input": "0", "output": "0"},
+    "retention": {"days": 1},
 }
 
 
@@ -81,6 +101,22 @@ def _requests(victim: Tenant) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
 
 @pytest.fixture
 def victim(tenant: Tenant) -> Tenant:
+    raw, _ = iter_spans(
+        p.request(
+            [
+                p.span(
+                    trace_id=VICTIM_TRACE,
+                    span_id="00000000000000a1",
+                    attributes={"session.id": "victim-session", "user.id": "victim-user"},
+                )
+            ]
+        )
+    )
+    spans_ingest(project=tenant.project, raw_spans=raw)
+    model_price_create(
+        project=tenant.project, model_pattern="victim-model", input=Decimal(1), output=Decimal(1)
+    )
+    retention_set(project=tenant.project, days=90)
     lineage_link(
         project=tenant.project,
         upstream=NodeRef(NodeKind.EXTERNAL, VICTIM_REF),
@@ -92,7 +128,16 @@ def victim(tenant: Tenant) -> Tenant:
 
 def test_the_route_list_is_not_empty() -> None:
     names = {name for name, _, _ in ROUTES}
-    assert {"project-current", "api-keys", "lineage-graph", "lineage-edges"} <= names
+    assert {
+        "project-current",
+        "api-keys",
+        "lineage-graph",
+        "lineage-edges",
+        "traces",
+        "trace-detail",
+        "metrics",
+        "model-prices",
+    } <= names
 
 
 def test_a_key_of_another_project_sees_and_changes_nothing(
@@ -114,8 +159,10 @@ def test_a_key_of_another_project_sees_and_changes_nothing(
             # Errors may echo the caller's own input (VICTIM_REF in a query); the victim's other
             # node is never named by the intruder, so it must never show up.
             assert "victim-prompt-v1" not in body, name
-        if name == "lineage-graph":
-            assert response.status_code == 404
+            assert "victim-user" not in body, name
+            assert "victim-model" not in body, name
+        if name in ("lineage-graph", "trace-detail", "session-detail"):
+            assert response.status_code == 404, name
         if name == "lineage-edges":
             assert response.status_code == 400
             assert list(response.json()["fields"]) == ["downstream"]

@@ -1,0 +1,77 @@
+"""``POST /v1/traces``: the OTLP/HTTP trace receiver.
+
+A plain Django view rather than DRF: the body is protobuf or OTLP JSON, never a DRF-parsed
+payload, and this is the hottest path of the platform. Authentication is the same project API
+key as the REST API (``Bearer <secret>`` or Basic ``public:secret``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from google.protobuf import json_format
+from google.rpc import status_pb2
+from rest_framework import exceptions
+
+from llmops.tenancy.authentication import credentials_from_header
+from llmops.tenancy.domain import api_key_authenticate
+from llmops.tracing import otlp
+from llmops.tracing.ingest import spans_ingest
+
+# google.rpc.Code values used in error bodies, as the OTLP specification asks.
+_INVALID_ARGUMENT = 3
+_UNAUTHENTICATED = 16
+_RESOURCE_EXHAUSTED = 8
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.content_type == otlp.JSON
+
+
+def _error(request: HttpRequest, status: int, code: int, message: str) -> HttpResponse:
+    body = status_pb2.Status(code=code, message=message)
+    if _wants_json(request):
+        return HttpResponse(json_format.MessageToJson(body), status=status, content_type=otlp.JSON)
+    return HttpResponse(body.SerializeToString(), status=status, content_type=otlp.PROTOBUF)
+
+
+@csrf_exempt
+@require_POST
+def export_traces(request: HttpRequest) -> HttpResponse:
+    header = request.headers.get("Authorization", "")
+    try:
+        credentials = credentials_from_header(header) if header else None
+    except exceptions.AuthenticationFailed as exc:
+        return _error(request, 401, _UNAUTHENTICATED, str(exc.detail))
+    if credentials is None:
+        response = _error(
+            request, 401, _UNAUTHENTICATED, "Authorization: a project API key is required"
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="llmops"'
+        return response
+    api_key = api_key_authenticate(secret=credentials[0], public_key=credentials[1])
+    if api_key is None:
+        return _error(request, 401, _UNAUTHENTICATED, "Unknown or revoked API key.")
+    try:
+        export = otlp.decode_request(
+            request.body,
+            content_type=request.headers.get("Content-Type", ""),
+            content_encoding=request.headers.get("Content-Encoding", ""),
+            max_bytes=settings.OTLP_MAX_DECOMPRESSED_BYTES,
+        )
+    except otlp.BodyTooLarge as exc:
+        return _error(
+            request, 413, _RESOURCE_EXHAUSTED, f"{exc} (LLMOPS_OTLP_MAX_DECOMPRESSED_BYTES)"
+        )
+    except otlp.OtlpError as exc:
+        if "Content-Type" in str(exc):
+            return _error(request, 415, _INVALID_ARGUMENT, str(exc))
+        return _error(request, 400, _INVALID_ARGUMENT, str(exc))
+    spans, rejected = otlp.iter_spans(export)
+    result = spans_ingest(project=api_key.project, raw_spans=spans)
+    body, content_type = otlp.encode_response(
+        rejected=rejected + result.rejected, as_json=_wants_json(request)
+    )
+    return HttpResponse(body, status=200, content_type=content_type)

@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from llmops.restapi.strict import StrictInputSerializer
+from llmops.tracing.metrics import Bucket, GroupBy
+from llmops.tracing.models import Status
+from llmops.tracing.selectors import TRACE_ORDERINGS
+
+
+def cost_field(**options: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=24, decimal_places=12, **options)
+
+
+class TraceListQuery(StrictInputSerializer):
+    start_from = serializers.DateTimeField(required=False)
+    to = serializers.DateTimeField(required=False)
+    name = serializers.CharField(required=False, max_length=500)
+    user_id = serializers.CharField(required=False, max_length=200)
+    session_id = serializers.CharField(required=False, max_length=200)
+    tags = serializers.CharField(required=False, help_text="Comma-separated; all must match.")
+    environment = serializers.CharField(required=False, max_length=100)
+    release = serializers.CharField(required=False, max_length=100)
+    model = serializers.CharField(required=False, max_length=200)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    has_error = serializers.BooleanField(required=False, allow_null=True, default=None)
+    min_cost = cost_field(required=False, min_value=0)
+    min_latency_ms = serializers.FloatField(required=False, min_value=0)
+    metadata_key = serializers.RegexField(r"^[A-Za-z0-9_\-]{1,100}$", required=False)
+    metadata_value = serializers.CharField(required=False, max_length=500)
+    prompt_name = serializers.CharField(required=False, max_length=300)
+    prompt_version = serializers.CharField(required=False, max_length=50)
+    q = serializers.CharField(
+        required=False, max_length=200, help_text="Text in span input or output."
+    )
+    order_by = serializers.ChoiceField(choices=list(TRACE_ORDERINGS), default="-start_time")
+    cursor = serializers.CharField(required=False, max_length=500)
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # "from" is a Python keyword; accept it on the wire and map it to start_from.
+        if hasattr(data, "dict"):
+            data = data.dict()
+        data = dict(data)
+        if "from" in data:
+            data["start_from"] = data.pop("from")
+        return super().to_internal_value(data)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "metadata_value" in attrs and "metadata_key" not in attrs:
+            raise serializers.ValidationError({"metadata_value": ["Needs metadata_key."]})
+        return attrs
+
+
+class TraceOutput(serializers.Serializer[Any]):
+    trace_id = serializers.CharField()
+    name = serializers.CharField()
+    start_time = serializers.DateTimeField()
+    end_time = serializers.DateTimeField()
+    latency_ms = serializers.FloatField()
+    status = serializers.CharField()
+    user_id = serializers.CharField()
+    session_id = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    metadata = serializers.DictField()
+    environment = serializers.CharField()
+    release = serializers.CharField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+    cost_total = cost_field()
+    unpriced_span_count = serializers.IntegerField()
+    span_count = serializers.IntegerField()
+    error_count = serializers.IntegerField()
+
+
+class TraceListItemOutput(TraceOutput):
+    pass
+
+
+class TraceListOutput(serializers.Serializer[Any]):
+    items = TraceListItemOutput(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class UsageOutput(serializers.Serializer[Any]):
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    cache_read_tokens = serializers.IntegerField()
+    cache_write_tokens = serializers.IntegerField()
+    reasoning_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+    estimated = serializers.BooleanField(source="usage_estimated")
+
+
+class CostOutput(serializers.Serializer[Any]):
+    input = cost_field(source="cost_input", allow_null=True)
+    output = cost_field(source="cost_output", allow_null=True)
+    cache_read = cost_field(source="cost_cache_read", allow_null=True)
+    cache_write = cost_field(source="cost_cache_write", allow_null=True)
+    reasoning = cost_field(source="cost_reasoning", allow_null=True)
+    total = cost_field(source="cost_total", allow_null=True)
+    source = serializers.CharField(source="cost_source")  # type: ignore[assignment]
+
+
+class SpanOutput(serializers.Serializer[Any]):
+    span_id = serializers.CharField()
+    parent_span_id = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    start_time = serializers.DateTimeField()
+    end_time = serializers.DateTimeField()
+    duration_ms = serializers.FloatField()
+    status = serializers.CharField()
+    status_message = serializers.CharField()
+    error_type = serializers.CharField()
+    provider = serializers.CharField()
+    model_requested = serializers.CharField()
+    model_answered = serializers.CharField()
+    invocation_params = serializers.DictField()
+    input = serializers.JSONField()
+    output = serializers.JSONField()
+    documents = serializers.JSONField()
+    tool_calls = serializers.JSONField()
+    user_id = serializers.CharField()
+    session_id = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    metadata = serializers.DictField()
+    environment = serializers.CharField()
+    release = serializers.CharField()
+    prompt_name = serializers.CharField()
+    prompt_version = serializers.CharField()
+    usage = UsageOutput(source="*")
+    cost = CostOutput(source="*")
+    attributes = serializers.DictField()
+    resource_attributes = serializers.DictField()
+    events = serializers.ListField(child=serializers.DictField())
+
+
+class SpanNodeOutput(serializers.Serializer[Any]):
+    span = SpanOutput()
+    children = serializers.ListField(child=serializers.DictField())
+
+    def to_representation(self, instance: Any) -> Any:
+        return {
+            "span": SpanOutput(instance["span"]).data,
+            "children": [self.to_representation(child) for child in instance["children"]],
+        }
+
+
+class TraceDetailOutput(TraceOutput):
+    input = serializers.JSONField()
+    output = serializers.JSONField()
+    spans = SpanNodeOutput(many=True, help_text="The span tree: each node has span and children.")
+
+
+class SessionListQuery(StrictInputSerializer):
+    user_id = serializers.CharField(required=False, max_length=200)
+    cursor = serializers.CharField(required=False, max_length=500)
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+
+
+class SessionOutput(serializers.Serializer[Any]):
+    session_id = serializers.CharField()
+    user_id = serializers.CharField()
+    trace_count = serializers.IntegerField()
+    first_trace_at = serializers.DateTimeField()
+    last_trace_at = serializers.DateTimeField()
+    total_tokens = serializers.IntegerField()
+    cost_total = cost_field()
+    error_count = serializers.IntegerField()
+
+
+class SessionListOutput(serializers.Serializer[Any]):
+    items = SessionOutput(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class SessionDetailOutput(serializers.Serializer[Any]):
+    session_id = serializers.CharField()
+    traces = TraceDetailOutput(many=True)
+
+
+class MetricsQuery(StrictInputSerializer):
+    start_from = serializers.DateTimeField()
+    to = serializers.DateTimeField()
+    bucket = serializers.ChoiceField(choices=[b.value for b in Bucket], default=Bucket.HOUR.value)
+    group_by = serializers.ChoiceField(
+        choices=[g.value for g in GroupBy], default=GroupBy.NONE.value
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "dict"):
+            data = data.dict()
+        data = dict(data)
+        if "from" in data:
+            data["start_from"] = data.pop("from")
+        return super().to_internal_value(data)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["to"] <= attrs["start_from"]:
+            raise serializers.ValidationError({"to": ["Must be after 'from'."]})
+        return attrs
+
+
+class MetricsRowOutput(serializers.Serializer[Any]):
+    bucket = serializers.DateTimeField()
+    group = serializers.CharField()
+    count = serializers.IntegerField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+    cost_total = cost_field()
+    latency_p50_ms = serializers.FloatField(allow_null=True)
+    latency_p95_ms = serializers.FloatField(allow_null=True)
+    latency_p99_ms = serializers.FloatField(allow_null=True)
+    error_rate = serializers.FloatField()
+
+
+class MetricsOutput(serializers.Serializer[Any]):
+    measured = serializers.ChoiceField(choices=["traces", "spans"])
+    bucket = serializers.CharField()
+    group_by = serializers.CharField()
+    rows = MetricsRowOutput(many=True)
+
+
+class RetentionInput(StrictInputSerializer):
+    days = serializers.IntegerField(min_value=1, max_value=36500, allow_null=True)
+
+
+class RetentionOutput(serializers.Serializer[Any]):
+    days = serializers.IntegerField(allow_null=True)
+
+
+class ModelPriceInput(StrictInputSerializer):
+    model_pattern = serializers.CharField(max_length=200)
+    valid_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    input = serializers.DecimalField(max_digits=18, decimal_places=9, min_value=0)
+    output = serializers.DecimalField(max_digits=18, decimal_places=9, min_value=0)
+    cache_read = serializers.DecimalField(
+        max_digits=18, decimal_places=9, min_value=0, required=False, allow_null=True, default=None
+    )
+    cache_write = serializers.DecimalField(
+        max_digits=18, decimal_places=9, min_value=0, required=False, allow_null=True, default=None
+    )
+    reasoning = serializers.DecimalField(
+        max_digits=18, decimal_places=9, min_value=0, required=False, allow_null=True, default=None
+    )
+    tiers = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField(), min_length=3, max_length=3),
+        required=False,
+        default=list,
+        help_text="[[threshold_input_tokens, input, output], ...] per million tokens",
+    )
+
+
+class ModelPriceOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    model_pattern = serializers.CharField()
+    valid_from = serializers.DateTimeField(allow_null=True)
+    input = serializers.DecimalField(max_digits=18, decimal_places=9)
+    output = serializers.DecimalField(max_digits=18, decimal_places=9)
+    cache_read = serializers.DecimalField(max_digits=18, decimal_places=9, allow_null=True)
+    cache_write = serializers.DecimalField(max_digits=18, decimal_places=9, allow_null=True)
+    reasoning = serializers.DecimalField(max_digits=18, decimal_places=9, allow_null=True)
+    tiers = serializers.JSONField()
+    created_at = serializers.DateTimeField()

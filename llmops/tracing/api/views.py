@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from llmops.restapi import cursor
+from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
+from llmops.tenancy.models import Role
+from llmops.tracing import domain, metrics, selectors
+from llmops.tracing.api.serializers import (
+    MetricsOutput,
+    MetricsQuery,
+    ModelPriceInput,
+    ModelPriceOutput,
+    RetentionInput,
+    RetentionOutput,
+    SessionDetailOutput,
+    SessionListOutput,
+    SessionListQuery,
+    SpanNodeOutput,
+    TraceDetailOutput,
+    TraceListOutput,
+    TraceListQuery,
+    TraceOutput,
+)
+from llmops.tracing.models import ModelPrice, RetentionPolicy, Trace
+
+FROM_PARAMETER = OpenApiParameter(
+    "from", str, description="Start of the time range (ISO 8601), inclusive."
+)
+
+
+def _trace_detail(trace: Trace) -> dict[str, object]:
+    spans = selectors.spans_of_trace(project=trace.project, trace_id=trace.trace_id)
+    data = dict(TraceOutput(trace).data)
+    data["input"] = trace.input
+    data["output"] = trace.output
+    node_output = SpanNodeOutput()
+    data["spans"] = [node_output.to_representation(node) for node in selectors.span_tree(spans)]
+    return data
+
+
+class TraceListView(ProjectScopedView):
+    @extend_schema(
+        operation_id="traces_list",
+        parameters=[TraceListQuery, FROM_PARAMETER, PROJECT_HEADER_PARAMETER],
+        responses=TraceListOutput,
+        summary="Traces, filtered, sorted and paged with a cursor",
+    )
+    def get(self, request: Request) -> Response:
+        query = TraceListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        tags = tuple(t.strip() for t in params.get("tags", "").split(",") if t.strip())
+        filters = selectors.TraceFilters(
+            start_from=params.get("start_from"),
+            start_to=params.get("to"),
+            name=params.get("name"),
+            user_id=params.get("user_id"),
+            session_id=params.get("session_id"),
+            tags=tags,
+            environment=params.get("environment"),
+            release=params.get("release"),
+            model=params.get("model"),
+            status=params.get("status"),
+            has_error=params.get("has_error"),
+            min_cost=params.get("min_cost"),
+            min_latency_ms=params.get("min_latency_ms"),
+            metadata_key=params.get("metadata_key"),
+            metadata_value=params.get("metadata_value"),
+            prompt_name=params.get("prompt_name"),
+            prompt_version=params.get("prompt_version"),
+            text=params.get("q"),
+        )
+        traces = selectors.traces_filtered(project=self.project, filters=filters)
+        items, next_cursor = cursor.page(
+            traces,
+            ordering=selectors.TRACE_ORDERINGS[params["order_by"]],
+            cursor=params.get("cursor"),
+            limit=params["limit"],
+        )
+        return Response(TraceListOutput({"items": items, "next_cursor": next_cursor}).data)
+
+
+class TraceDetailView(ProjectScopedView):
+    @extend_schema(
+        operation_id="traces_get",
+        parameters=[PROJECT_HEADER_PARAMETER],
+        responses=TraceDetailOutput,
+        summary="A trace with its span tree",
+    )
+    def get(self, request: Request, trace_id: str) -> Response:
+        trace = selectors.trace_get(project=self.project, trace_id=trace_id.lower())
+        if trace is None:
+            raise exceptions.NotFound("Trace not found.")
+        return Response(_trace_detail(trace))
+
+
+class SessionListView(ProjectScopedView):
+    @extend_schema(
+        operation_id="sessions_list",
+        parameters=[SessionListQuery, PROJECT_HEADER_PARAMETER],
+        responses=SessionListOutput,
+        summary="Sessions (conversations), most recently active first",
+    )
+    def get(self, request: Request) -> Response:
+        query = SessionListQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        sessions = selectors.sessions_list(project=self.project)
+        if params.get("user_id"):
+            sessions = sessions.filter(user_id=params["user_id"])
+        items, next_cursor = cursor.page(
+            sessions,
+            ordering=("-last_trace_at", "-session_id"),
+            cursor=params.get("cursor"),
+            limit=params["limit"],
+        )
+        return Response(SessionListOutput({"items": items, "next_cursor": next_cursor}).data)
+
+
+class SessionDetailView(ProjectScopedView):
+    @extend_schema(
+        operation_id="sessions_get",
+        parameters=[PROJECT_HEADER_PARAMETER],
+        responses=SessionDetailOutput,
+        summary="A session's traces in order, each with its span tree",
+    )
+    def get(self, request: Request, session_id: str) -> Response:
+        traces = list(selectors.session_traces(project=self.project, session_id=session_id)[:500])
+        if not traces:
+            raise exceptions.NotFound("Session not found.")
+        return Response(
+            {"session_id": session_id, "traces": [_trace_detail(trace) for trace in traces]}
+        )
+
+
+class MetricsView(ProjectScopedView):
+    @extend_schema(
+        operation_id="metrics_query",
+        parameters=[MetricsQuery, FROM_PARAMETER, PROJECT_HEADER_PARAMETER],
+        responses=MetricsOutput,
+        summary="Counts, tokens, cost, latency percentiles and error rate per time bucket",
+    )
+    def get(self, request: Request) -> Response:
+        query = MetricsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        group_by = metrics.GroupBy(params["group_by"])
+        try:
+            rows = metrics.metrics_query(
+                project=self.project,
+                start=params["start_from"],
+                end=params["to"],
+                bucket=metrics.Bucket(params["bucket"]),
+                group_by=group_by,
+            )
+        except metrics.MetricsRangeTooLarge as exc:
+            raise exceptions.ValidationError({"bucket": [str(exc)]}) from None
+        return Response(
+            MetricsOutput(
+                {
+                    "measured": "spans"
+                    if group_by in (metrics.GroupBy.MODEL, metrics.GroupBy.PROMPT_VERSION)
+                    else "traces",
+                    "bucket": params["bucket"],
+                    "group_by": group_by.value,
+                    "rows": [asdict(row) for row in rows],
+                }
+            ).data
+        )
+
+
+class RetentionView(ProjectScopedView):
+    write_role = Role.ADMIN
+
+    @extend_schema(
+        operation_id="retention_get",
+        parameters=[PROJECT_HEADER_PARAMETER],
+        responses=RetentionOutput,
+        summary="How many days traces are kept (null: forever)",
+    )
+    def get(self, request: Request) -> Response:
+        policy = RetentionPolicy.objects.filter(project=self.project).first()
+        return Response({"days": policy.days if policy else None})
+
+    @extend_schema(
+        operation_id="retention_set",
+        request=RetentionInput,
+        parameters=[PROJECT_HEADER_PARAMETER],
+        responses=RetentionOutput,
+    )
+    def put(self, request: Request) -> Response:
+        body = RetentionInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        policy = domain.retention_set(project=self.project, days=body.validated_data["days"])
+        return Response({"days": policy.days if policy else None})
+
+
+class ModelPriceListCreateView(ProjectScopedView):
+    @extend_schema(
+        operation_id="model_prices_list",
+        parameters=[PROJECT_HEADER_PARAMETER],
+        responses=ModelPriceOutput(many=True),
+        summary="The project's own model prices (USD per million tokens)",
+    )
+    def get(self, request: Request) -> Response:
+        prices = ModelPrice.objects.filter(project=self.project).order_by("model_pattern", "id")
+        return Response(ModelPriceOutput(prices, many=True).data)
+
+    @extend_schema(
+        operation_id="model_prices_create",
+        request=ModelPriceInput,
+        parameters=[PROJECT_HEADER_PARAMETER],
+        responses={201: ModelPriceOutput},
+        summary="Add a price for models matching a pattern, from a date on",
+    )
+    def post(self, request: Request) -> Response:
+        body = ModelPriceInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            price = domain.model_price_create(project=self.project, **body.validated_data)
+        except domain.InvalidPrice as exc:
+            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
+        return Response(ModelPriceOutput(price).data, status=status.HTTP_201_CREATED)
+
+
+class ModelPriceDeleteView(ProjectScopedView):
+    @extend_schema(
+        operation_id="model_prices_delete",
+        parameters=[PROJECT_HEADER_PARAMETER],
+        responses={204: None},
+        summary="Remove a project price (spans already priced keep their cost)",
+    )
+    def delete(self, request: Request, price_id: int) -> Response:
+        deleted, _ = ModelPrice.objects.filter(project=self.project, pk=price_id).delete()
+        if not deleted:
+            raise exceptions.NotFound("Price not found.")
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,361 @@
+"""Writing spans: map, price, deduplicate, bulk insert, and refresh the traces they touch.
+
+The contract the receiver relies on: when ``spans_ingest`` returns, every accepted span is
+committed. Spans are inserted with ``ON CONFLICT DO NOTHING`` on (project, trace id, span id), so
+a retried export stores nothing twice, and trace totals are recomputed from the stored spans
+rather than incremented, so they are right whatever the order or repetition of arrivals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+
+from llmops.tenancy.models import Project
+from llmops.tracing.conventions.mapping import MappedSpan, map_span
+from llmops.tracing.models import CostSource, ModelPrice, Span, SpanKind, Status, Trace
+from llmops.tracing.otlp import RawSpan, Rejection
+from llmops.tracing.pricing import CustomPrice, TokenUsage, price_call
+from llmops.tracing.token_estimate import count_chat_tokens, count_text_tokens
+
+log = logging.getLogger(__name__)
+
+# Kinds whose calls are billed per token.
+_PRICED_KINDS = {SpanKind.LLM, SpanKind.EMBEDDING}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    rejected: list[Rejection]
+
+
+def project_prices(*, project: Project) -> list[CustomPrice]:
+    return [
+        CustomPrice(
+            model_pattern=row.model_pattern,
+            valid_from=row.valid_from,
+            input=row.input,
+            output=row.output,
+            cache_read=row.cache_read,
+            cache_write=row.cache_write,
+            reasoning=row.reasoning,
+            tiers=tuple((int(t[0]), Decimal(str(t[1])), Decimal(str(t[2]))) for t in row.tiers),
+        )
+        for row in ModelPrice.objects.filter(project=project).order_by("id")
+    ]
+
+
+def _text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "\n".join(
+            str(m.get("content") or "") if isinstance(m, dict) else str(m) for m in value
+        )
+    return str(value)
+
+
+def _estimate_usage(span: MappedSpan) -> None:
+    """Count tokens with the model's tokenizer when the span reported no usage."""
+    model = span.model_answered or span.model_requested
+    if isinstance(span.input, list) and all(isinstance(m, dict) for m in span.input):
+        span.input_tokens = count_chat_tokens(span.input, model=model)
+    else:
+        span.input_tokens = count_text_tokens(_text_of(span.input), model=model)
+    span.output_tokens = (
+        0
+        if span.kind == SpanKind.EMBEDDING
+        else count_text_tokens(_text_of(span.output), model=model)
+    )
+
+
+def _to_row(project: Project, span: MappedSpan, prices: Sequence[CustomPrice]) -> Span:
+    estimated = False
+    if span.kind in _PRICED_KINDS and not span.has_usage and (span.input or span.output):
+        _estimate_usage(span)
+        estimated = True
+    usage = TokenUsage(
+        input_tokens=span.input_tokens or 0,
+        output_tokens=span.output_tokens or 0,
+        cache_read_tokens=span.cache_read_tokens or 0,
+        cache_write_tokens=span.cache_write_tokens or 0,
+        reasoning_tokens=span.reasoning_tokens or 0,
+        total_tokens=span.total_tokens or (span.input_tokens or 0) + (span.output_tokens or 0),
+    )
+    row = Span(
+        project=project,
+        trace_id=span.trace_id,
+        span_id=span.span_id,
+        parent_span_id=span.parent_span_id,
+        name=span.name,
+        kind=span.kind,
+        otel_kind=span.otel_kind,
+        scope=span.scope,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        duration_ms=span.duration_ms,
+        status=span.status,
+        status_message=span.status_message,
+        error_type=span.error_type[:200],
+        provider=span.provider[:100],
+        model_requested=span.model_requested[:200],
+        model_answered=span.model_answered[:200],
+        invocation_params=span.invocation_params,
+        input=span.input,
+        output=span.output,
+        documents=span.documents,
+        tool_calls=span.tool_calls,
+        user_id=span.user_id,
+        session_id=span.session_id,
+        tags=span.tags,
+        metadata=span.metadata,
+        environment=span.environment,
+        release=span.release,
+        prompt_name=span.prompt_name[:300],
+        prompt_version=span.prompt_version[:50],
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        reasoning_tokens=usage.reasoning_tokens,
+        total_tokens=usage.total_tokens,
+        usage_estimated=estimated,
+        attributes=span.attributes,
+        resource_attributes=span.resource_attributes,
+        events=span.events,
+        cost_source=CostSource.NONE,
+    )
+    if span.cost_sent is not None:
+        sent = span.cost_sent
+        row.cost_total = sent.total
+        row.cost_input = sent.input
+        row.cost_output = sent.output
+        row.cost_cache_read = sent.cache_read
+        row.cost_cache_write = sent.cache_write
+        row.cost_reasoning = sent.reasoning
+        row.cost_source = CostSource.SPAN
+    elif span.kind in _PRICED_KINDS and (usage.input_tokens or usage.output_tokens):
+        model = span.model_answered or span.model_requested
+        cost = (
+            price_call(
+                usage=usage,
+                model=model,
+                provider=span.provider or None,
+                at=span.start_time,
+                overrides=prices,
+            )
+            if model
+            else None
+        )
+        if cost is None:
+            row.cost_source = CostSource.UNPRICED
+        else:
+            row.cost_input = cost.input
+            row.cost_output = cost.output
+            row.cost_cache_read = cost.cache_read
+            row.cost_cache_write = cost.cache_write
+            row.cost_reasoning = cost.reasoning
+            row.cost_total = cost.total
+            row.cost_source = CostSource.CUSTOM if cost.source == "custom" else CostSource.DEFAULT
+    return row
+
+
+def _lock_traces(project: Project, trace_ids: Iterable[str]) -> None:
+    """Serialise concurrent writers of the same trace until commit (PostgreSQL only).
+
+    Two batches that both carry spans of one trace would each recompute the trace from what they
+    can see, and the later commit could overwrite the other's totals. A transaction-scoped
+    advisory lock per trace, taken in sorted order (no deadlocks), makes the second batch wait
+    and then see the first batch's spans. SQLite already runs one writer at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        int.from_bytes(
+            hashlib.blake2b(f"{project.pk}:{t}".encode(), digest_size=8).digest(),
+            "big",
+            signed=True,
+        )
+        for t in trace_ids
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
+
+
+_TRACE_FIELDS = [
+    "root_span_id",
+    "name",
+    "start_time",
+    "end_time",
+    "latency_ms",
+    "status",
+    "user_id",
+    "session_id",
+    "tags",
+    "metadata",
+    "environment",
+    "release",
+    "input",
+    "output",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost_total",
+    "unpriced_span_count",
+    "span_count",
+    "error_count",
+    "updated_at",
+]
+
+
+def traces_refresh(*, project: Project, trace_ids: Sequence[str]) -> None:
+    """Recompute the trace rows of ``trace_ids`` from their stored spans."""
+    if not trace_ids:
+        return
+    columns = (
+        "trace_id",
+        "span_id",
+        "parent_span_id",
+        "name",
+        "start_time",
+        "end_time",
+        "status",
+        "user_id",
+        "session_id",
+        "tags",
+        "environment",
+        "release",
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "cost_total",
+        "cost_source",
+    )
+    by_trace: dict[str, list[dict[str, Any]]] = {}
+    for row in Span.objects.filter(project=project, trace_id__in=trace_ids).values(*columns):
+        by_trace.setdefault(row["trace_id"], []).append(row)
+    roots = {
+        row["trace_id"]: row
+        for row in Span.objects.filter(
+            project=project, trace_id__in=trace_ids, parent_span_id=""
+        ).values("trace_id", "span_id", "input", "output", "metadata")
+    }
+    traces: list[Trace] = []
+    for trace_id, spans in by_trace.items():
+        spans.sort(key=lambda s: s["start_time"])
+        root_meta: dict[str, Any] = dict(roots.get(trace_id) or {})
+        root = next((s for s in spans if s["span_id"] == root_meta.get("span_id")), None)
+        first = root or spans[0]
+        start = min(s["start_time"] for s in spans)
+        end = max(s["end_time"] for s in spans)
+        errors = sum(1 for s in spans if s["status"] == Status.ERROR)
+        tags: list[str] = []
+        for s in spans:
+            tags.extend(t for t in s["tags"] if t not in tags)
+
+        def first_value(
+            key: str,
+            spans: list[dict[str, Any]] = spans,
+            root: dict[str, Any] | None = root,
+        ) -> str:
+            # The root's value, else the first span's that has one (children may carry the
+            # user or session when the root does not, or has not arrived yet).
+            if root is not None and root[key]:
+                return str(root[key])
+            return next((str(s[key]) for s in spans if s[key]), "")
+
+        traces.append(
+            Trace(
+                project=project,
+                trace_id=trace_id,
+                root_span_id=root["span_id"] if root else "",
+                name=first["name"],
+                start_time=start,
+                end_time=end,
+                latency_ms=(end - start).total_seconds() * 1000,
+                status=Status.ERROR if errors else (root["status"] if root else Status.UNSET),
+                user_id=first_value("user_id"),
+                session_id=first_value("session_id"),
+                tags=tags,
+                metadata=root_meta.get("metadata") or {},
+                environment=first_value("environment"),
+                release=first_value("release"),
+                input=root_meta.get("input"),
+                output=root_meta.get("output"),
+                input_tokens=sum(s["input_tokens"] for s in spans),
+                output_tokens=sum(s["output_tokens"] for s in spans),
+                total_tokens=sum(s["total_tokens"] for s in spans),
+                cost_total=sum((s["cost_total"] or Decimal(0) for s in spans), Decimal(0)),
+                unpriced_span_count=sum(
+                    1 for s in spans if s["cost_source"] == CostSource.UNPRICED
+                ),
+                span_count=len(spans),
+                error_count=errors,
+            )
+        )
+    Trace.objects.bulk_create(
+        traces,
+        update_conflicts=True,
+        unique_fields=["project", "trace_id"],
+        update_fields=_TRACE_FIELDS,
+    )
+
+
+def spans_ingest(*, project: Project, raw_spans: Sequence[RawSpan]) -> IngestResult:
+    """Store ``raw_spans`` of ``project``; committed when this returns."""
+    rejected: list[Rejection] = []
+    prices = project_prices(project=project)
+    rows: dict[tuple[str, str], Span] = {}
+    for raw in raw_spans:
+        key = (raw.trace_id, raw.span_id)
+        if key in rows:
+            continue  # the same span twice in one batch: the first one wins, as across batches
+        try:
+            rows[key] = _to_row(project, map_span(raw), prices)
+        except Exception as exc:
+            log.warning("span %s rejected: %s", raw.span_id, exc, exc_info=True)
+            rejected.append(Rejection(raw.span_id, f"could not be read: {type(exc).__name__}"))
+    trace_ids = sorted({trace_id for trace_id, _ in rows})
+    with transaction.atomic():
+        _lock_traces(project, trace_ids)
+        Span.objects.bulk_create(list(rows.values()), ignore_conflicts=True, batch_size=1000)
+        traces_refresh(project=project, trace_ids=trace_ids)
+    return IngestResult(accepted=len(rows), rejected=rejected)
+
+
+def spans_delete_older_than(*, project: Project, before: Any, batch_size: int) -> int:
+    """Delete up to ``batch_size`` spans that started before ``before``, and traces left empty.
+
+    Returns the number of spans deleted; callers repeat until it is 0, so each transaction stays
+    small whatever the backlog.
+    """
+    ids = list(
+        Span.objects.filter(project=project, start_time__lt=before)
+        .order_by("start_time")
+        .values_list("id", flat=True)[:batch_size]
+    )
+    if not ids:
+        return 0
+    with transaction.atomic():
+        trace_ids = set(
+            Span.objects.filter(id__in=ids).values_list("trace_id", flat=True).distinct()
+        )
+        deleted, _ = Span.objects.filter(id__in=ids).delete()
+        remaining = set(
+            Span.objects.filter(project=project, trace_id__in=trace_ids)
+            .values_list("trace_id", flat=True)
+            .distinct()
+        )
+        Trace.objects.filter(project=project, trace_id__in=trace_ids - remaining).delete()
+        if remaining:
+            traces_refresh(project=project, trace_ids=sorted(remaining))
+    return deleted

@@ -1,0 +1,196 @@
+"""Spans and traces as stored: one span model for every tracing convention.
+
+Spans are written in bulk by the OTLP receiver and never updated afterwards: the first write of
+a (project, trace id, span id) wins, so a retried export changes nothing. Traces are derived
+rows, recomputed from their stored spans whenever spans of the trace arrive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from llmops.tenancy.models import Project
+
+
+def _cost(**options: Any) -> models.DecimalField[Any, Any]:
+    # USD with 12 decimals: a single cheap call (one token at $0.05/M) is still exact.
+    return models.DecimalField(max_digits=24, decimal_places=12, **options)
+
+
+class SpanKind(models.TextChoices):
+    LLM = "llm"
+    EMBEDDING = "embedding"
+    RETRIEVER = "retriever"
+    RERANKER = "reranker"
+    TOOL = "tool"
+    AGENT = "agent"
+    CHAIN = "chain"
+    GUARDRAIL = "guardrail"
+    EVALUATOR = "evaluator"
+    SPAN = "span"
+
+
+class Status(models.TextChoices):
+    UNSET = "unset"
+    OK = "ok"
+    ERROR = "error"
+
+
+class CostSource(models.TextChoices):
+    NONE = "", "not priced (no usage)"
+    SPAN = "span", "sent on the span"
+    DEFAULT = "default", "default price table"
+    CUSTOM = "custom", "project price"
+    UNPRICED = "unpriced", "no price known for the model"
+
+
+class Span(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    trace_id = models.CharField(max_length=32)
+    span_id = models.CharField(max_length=16)
+    parent_span_id = models.CharField(max_length=16, blank=True, default="")
+    name = models.CharField(max_length=500)
+    kind = models.CharField(max_length=16, choices=SpanKind.choices)
+    otel_kind = models.PositiveSmallIntegerField(default=0)
+    scope = models.CharField(max_length=200, blank=True, default="")
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField()
+    duration_ms = models.FloatField()
+    status = models.CharField(max_length=8, choices=Status.choices)
+    status_message = models.TextField(blank=True, default="")
+    error_type = models.CharField(max_length=200, blank=True, default="")
+
+    provider = models.CharField(max_length=100, blank=True, default="")
+    model_requested = models.CharField(max_length=200, blank=True, default="")
+    model_answered = models.CharField(max_length=200, blank=True, default="")
+    invocation_params = models.JSONField(default=dict)
+    input = models.JSONField(null=True)
+    output = models.JSONField(null=True)
+    documents = models.JSONField(null=True)
+    tool_calls = models.JSONField(null=True)
+
+    user_id = models.CharField(max_length=200, blank=True, default="")
+    session_id = models.CharField(max_length=200, blank=True, default="")
+    tags = models.JSONField(default=list)
+    metadata = models.JSONField(default=dict)
+    environment = models.CharField(max_length=100, blank=True, default="")
+    release = models.CharField(max_length=100, blank=True, default="")
+    prompt_name = models.CharField(max_length=300, blank=True, default="")
+    prompt_version = models.CharField(max_length=50, blank=True, default="")
+
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    cache_read_tokens = models.BigIntegerField(default=0)
+    cache_write_tokens = models.BigIntegerField(default=0)
+    reasoning_tokens = models.BigIntegerField(default=0)
+    total_tokens = models.BigIntegerField(default=0)
+    usage_estimated = models.BooleanField(default=False)
+
+    cost_input = _cost(null=True)
+    cost_output = _cost(null=True)
+    cost_cache_read = _cost(null=True)
+    cost_cache_write = _cost(null=True)
+    cost_reasoning = _cost(null=True)
+    cost_total = _cost(null=True)
+    cost_source = models.CharField(max_length=16, choices=CostSource.choices, blank=True)
+
+    # Everything the conventions did not map, kept as sent.
+    attributes = models.JSONField(default=dict)
+    resource_attributes = models.JSONField(default=dict)
+    events = models.JSONField(default=list)
+    ingested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "tracing_span"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "trace_id", "span_id"], name="tracing_span_unique_id"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["project", "start_time"], name="tracing_span_project_start"),
+            models.Index(
+                fields=["project", "model_answered", "start_time"], name="tracing_span_model"
+            ),
+            models.Index(
+                fields=["project", "prompt_name", "prompt_version"], name="tracing_span_prompt"
+            ),
+        ]
+
+
+class Trace(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    trace_id = models.CharField(max_length=32)
+    root_span_id = models.CharField(max_length=16, blank=True, default="")
+    name = models.CharField(max_length=500, blank=True, default="")
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField()
+    latency_ms = models.FloatField()
+    status = models.CharField(max_length=8, choices=Status.choices)
+    user_id = models.CharField(max_length=200, blank=True, default="")
+    session_id = models.CharField(max_length=200, blank=True, default="")
+    tags = models.JSONField(default=list)
+    metadata = models.JSONField(default=dict)
+    environment = models.CharField(max_length=100, blank=True, default="")
+    release = models.CharField(max_length=100, blank=True, default="")
+    input = models.JSONField(null=True)
+    output = models.JSONField(null=True)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    total_tokens = models.BigIntegerField(default=0)
+    cost_total = _cost(default=0)
+    unpriced_span_count = models.IntegerField(default=0)
+    span_count = models.IntegerField(default=0)
+    error_count = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "tracing_trace"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "trace_id"], name="tracing_trace_unique_id")
+        ]
+        indexes = [
+            models.Index(fields=["project", "-start_time"], name="tracing_trace_recent"),
+            models.Index(fields=["project", "user_id", "-start_time"], name="tracing_trace_user"),
+            models.Index(
+                fields=["project", "session_id", "start_time"], name="tracing_trace_session"
+            ),
+            models.Index(fields=["project", "name", "-start_time"], name="tracing_trace_name"),
+        ]
+
+
+class RetentionPolicy(models.Model):
+    """How long a project keeps its traces; no row means forever."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="+")
+    days = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "tracing_retention_policy"
+
+
+class ModelPrice(models.Model):
+    """A project's own price for models matching a pattern; wins over the default price table.
+
+    Prices are USD per million tokens. Rows are never edited in place by the API: a new price is
+    a new row with a later ``valid_from``, so spans already priced keep the price of their time.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    model_pattern = models.CharField(max_length=200)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    input = models.DecimalField(max_digits=18, decimal_places=9)
+    output = models.DecimalField(max_digits=18, decimal_places=9)
+    cache_read = models.DecimalField(max_digits=18, decimal_places=9, null=True, blank=True)
+    cache_write = models.DecimalField(max_digits=18, decimal_places=9, null=True, blank=True)
+    reasoning = models.DecimalField(max_digits=18, decimal_places=9, null=True, blank=True)
+    # [[threshold_input_tokens, input, output], ...] for long-context prices.
+    tiers = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "tracing_model_price"
+        indexes = [models.Index(fields=["project", "model_pattern"], name="tracing_price_pattern")]

@@ -1,0 +1,140 @@
+"""Reads of traces, spans and sessions, always scoped by project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+
+from llmops.tenancy.models import Project
+from llmops.tracing.models import Span, Trace
+
+TRACE_ORDERINGS = {
+    "start_time": ("start_time", "id"),
+    "-start_time": ("-start_time", "-id"),
+    "latency_ms": ("latency_ms", "id"),
+    "-latency_ms": ("-latency_ms", "-id"),
+    "cost_total": ("cost_total", "id"),
+    "-cost_total": ("-cost_total", "-id"),
+    "total_tokens": ("total_tokens", "id"),
+    "-total_tokens": ("-total_tokens", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class TraceFilters:
+    start_from: datetime | None = None
+    start_to: datetime | None = None
+    name: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    tags: tuple[str, ...] = ()
+    environment: str | None = None
+    release: str | None = None
+    model: str | None = None
+    status: str | None = None
+    has_error: bool | None = None
+    min_cost: Decimal | None = None
+    min_latency_ms: float | None = None
+    metadata_key: str | None = None
+    metadata_value: str | None = None
+    prompt_name: str | None = None
+    prompt_version: str | None = None
+    text: str | None = None
+
+
+def _tags_filter(traces: QuerySet[Trace], tags: tuple[str, ...]) -> QuerySet[Trace]:
+    for tag in tags:
+        if connection.vendor == "postgresql":
+            traces = traces.filter(tags__contains=[tag])
+        else:
+            # SQLite has no JSON containment; match the quoted element in the JSON text.
+            traces = traces.filter(tags__icontains=f'"{tag}"')
+    return traces
+
+
+def traces_filtered(*, project: Project, filters: TraceFilters) -> QuerySet[Trace]:
+    traces = Trace.objects.filter(project=project)
+    f = filters
+    if f.start_from is not None:
+        traces = traces.filter(start_time__gte=f.start_from)
+    if f.start_to is not None:
+        traces = traces.filter(start_time__lt=f.start_to)
+    for field_name in ("name", "user_id", "session_id", "environment", "release", "status"):
+        value = getattr(f, field_name)
+        if value:
+            traces = traces.filter(**{field_name: value})
+    traces = _tags_filter(traces, f.tags)
+    if f.has_error is True:
+        traces = traces.filter(error_count__gt=0)
+    elif f.has_error is False:
+        traces = traces.filter(error_count=0)
+    if f.min_cost is not None:
+        traces = traces.filter(cost_total__gte=f.min_cost)
+    if f.min_latency_ms is not None:
+        traces = traces.filter(latency_ms__gte=f.min_latency_ms)
+    if f.metadata_key:
+        if f.metadata_value is None:
+            traces = traces.filter(metadata__has_key=f.metadata_key)
+        else:
+            traces = traces.filter(**{f"metadata__{f.metadata_key}": f.metadata_value})
+    span_conditions = Q()
+    if f.model:
+        span_conditions &= Q(model_answered=f.model) | Q(model_requested=f.model)
+    if f.prompt_name:
+        span_conditions &= Q(prompt_name=f.prompt_name)
+    if f.prompt_version:
+        span_conditions &= Q(prompt_version=f.prompt_version)
+    if f.text:
+        span_conditions &= Q(input__icontains=f.text) | Q(output__icontains=f.text)
+    if span_conditions:
+        matching_spans = Span.objects.filter(
+            span_conditions, project=project, trace_id=OuterRef("trace_id")
+        )
+        traces = traces.filter(Exists(matching_spans))
+    return traces
+
+
+def trace_get(*, project: Project, trace_id: str) -> Trace | None:
+    return Trace.objects.filter(project=project, trace_id=trace_id).first()
+
+
+def spans_of_trace(*, project: Project, trace_id: str) -> list[Span]:
+    return list(
+        Span.objects.filter(project=project, trace_id=trace_id).order_by("start_time", "span_id")
+    )
+
+
+def span_tree(spans: list[Span]) -> list[dict[str, Any]]:
+    """Nest spans under their parents; spans whose parent never arrived become roots."""
+    nodes: dict[str, dict[str, Any]] = {s.span_id: {"span": s, "children": []} for s in spans}
+    roots: list[dict[str, Any]] = []
+    for span in spans:
+        parent = nodes.get(span.parent_span_id) if span.parent_span_id else None
+        (parent["children"] if parent else roots).append(nodes[span.span_id])
+    return roots
+
+
+def sessions_list(*, project: Project) -> QuerySet[Any]:
+    return (
+        Trace.objects.filter(project=project)
+        .exclude(session_id="")
+        .values("session_id")
+        .annotate(
+            trace_count=Count("id"),
+            first_trace_at=Min("start_time"),
+            last_trace_at=Max("start_time"),
+            total_tokens=Sum("total_tokens"),
+            cost_total=Sum("cost_total"),
+            error_count=Sum("error_count"),
+            user_id=Max("user_id"),
+        )
+    )
+
+
+def session_traces(*, project: Project, session_id: str) -> QuerySet[Trace]:
+    return Trace.objects.filter(project=project, session_id=session_id).order_by("start_time", "id")

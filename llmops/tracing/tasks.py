@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import logging
+
+from llmops.tasking import platform_task
+from llmops.tracing.domain import retention_apply
+from llmops.tracing.models import RetentionPolicy
+
+log = logging.getLogger(__name__)
+
+
+@platform_task("tracing.apply_retention", soft_time_limit=1800)
+def apply_retention() -> None:
+    for policy in RetentionPolicy.objects.select_related("project"):
+        deleted = retention_apply(project=policy.project, days=policy.days)
+        if deleted:
+            log.info("retention: deleted %d spans of project %s", deleted, policy.project_id)
