@@ -23,8 +23,8 @@ from llmops.tracing.domain import model_price_create, retention_set
 from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.models import ModelPrice, RetentionPolicy, Span, Trace
 from llmops.tracing.otlp import iter_spans
-from tests.tracing import otlp_payloads as p
 from tests.conftest import MakeUser, Tenant, session_client
+from tests.tracing import otlp_payloads as p
 
 pytestmark = pytest.mark.django_db
 
