@@ -80,6 +80,8 @@ def env_list(
     value = _raw(name, environ)
     if value is None:
         return list(default)
+    if value.strip() == "":
+        return []
     items = [item.strip() for item in value.split(",")]
     if any(item == "" for item in items):
         raise ImproperlyConfigured(f"{name}: empty item in comma-separated list {value!r}")

@@ -1,0 +1,26 @@
+# The platform's server image: web (gunicorn), worker and beat all run from it.
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    LLMOPS_DATA_DIR=/data \
+    LLMOPS_STATIC_ROOT=/app/static
+
+WORKDIR /app
+# Dependencies first, so code changes do not reinstall them.
+COPY pyproject.toml README.md ./
+COPY llmops ./llmops
+COPY manage.py ./
+RUN pip install . \
+    && useradd --system --uid 10001 --home-dir /app llmops \
+    && mkdir -p /data \
+    && chown llmops /data
+# Static files (the API docs page) are collected at build time; this key only exists for that
+# step and is not in the final environment.
+RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput --verbosity 0
+
+USER llmops
+EXPOSE 8000
+CMD ["gunicorn", "llmops.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
