@@ -52,7 +52,9 @@ PROJECT_OWNED = [ApiKey, LineageNode, LineageEdge, Span, Trace, ModelPrice, Rete
 
 def _snapshot(tenant: Tenant) -> dict[str, list[Any]]:
     return {
-        model.__name__: list(model.objects.filter(project=tenant.project).order_by("pk").values())
+        model.__name__: list(
+            model._default_manager.filter(project=tenant.project).order_by("pk").values()
+        )
         for model in PROJECT_OWNED
     }
 
