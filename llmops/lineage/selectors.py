@@ -53,21 +53,24 @@ class Graph:
 # One statement walks both ways and returns node rows and edge rows together. UNION (not UNION
 # ALL) in the recursive parts drops repeated (node, depth) pairs, so diamonds do not multiply
 # rows and cycles end at the depth bound. The depth bounds keep the walk finite on any graph.
+# The recursive terms follow edges by their source/target indexes alone: edges never cross
+# projects (edge_record refuses it) and the root belongs to the project, so a project filter
+# there adds nothing but tempts PostgreSQL into intersecting with the project index each step.
 _GRAPH_SQL = """
 WITH RECURSIVE
 up(node_id, depth) AS (
-    SELECT %(root)s, 0
+    SELECT CAST(%(root)s AS BIGINT), 0
     UNION
     SELECT e.source_id, up.depth + 1
     FROM lineage_edge e JOIN up ON e.target_id = up.node_id
-    WHERE up.depth < %(up_depth)s AND e.project_id = %(project)s
+    WHERE up.depth < %(up_depth)s
 ),
 down(node_id, depth) AS (
-    SELECT %(root)s, 0
+    SELECT CAST(%(root)s AS BIGINT), 0
     UNION
     SELECT e.target_id, down.depth + 1
     FROM lineage_edge e JOIN down ON e.source_id = down.node_id
-    WHERE down.depth < %(down_depth)s AND e.project_id = %(project)s
+    WHERE down.depth < %(down_depth)s
 ),
 up_min(node_id, depth) AS (SELECT node_id, MIN(depth) FROM up GROUP BY node_id),
 down_min(node_id, depth) AS (SELECT node_id, MIN(depth) FROM down GROUP BY node_id)
@@ -76,7 +79,8 @@ SELECT 'n', n.id, n.kind, n.ref, n.label, n.created_at, u.depth, d.depth,
 FROM lineage_node n
 LEFT JOIN up_min u ON u.node_id = n.id
 LEFT JOIN down_min d ON d.node_id = n.id
-WHERE n.id IN (SELECT node_id FROM up_min UNION SELECT node_id FROM down_min)
+WHERE n.project_id = %(project)s
+  AND n.id IN (SELECT node_id FROM up_min UNION SELECT node_id FROM down_min)
 UNION ALL
 SELECT 'e', e.id, e.kind, CAST(NULL AS VARCHAR(200)), CAST(NULL AS VARCHAR(300)), e.created_at,
        CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), e.source_id, e.target_id
