@@ -206,6 +206,8 @@ _TRACE_FIELDS = [
     "release",
     "input",
     "output",
+    "model_names",
+    "prompt_versions",
     "input_tokens",
     "output_tokens",
     "total_tokens",
@@ -239,6 +241,10 @@ def traces_refresh(*, project: Project, trace_ids: Sequence[str]) -> None:
         "total_tokens",
         "cost_total",
         "cost_source",
+        "model_requested",
+        "model_answered",
+        "prompt_name",
+        "prompt_version",
     )
     by_trace: dict[str, list[dict[str, Any]]] = {}
     for row in Span.objects.filter(project=project, trace_id__in=trace_ids).values(*columns):
@@ -259,8 +265,19 @@ def traces_refresh(*, project: Project, trace_ids: Sequence[str]) -> None:
         end = max(s["end_time"] for s in spans)
         errors = sum(1 for s in spans if s["status"] == Status.ERROR)
         tags: list[str] = []
+        model_names: list[str] = []
+        prompt_versions: list[str] = []
         for s in spans:
             tags.extend(t for t in s["tags"] if t not in tags)
+            model = s["model_answered"] or s["model_requested"]
+            if model and model not in model_names:
+                model_names.append(model)
+            if s["model_requested"] and s["model_requested"] not in model_names:
+                model_names.append(s["model_requested"])
+            if s["prompt_name"]:
+                prompt = f"{s['prompt_name']}@{s['prompt_version']}"
+                if prompt not in prompt_versions:
+                    prompt_versions.append(prompt)
 
         def first_value(
             key: str,
@@ -289,6 +306,8 @@ def traces_refresh(*, project: Project, trace_ids: Sequence[str]) -> None:
                 metadata=root_meta.get("metadata") or {},
                 environment=first_value("environment"),
                 release=first_value("release"),
+                model_names=model_names,
+                prompt_versions=prompt_versions,
                 input=root_meta.get("input"),
                 output=root_meta.get("output"),
                 input_tokens=sum(s["input_tokens"] for s in spans),

@@ -137,6 +137,10 @@ class Trace(models.Model):
     release = models.CharField(max_length=100, blank=True, default="")
     input = models.JSONField(null=True)
     output = models.JSONField(null=True)
+    # Copied up from the spans so that filtering traces by model or prompt version is an index
+    # lookup on traces instead of a join to every span.
+    model_names = models.JSONField(default=list)
+    prompt_versions = models.JSONField(default=list)  # ["name@version", ...]
     input_tokens = models.BigIntegerField(default=0)
     output_tokens = models.BigIntegerField(default=0)
     total_tokens = models.BigIntegerField(default=0)

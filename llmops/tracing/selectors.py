@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -47,14 +48,14 @@ class TraceFilters:
     text: str | None = None
 
 
-def _tags_filter(traces: QuerySet[Trace], tags: tuple[str, ...]) -> QuerySet[Trace]:
-    for tag in tags:
-        if connection.vendor == "postgresql":
-            traces = traces.filter(tags__contains=[tag])
-        else:
-            # SQLite has no JSON containment; match the quoted element in the JSON text.
-            traces = traces.filter(tags__icontains=f'"{tag}"')
-    return traces
+def _contains(traces: QuerySet[Trace], field: str, value: str) -> QuerySet[Trace]:
+    """Traces whose JSON list ``field`` holds ``value``."""
+    if connection.vendor == "postgresql":
+        # jsonb containment, served by the field's GIN index.
+        return traces.filter(**{f"{field}__contains": [value]})
+    # SQLite has no JSON containment; match the quoted element in the JSON text (LIKE, so
+    # case-insensitive for ASCII on the embedded default).
+    return traces.filter(**{f"{field}__icontains": json.dumps(value)})
 
 
 def traces_filtered(*, project: Project, filters: TraceFilters) -> QuerySet[Trace]:
@@ -68,7 +69,12 @@ def traces_filtered(*, project: Project, filters: TraceFilters) -> QuerySet[Trac
         value = getattr(f, field_name)
         if value:
             traces = traces.filter(**{field_name: value})
-    traces = _tags_filter(traces, f.tags)
+    for tag in f.tags:
+        traces = _contains(traces, "tags", tag)
+    if f.model:
+        traces = _contains(traces, "model_names", f.model)
+    if f.prompt_name and f.prompt_version:
+        traces = _contains(traces, "prompt_versions", f"{f.prompt_name}@{f.prompt_version}")
     if f.has_error is True:
         traces = traces.filter(error_count__gt=0)
     elif f.has_error is False:
@@ -83,11 +89,9 @@ def traces_filtered(*, project: Project, filters: TraceFilters) -> QuerySet[Trac
         else:
             traces = traces.filter(**{f"metadata__{f.metadata_key}": f.metadata_value})
     span_conditions = Q()
-    if f.model:
-        span_conditions &= Q(model_answered=f.model) | Q(model_requested=f.model)
-    if f.prompt_name:
+    if f.prompt_name and not f.prompt_version:
         span_conditions &= Q(prompt_name=f.prompt_name)
-    if f.prompt_version:
+    elif f.prompt_version and not f.prompt_name:
         span_conditions &= Q(prompt_version=f.prompt_version)
     if f.text:
         span_conditions &= Q(input__icontains=f.text) | Q(output__icontains=f.text)
