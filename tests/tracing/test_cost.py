@@ -74,7 +74,8 @@ def test_long_context_tier_applies_above_its_threshold() -> None:
     large = TokenUsage(input_tokens=300_000, output_tokens=1000)
     low = price_call(usage=small, model="gemini-2.5-pro", provider="gcp.gemini", at=NOW)
     high = price_call(usage=large, model="gemini-2.5-pro", provider="gcp.vertex_ai", at=NOW)
-    assert low is not None and high is not None
+    assert low is not None
+    assert high is not None
     assert low.total == reference(small, "gemini-2.5-pro", "google")
     assert high.total == reference(large, "gemini-2.5-pro", "google")
     # Above 200k input tokens every token costs the tier price: more than 3x the small call.
@@ -95,7 +96,8 @@ def test_prices_in_force_at_the_span_time_apply() -> None:
         provider="anthropic",
         at=datetime(2026, 3, 20, tzinfo=UTC),
     )
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     # The long-context surcharge ended on 2026-03-13: $10/M before, $5/M after.
     assert (before.total, after.total) == (Decimal("3"), Decimal("1.5"))
 
