@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ def test_special_token_text_is_counted_not_refused() -> None:
 
 
 def test_chat_overhead() -> None:
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"role": "system", "content": "hello world"},
         {"role": "user", "content": [{"type": "text", "text": "hello world"}], "name": "ann"},
     ]
