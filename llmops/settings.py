@@ -41,7 +41,11 @@ INSTALLED_APPS = [
     "llmops.lineage",
     "llmops.system",
     "llmops.tracing",
+    "llmops.prompts",
 ]
+# Covering indexes (INCLUDE columns) serve PostgreSQL; SQLite, the embedded default, builds the
+# same index without them, which is what this warning says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 MIDDLEWARE = [
     "llmops.restapi.body_limit.BodyLimitMiddleware",

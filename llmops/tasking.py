@@ -21,8 +21,10 @@ log = logging.getLogger("llmops.tasks")
 
 
 def platform_task(
-    name: str, *, soft_time_limit: int | None = None
+    name: str, *, soft_time_limit: int | None = None, **options: Any
 ) -> Callable[[Callable[P, R]], Any]:
+    """Declare a task. ``options`` go to Celery as they are (``bind``, ``max_retries``, ...)."""
+
     def decorate(func: Callable[P, R]) -> Any:
         @wraps(func)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -32,10 +34,10 @@ def platform_task(
             finally:
                 log.info("task %s done in %.3fs", name, time.monotonic() - started)
 
-        options: dict[str, Any] = {"name": name, "acks_late": True}
+        settings: dict[str, Any] = {"name": name, "acks_late": True, **options}
         if soft_time_limit is not None:
-            options["soft_time_limit"] = soft_time_limit
-            options["time_limit"] = soft_time_limit + 30
-        return shared_task(**options)(run)
+            settings["soft_time_limit"] = soft_time_limit
+            settings["time_limit"] = soft_time_limit + 30
+        return shared_task(**settings)(run)
 
     return decorate

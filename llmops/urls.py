@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("llmops.tenancy.api.urls")),
     path("", include("llmops.lineage.api.urls")),
     path("", include("llmops.tracing.api.urls")),
+    path("", include("llmops.prompts.api.urls")),
 ]
 
 urlpatterns = [

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import base64
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 from rest_framework.test import APIClient
 
 from llmops.tenancy import domain
@@ -76,3 +86,75 @@ def session_client(user: User, project: Project | None = None) -> APIClient:
     if project is not None:
         client.credentials(HTTP_X_PROJECT_ID=str(project.pk))
     return client
+
+
+WORKER_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker(transactional_db: None, tmp_path: Path) -> Iterator[str]:
+    """A real Celery worker process (with beat) on the configured broker and the test database.
+
+    Yields the worker's node name.
+    """
+    node_name = f"e2e-{uuid.uuid4().hex[:8]}@localhost"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "LLMOPS_WORKER_HEARTBEAT_SECONDS": "1",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "llmops",
+            "worker",
+            "-B",
+            "-n",
+            node_name,
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+        ],
+        cwd=WORKER_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield node_name
+    finally:
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        print(output[-4000:])
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False

@@ -31,6 +31,7 @@ class EdgeKind(models.TextChoices):
     PRODUCED = "produced"
     EVALUATED = "evaluated"
     GATED = "gated"
+    LABELLED = "labelled"
 
 
 class LineageNode(models.Model):

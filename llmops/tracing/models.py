@@ -110,7 +110,25 @@ class Span(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["project", "start_time"], name="tracing_span_project_start"),
+            # Covering: the metrics query reads only these columns, so PostgreSQL answers it
+            # from the index without visiting the wide span rows (inputs and outputs).
+            models.Index(
+                fields=["project", "start_time"],
+                name="tracing_span_project_start",
+                include=[
+                    "kind",
+                    "status",
+                    "model_answered",
+                    "model_requested",
+                    "prompt_name",
+                    "prompt_version",
+                    "duration_ms",
+                    "input_tokens",
+                    "output_tokens",
+                    "total_tokens",
+                    "cost_total",
+                ],
+            ),
             models.Index(
                 fields=["project", "model_answered", "start_time"], name="tracing_span_model"
             ),

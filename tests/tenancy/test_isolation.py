@@ -17,6 +17,8 @@ from rest_framework.test import APIClient
 
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import LineageEdge, LineageNode, NodeKind
+from llmops.prompts.domain import label_protect, prompt_create
+from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion, WebhookSubscription
 from llmops.restapi.scoping import ProjectScopedView
 from llmops.tenancy.models import ApiKey, Role
 from llmops.tracing.domain import model_price_create, retention_set
@@ -47,16 +49,32 @@ def _project_routes(
 ROUTES = sorted(_project_routes())
 
 
-PROJECT_OWNED = [ApiKey, LineageNode, LineageEdge, Span, Trace, ModelPrice, RetentionPolicy]
+PROJECT_OWNED = [
+    ApiKey,
+    LineageNode,
+    LineageEdge,
+    Span,
+    Trace,
+    ModelPrice,
+    RetentionPolicy,
+    Prompt,
+    WebhookSubscription,
+]
+PROMPT_OWNED = [PromptVersion, PromptLabel, LabelMove]
 
 
 def _snapshot(tenant: Tenant) -> dict[str, list[Any]]:
-    return {
+    snapshot = {
         model.__name__: list(
             model._default_manager.filter(project=tenant.project).order_by("pk").values()
         )
         for model in PROJECT_OWNED
     }
+    for model in PROMPT_OWNED:
+        snapshot[model.__name__] = list(
+            model._default_manager.filter(prompt__project=tenant.project).order_by("pk").values()
+        )
+    return snapshot
 
 
 def _fill(route: str, victim: Tenant) -> str:
@@ -69,6 +87,14 @@ def _fill(route: str, victim: Tenant) -> str:
         "<int:price_id>": price_id,
         "<str:trace_id>": VICTIM_TRACE,
         "<str:session_id>": "victim-session",
+        "<path:name>": "victim/prompt",
+        "<int:number>": "1",
+        "<str:label>": "production",
+        "<int:webhook_id>": str(
+            WebhookSubscription.objects.filter(project=victim.project).values_list("pk", flat=True)[
+                0
+            ]
+        ),
     }
     for placeholder, value in values.items():
         route = route.replace(placeholder, value)
@@ -79,6 +105,7 @@ def _fill(route: str, victim: Tenant) -> str:
 QUERIES: dict[str, dict[str, str]] = {
     "lineage-graph": {"kind": NodeKind.EXTERNAL, "ref": VICTIM_REF},
     "metrics": {"from": "2025-12-31T00:00:00Z", "to": "2026-01-02T00:00:00Z"},
+    "prompt-diff": {"base": "1", "target": "1"},
 }
 BODIES: dict[str, dict[str, Any]] = {
     "lineage-edges": {
@@ -89,6 +116,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "api-keys": {"note": "intruder"},
     "model-prices": {"model_pattern": "gpt-.*", "input": "0", "output": "0"},
     "retention": {"days": 1},
+    "prompts": {"name": "victim/prompt", "type": "text", "template": "x"},
+    "prompt-versions": {"template": "changed by an intruder"},
+    "prompt-label-move": {"version": 1},
+    "prompt-label-protect": {"protected": False},
+    "prompt-render": {"variables": {"who": "x"}},
+    "webhooks": {"url": "http://127.0.0.1:9/hook", "events": ["prompt.label_moved"]},
 }
 
 
@@ -119,6 +152,19 @@ def victim(tenant: Tenant) -> Tenant:
         project=tenant.project, model_pattern="victim-model", input=Decimal(1), output=Decimal(1)
     )
     retention_set(project=tenant.project, days=90)
+    prompt_create(
+        project=tenant.project,
+        name="victim/prompt",
+        prompt_type="text",
+        template="Hello {{who}}, the victim-secret-template",
+        labels=["production"],
+    )
+    label_protect(
+        prompt=Prompt.objects.get(project=tenant.project), label="production", protected=True
+    )
+    WebhookSubscription.objects.create(
+        project=tenant.project, url="http://127.0.0.1:9/victim", secret="s", events=[]
+    )
     lineage_link(
         project=tenant.project,
         upstream=NodeRef(NodeKind.EXTERNAL, VICTIM_REF),
@@ -163,7 +209,23 @@ def test_a_key_of_another_project_sees_and_changes_nothing(
             assert "victim-prompt-v1" not in body, name
             assert "victim-user" not in body, name
             assert "victim-model" not in body, name
-        if name in ("lineage-graph", "trace-detail", "session-detail"):
+            assert "victim-secret-template" not in body, name
+        if (
+            name
+            in (
+                "lineage-graph",
+                "trace-detail",
+                "session-detail",
+                "prompt-fetch",
+                "prompt-versions",
+                "prompt-version-detail",
+                "prompt-label-history",
+                "prompt-render",
+                "prompt-diff",
+                "webhook-deliveries",
+            )
+            and method == "get"
+        ):
             assert response.status_code == 404, name
         if name == "lineage-edges":
             assert response.status_code == 400

@@ -1,0 +1,133 @@
+"""Reads of the prompts context."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
+
+from llmops.prompts import templates
+from llmops.prompts.domain import LATEST, PromptError
+from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion
+from llmops.tenancy.models import Project
+from llmops.tracing.models import Span
+
+
+def prompt_get(*, project: Project, name: str) -> Prompt:
+    prompt = Prompt.objects.filter(project=project, name=name).first()
+    if prompt is None:
+        raise PromptError(f"no prompt named {name!r}", field="name", status=404)
+    return prompt
+
+
+def prompts_list(
+    *, project: Project, search: str | None, tag: str | None, folder: str | None
+) -> QuerySet[Prompt]:
+    prompts = Prompt.objects.filter(project=project).annotate(
+        latest_version=Max("versions__number")
+    )
+    if search:
+        prompts = prompts.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    if folder:
+        prompts = prompts.filter(name__startswith=folder.rstrip("/") + "/")
+    if tag:
+        prompts = prompts.filter(tags__icontains=f'"{tag}"')
+    return prompts.order_by("name")
+
+
+def version_resolve(
+    *, prompt: Prompt, label: str | None = None, number: int | None = None
+) -> PromptVersion:
+    """The version behind a label (``latest`` = newest) or with a number."""
+    if number is not None:
+        version = prompt.versions.filter(number=number).first()
+        if version is None:
+            raise PromptError(
+                f"prompt {prompt.name!r} has no version {number}", field="version", status=404
+            )
+        return version
+    label = label or templates.DEFAULT_LABEL
+    if label == LATEST:
+        version = prompt.versions.order_by("-number").first()
+    else:
+        pointer = (
+            PromptLabel.objects.select_related("version").filter(prompt=prompt, name=label).first()
+        )
+        version = pointer.version if pointer else None
+    if version is None:
+        raise PromptError(
+            f"prompt {prompt.name!r} has no label {label!r}", field="label", status=404
+        )
+    return version
+
+
+def labels_of(prompt: Prompt) -> dict[int, list[str]]:
+    """Version number → its labels, ``latest`` included."""
+    result: dict[int, list[str]] = {}
+    for name, number in PromptLabel.objects.filter(prompt=prompt).values_list(
+        "name", "version__number"
+    ):
+        result.setdefault(number, []).append(name)
+    newest = prompt.versions.aggregate(n=Max("number"))["n"]
+    if newest is not None:
+        result.setdefault(newest, []).append(LATEST)
+    for names in result.values():
+        names.sort()
+    return result
+
+
+def label_history(*, prompt: Prompt, label: str, at: datetime | None) -> QuerySet[LabelMove]:
+    moves = LabelMove.objects.filter(prompt=prompt, label=label).select_related(
+        "from_version", "to_version"
+    )
+    if at is not None:
+        moves = moves.filter(moved_at__lte=at)
+    return moves.order_by("-moved_at", "-id")
+
+
+def include_resolver(project: Project) -> templates.IncludeResolver:
+    def resolve(ref: templates.IncludeRef) -> str:
+        try:
+            prompt = prompt_get(project=project, name=ref.name)
+            version = version_resolve(prompt=prompt, label=ref.label, number=ref.version)
+        except PromptError as exc:
+            raise templates.TemplateError(f"include {ref}: {exc}") from None
+        if not isinstance(version.template, str):
+            raise templates.TemplateError(f"include {ref}: only text prompts can be included")
+        return version.template
+
+    return resolve
+
+
+def usage_by_version(*, prompt: Prompt) -> list[dict[str, Any]]:
+    """Per version: traces, LLM calls, tokens, cost, mean latency and error rate of its spans."""
+    rows = (
+        Span.objects.filter(project=prompt.project, prompt_name=prompt.name)
+        .values("prompt_version")
+        .annotate(
+            traces=Count("trace_id", distinct=True),
+            calls=Count("id"),
+            input_tokens=Sum("input_tokens"),
+            output_tokens=Sum("output_tokens"),
+            total_tokens=Sum("total_tokens"),
+            cost_total=Sum("cost_total"),
+            mean_latency_ms=Avg("duration_ms"),
+            errors=Count("id", filter=Q(status="error")),
+        )
+        .order_by("prompt_version")
+    )
+    return [
+        {
+            "version": row["prompt_version"],
+            "traces": row["traces"],
+            "calls": row["calls"],
+            "input_tokens": row["input_tokens"] or 0,
+            "output_tokens": row["output_tokens"] or 0,
+            "total_tokens": row["total_tokens"] or 0,
+            "cost_total": row["cost_total"] or 0,
+            "mean_latency_ms": row["mean_latency_ms"],
+            "error_rate": row["errors"] / row["calls"] if row["calls"] else 0.0,
+        }
+        for row in rows
+    ]
