@@ -230,7 +230,10 @@ def test_list_with_search_tag_and_folder(tenant: Tenant) -> None:
     create(client, "support/answer")
     create(client, "support/triage", tags=["routing"])
     create(client, "sales/pitch", tags=["sales"])
-    names = lambda query: [p["name"] for p in client.get(BASE, query).json()]  # noqa: E731
+
+    def names(query: dict[str, str]) -> list[str]:
+        return [p["name"] for p in client.get(BASE, query).json()]
+
     assert names({}) == ["sales/pitch", "support/answer", "support/triage"]
     assert names({"folder": "support"}) == ["support/answer", "support/triage"]
     assert names({"tag": "routing"}) == ["support/triage"]
