@@ -22,9 +22,7 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -35,54 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from live_server import create_project, percentile, web_server
 from tracing_workload import batch
 
 DAY_NS = 86_400 * 10**9
 BASE_NS = 1_767_225_600_000_000_000  # 2026-01-01
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def create_project() -> dict[str, str]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "createproject",
-            "Benchmarks",
-            f"ingest-{int(time.time())}",
-            "--json",
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    keys: dict[str, str] = json.loads(out.stdout)
-    return keys
-
-
-def wait_up(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("server did not come up")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run_ingest(port: int, secret: str, batches: int, clients: int, traces_per_batch: int) -> None:
@@ -204,25 +159,8 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("SECRET_KEY"):
         os.environ["SECRET_KEY"] = "benchmark-only-secret-key"
-    keys = create_project()
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "llmops.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.web_workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-    )
-    try:
-        wait_up(port)
+    keys = create_project("ingest")
+    with web_server(args.web_workers) as port:
         print(
             f"database: {os.environ.get('DATABASE_URL', 'embedded SQLite')}; "
             f"web workers: {args.web_workers}"
@@ -231,9 +169,6 @@ def main() -> None:
         if args.queries:
             print("query latency:")
             run_queries(port, keys["secret_key"], args.repeat)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import http.client
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from ingest_throughput import create_project, free_port, percentile, wait_up
+from live_server import create_project, percentile, web_server
 
 PROMPT = {
     "name": "support/answer",
@@ -66,25 +65,8 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     args = parser.parse_args()
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
-    keys = create_project()
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "llmops.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.web_workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-    )
-    try:
-        wait_up(port)
+    keys = create_project("prompt-fetch")
+    with web_server(args.web_workers) as port:
         auth = {"Authorization": f"Bearer {keys['secret_key']}"}
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request(
@@ -105,14 +87,9 @@ def main() -> None:
             f"database: {os.environ.get('DATABASE_URL', 'embedded SQLite')}; "
             f"{args.requests} sequential requests each"
         )
-        report(
-            "revalidation (If-None-Match, 304)",
-            timed(conn, {**auth, "If-None-Match": etag}, 304, args.requests),
-        )
+        revalidate = timed(conn, {**auth, "If-None-Match": etag}, 304, args.requests)
+        report("revalidation (If-None-Match, 304)", revalidate)
         report("full fetch (200)", timed(conn, auth, 200, args.requests))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,18 @@ def cost_field(**options: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=24, decimal_places=12, **options)
 
 
-class TraceListQuery(StrictInputSerializer):
+class TimeRangeQuery(StrictInputSerializer):
+    """Accepts the time range start as ``from`` on the wire (a Python keyword, so the field is
+    ``start_from``)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        data = dict(data.dict() if hasattr(data, "dict") else data)
+        if "from" in data:
+            data["start_from"] = data.pop("from")
+        return super().to_internal_value(data)
+
+
+class TraceListQuery(TimeRangeQuery):
     start_from = serializers.DateTimeField(required=False)
     to = serializers.DateTimeField(required=False)
     name = serializers.CharField(required=False, max_length=500)
@@ -38,15 +49,6 @@ class TraceListQuery(StrictInputSerializer):
     order_by = serializers.ChoiceField(choices=list(TRACE_ORDERINGS), default="-start_time")
     cursor = serializers.CharField(required=False, max_length=500)
     limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
-
-    def to_internal_value(self, data: Any) -> Any:
-        # "from" is a Python keyword; accept it on the wire and map it to start_from.
-        if hasattr(data, "dict"):
-            data = data.dict()
-        data = dict(data)
-        if "from" in data:
-            data["start_from"] = data.pop("from")
-        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "metadata_value" in attrs and "metadata_key" not in attrs:
@@ -183,21 +185,13 @@ class SessionDetailOutput(serializers.Serializer[Any]):
     traces = TraceDetailOutput(many=True)
 
 
-class MetricsQuery(StrictInputSerializer):
+class MetricsQuery(TimeRangeQuery):
     start_from = serializers.DateTimeField()
     to = serializers.DateTimeField()
     bucket = serializers.ChoiceField(choices=[b.value for b in Bucket], default=Bucket.HOUR.value)
     group_by = serializers.ChoiceField(
         choices=[g.value for g in GroupBy], default=GroupBy.NONE.value
     )
-
-    def to_internal_value(self, data: Any) -> Any:
-        if hasattr(data, "dict"):
-            data = data.dict()
-        data = dict(data)
-        if "from" in data:
-            data["start_from"] = data.pop("from")
-        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["to"] <= attrs["start_from"]:
