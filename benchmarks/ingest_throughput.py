@@ -156,11 +156,19 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--queries", action="store_true", help="also time the query API")
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument(
+        "--query-key",
+        help="only time the queries, with this secret key of a project already loaded",
+    )
     args = parser.parse_args()
     if not os.environ.get("SECRET_KEY"):
         os.environ["SECRET_KEY"] = "benchmark-only-secret-key"
-    keys = create_project("ingest")
+    keys = {"secret_key": args.query_key} if args.query_key else create_project("ingest")
     with web_server(args.web_workers) as port:
+        if args.query_key:
+            print("query latency:")
+            run_queries(port, keys["secret_key"], args.repeat)
+            return
         print(
             f"database: {os.environ.get('DATABASE_URL', 'embedded SQLite')}; "
             f"web workers: {args.web_workers}"
