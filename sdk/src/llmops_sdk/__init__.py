@@ -1,0 +1,85 @@
+"""The LLMOps SDK: trace LLM, RAG and agent code with OpenTelemetry and fetch managed prompts.
+
+    import llmops_sdk as llmops
+
+    llmops.init(host="http://127.0.0.1:8000", secret_key="sk-lo-...")
+
+    @llmops.observe(kind="agent")
+    def answer(question: str) -> str: ...
+
+Without a secret key (argument or ``LLMOPS_SECRET_KEY``) every call is a cheap no-op.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmops_sdk import state
+from llmops_sdk.client import Client
+from llmops_sdk.config import Mask, from_environment
+from llmops_sdk.observe import ObservedSpan, observe, span
+from llmops_sdk.openai_instrumentation import instrument
+from llmops_sdk.prompts import Prompt, PromptNotAvailable, get_prompt
+from llmops_sdk.safety import guarded
+from llmops_sdk.trace_attributes import propagate as propagate_attributes
+
+__all__ = [
+    "ObservedSpan",
+    "Prompt",
+    "PromptNotAvailable",
+    "flush",
+    "get_prompt",
+    "init",
+    "instrument_openai",
+    "observe",
+    "propagate_attributes",
+    "shutdown",
+    "span",
+]
+
+
+@guarded()
+def init(
+    *,
+    host: str | None = None,
+    public_key: str | None = None,
+    secret_key: str | None = None,
+    environment: str | None = None,
+    release: str | None = None,
+    sample_rate: float | None = None,
+    enabled: bool | None = None,
+    capture_io: bool | None = None,
+    mask: Mask | None = None,
+    max_queue_size: int | None = None,
+    export_timeout_seconds: float | None = None,
+    tracer_provider: Any = None,
+) -> None:
+    """Configure the SDK; arguments win over ``LLMOPS_*`` environment variables."""
+    settings = from_environment(
+        host=host,
+        public_key=public_key,
+        secret_key=secret_key,
+        environment=environment,
+        release=release,
+        sample_rate=sample_rate,
+        enabled=enabled,
+        capture_io=capture_io,
+        mask=mask,
+        max_queue_size=max_queue_size,
+        export_timeout_seconds=export_timeout_seconds,
+    )
+    state.replace(Client(settings, tracer_provider=tracer_provider))
+
+
+def flush(timeout_seconds: float = 10.0) -> bool:
+    """Send what is queued; True when everything was exported in time."""
+    return state.client().flush(timeout_seconds)
+
+
+def shutdown() -> None:
+    state.client().shutdown()
+
+
+def instrument_openai(openai_client: Any) -> Any:
+    """Trace calls made through this ``openai`` client (sync or async); returns the client."""
+    return instrument(openai_client)
