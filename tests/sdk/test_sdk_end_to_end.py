@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import threading
 from decimal import Decimal
 from typing import Any
@@ -85,6 +86,7 @@ def test_rag_app_trace_with_documents_prompt_link_usage_and_cost(
     ]
     llm_span = spans["chat gpt-4o-mini"]
     assert (llm_span.prompt_name, llm_span.prompt_version) == ("rag/answer", "1")
+    assert llm_span.input is not None
     assert llm_span.input[0]["content"].startswith("Use these facts: Refunds are paid")
     assert llm_span.output == [
         {"role": "assistant", "content": "Answer: How long do refunds take?"}
@@ -123,7 +125,7 @@ def test_tool_calling_agent(platform: Tenant, llm: LocalLLM) -> None:
         messages: list[dict[str, Any]] = [{"role": "user", "content": question}]
         first = client.chat.completions.create(model="gpt-4o", messages=messages, tools=tools)
         call = first.choices[0].message.tool_calls[0]
-        result = lookup_order(**__import__("json").loads(call.function.arguments))
+        result = lookup_order(**json.loads(call.function.arguments))
         messages += [
             first.choices[0].message.model_dump(exclude_none=True),
             {"role": "tool", "tool_call_id": call.id, "content": str(result)},
