@@ -51,7 +51,7 @@ def from_environment(**overrides: Any) -> Settings:
         "secret_key": env.get("LLMOPS_SECRET_KEY"),
         "environment": env.get("LLMOPS_ENVIRONMENT"),
         "release": env.get("LLMOPS_RELEASE"),
-        "sample_rate": min(max(_float(env.get("LLMOPS_SAMPLE_RATE"), 1.0), 0.0), 1.0),
+        "sample_rate": _float(env.get("LLMOPS_SAMPLE_RATE"), 1.0),
         "enabled": _bool(env.get("LLMOPS_ENABLED"), True),
         "capture_io": _bool(env.get("LLMOPS_CAPTURE_IO"), True),
         "mask": None,
@@ -60,4 +60,9 @@ def from_environment(**overrides: Any) -> Settings:
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     values["host"] = str(values["host"]).rstrip("/")
+    # Out-of-range or unreadable values are corrected, never raised: a setting must not break
+    # the application.
+    values["sample_rate"] = min(max(_float(str(values["sample_rate"]), 1.0), 0.0), 1.0)
+    values["max_queue_size"] = max(int(_float(str(values["max_queue_size"]), 2048)), 1)
+    values["export_timeout_seconds"] = max(_float(str(values["export_timeout_seconds"]), 10.0), 0.1)
     return Settings(**values)
