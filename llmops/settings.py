@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "llmops.system",
     "llmops.tracing",
     "llmops.prompts",
+    "llmops.scores",
 ]
 # Covering indexes (INCLUDE columns) serve PostgreSQL; SQLite, the embedded default, builds the
 # same index without them, which is what this warning says.

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("llmops.lineage.api.urls")),
     path("", include("llmops.tracing.api.urls")),
     path("", include("llmops.prompts.api.urls")),
+    path("", include("llmops.scores.api.urls")),
 ]
 
 urlpatterns = [

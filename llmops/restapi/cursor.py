@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,8 @@ def _encode_value(value: Any) -> Any:
         return {"t": value.isoformat()}
     if isinstance(value, Decimal):
         return {"d": str(value)}
+    if isinstance(value, uuid.UUID):
+        return {"u": str(value)}
     return value
 
 
@@ -29,6 +32,8 @@ def _decode_value(value: Any) -> Any:
         return datetime.fromisoformat(value["t"])
     if isinstance(value, dict) and "d" in value:
         return Decimal(value["d"])
+    if isinstance(value, dict) and "u" in value:
+        return uuid.UUID(value["u"])
     return value
 
 

@@ -9,15 +9,14 @@ from typing import Any
 
 from django.utils import timezone
 
+from llmops.field_errors import FieldError
 from llmops.tenancy.models import Project
 from llmops.tracing.ingest import spans_delete_older_than
 from llmops.tracing.models import ModelPrice, RetentionPolicy
 
 
-class InvalidPrice(ValueError):
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class InvalidPrice(FieldError):
+    pass
 
 
 def retention_set(*, project: Project, days: int | None) -> RetentionPolicy | None:

@@ -11,12 +11,14 @@ class MisbehavingPlatform:
     def __init__(self, mode: str, hang_seconds: float = 30.0) -> None:
         self.mode = mode
         self.requests = 0
+        self.paths: list[str] = []
         self.release = threading.Event()
         platform = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 platform.requests += 1
+                platform.paths.append(self.path)
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if platform.mode == "hang":
                     platform.release.wait(hang_seconds)

@@ -77,6 +77,37 @@ def test_a_misbehaving_platform_does_not_slow_the_app(platform: MisbehavingPlatf
     assert platform.requests >= 1
 
 
+def test_scores_neither_slow_the_app_nor_hammer_a_failing_platform(
+    platform: MisbehavingPlatform,
+) -> None:
+    started = time.perf_counter()
+    for index in range(2000):
+        assert llmops.score("feedback", index % 5, trace_id=f"{index + 1:032x}") is not None
+    assert time.perf_counter() - started < 1.0
+    time.sleep(3)
+    posts = [path for path in platform.paths if path == "/api/v1/scores"]
+    assert posts, "the sender never tried"
+    # Backing off (0.5 s, 1 s, 2 s, ...) or stuck on a hung request: a handful of tries in 3 s,
+    # each with a batch of at most 100, not a tight loop over the 20 batches.
+    assert len(posts) <= 6, posts
+    sender = state.client().scores
+    assert sender is not None
+    assert len(sender.queue) >= 2000 - 6 * 100
+    flush_started = time.perf_counter()
+    assert llmops.flush(timeout_seconds=1) is False
+    assert time.perf_counter() - flush_started < 5
+
+
+def test_score_without_a_current_span_or_configuration_is_a_quiet_no_op(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert llmops.score("feedback", 1.0, trace_id="ab" * 16) is None  # not configured
+    llmops.init(host="http://127.0.0.1:9", secret_key="sk-lo-test")
+    with caplog.at_level("WARNING", logger="llmops_sdk"):
+        assert llmops.score("feedback", 1.0) is None
+    assert "pass trace_id or span_id" in caplog.text
+
+
 def test_internal_errors_are_swallowed_and_counted(monkeypatch: pytest.MonkeyPatch) -> None:
     safety.STRICT = False  # this test provokes an internal error on purpose
     before = safety.internal_error_count

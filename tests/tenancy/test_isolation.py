@@ -20,6 +20,8 @@ from llmops.lineage.models import LineageEdge, LineageNode, NodeKind
 from llmops.prompts.domain import label_protect, prompt_create
 from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion, WebhookSubscription
 from llmops.restapi.scoping import ProjectScopedView
+from llmops.scores.domain import ScoreInput, scores_record
+from llmops.scores.models import Score
 from llmops.tenancy.models import ApiKey, Role
 from llmops.tracing.domain import model_price_create, retention_set
 from llmops.tracing.ingest import spans_ingest
@@ -51,6 +53,7 @@ ROUTES = sorted(_project_routes())
 
 PROJECT_OWNED = [
     ApiKey,
+    Score,
     LineageNode,
     LineageEdge,
     Span,
@@ -86,6 +89,7 @@ def _fill(route: str, victim: Tenant) -> str:
         "<uuid:key_id>": key_id,
         "<int:price_id>": price_id,
         "<str:trace_id>": VICTIM_TRACE,
+        "<uuid:score_id>": str(Score.objects.get(project=victim.project).pk),
         "<str:session_id>": "victim-session",
         "<path:name>": "victim/prompt",
         "<int:number>": "1",
@@ -106,6 +110,7 @@ QUERIES: dict[str, dict[str, str]] = {
     "lineage-graph": {"kind": NodeKind.EXTERNAL, "ref": VICTIM_REF},
     "metrics": {"from": "2025-12-31T00:00:00Z", "to": "2026-01-02T00:00:00Z"},
     "prompt-diff": {"base": "1", "target": "1"},
+    "score-metrics": {"from": "2025-12-31T00:00:00Z", "to": "2030-01-02T00:00:00Z"},
 }
 BODIES: dict[str, dict[str, Any]] = {
     "lineage-edges": {
@@ -122,6 +127,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "prompt-label-protect": {"protected": False},
     "prompt-render": {"variables": {"who": "x"}},
     "webhooks": {"url": "http://127.0.0.1:9/hook", "events": ["prompt.label_moved"]},
+    "scores": {"trace_id": VICTIM_TRACE, "name": "intruder", "value": 0},
 }
 
 
@@ -164,6 +170,12 @@ def victim(tenant: Tenant) -> Tenant:
     )
     WebhookSubscription.objects.create(
         project=tenant.project, url="http://127.0.0.1:9/victim", secret="s", events=[]
+    )
+    scores_record(
+        project=tenant.project,
+        items=[ScoreInput(name="victim-score", value=1.0, trace_id=VICTIM_TRACE)],
+        author="test",
+        many=False,
     )
     lineage_link(
         project=tenant.project,
@@ -210,6 +222,7 @@ def test_a_key_of_another_project_sees_and_changes_nothing(
             assert "victim-user" not in body, name
             assert "victim-model" not in body, name
             assert "victim-secret-template" not in body, name
+            assert "victim-score" not in body, name
         if (
             name
             in (

@@ -5,6 +5,8 @@ from typing import Any
 from rest_framework import serializers
 
 from llmops.restapi.strict import StrictInputSerializer
+from llmops.restapi.time_range import TimeRangeQuery
+from llmops.scores.api.serializers import ScoreOutput, ScoreSummaryOutput
 from llmops.tracing.metrics import Bucket, GroupBy
 from llmops.tracing.models import Status
 from llmops.tracing.selectors import TRACE_ORDERINGS
@@ -12,17 +14,6 @@ from llmops.tracing.selectors import TRACE_ORDERINGS
 
 def cost_field(**options: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=24, decimal_places=12, **options)
-
-
-class TimeRangeQuery(StrictInputSerializer):
-    """Accepts the time range start as ``from`` on the wire (a Python keyword, so the field is
-    ``start_from``)."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        data = dict(data.dict() if hasattr(data, "dict") else data)
-        if "from" in data:
-            data["start_from"] = data.pop("from")
-        return super().to_internal_value(data)
 
 
 class TraceListQuery(TimeRangeQuery):
@@ -46,6 +37,14 @@ class TraceListQuery(TimeRangeQuery):
     q = serializers.CharField(
         required=False, max_length=200, help_text="Text in span input or output."
     )
+    score_name = serializers.CharField(
+        required=False, max_length=100, help_text="Traces with at least one score of this name."
+    )
+    score_min = serializers.FloatField(required=False, help_text="... whose value is at least.")
+    score_max = serializers.FloatField(required=False, help_text="... whose value is at most.")
+    score_label = serializers.CharField(
+        required=False, max_length=200, help_text="... whose label (or true / false) is."
+    )
     order_by = serializers.ChoiceField(choices=list(TRACE_ORDERINGS), default="-start_time")
     cursor = serializers.CharField(required=False, max_length=500)
     limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
@@ -53,6 +52,9 @@ class TraceListQuery(TimeRangeQuery):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "metadata_value" in attrs and "metadata_key" not in attrs:
             raise serializers.ValidationError({"metadata_value": ["Needs metadata_key."]})
+        for name in ("score_min", "score_max", "score_label"):
+            if name in attrs and "score_name" not in attrs:
+                raise serializers.ValidationError({name: ["Needs score_name."]})
         return attrs
 
 
@@ -79,7 +81,9 @@ class TraceOutput(serializers.Serializer[Any]):
 
 
 class TraceListItemOutput(TraceOutput):
-    pass
+    scores = serializers.DictField(
+        child=ScoreSummaryOutput(), help_text="Per score name: count, mean and label counts."
+    )
 
 
 class TraceListOutput(serializers.Serializer[Any]):
@@ -156,6 +160,7 @@ class TraceDetailOutput(TraceOutput):
     input = serializers.JSONField()
     output = serializers.JSONField()
     spans = SpanNodeOutput(many=True, help_text="The span tree: each node has span and children.")
+    scores = ScoreOutput(many=True, help_text="Scores of the trace and of its spans.")
 
 
 class SessionListQuery(StrictInputSerializer):

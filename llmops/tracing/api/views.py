@@ -9,6 +9,8 @@ from rest_framework.response import Response
 
 from llmops.restapi import cursor
 from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
+from llmops.scores import selectors as score_selectors
+from llmops.scores.api.serializers import ScoreOutput
 from llmops.tenancy.models import Role
 from llmops.tracing import domain, metrics, selectors
 from llmops.tracing.api.serializers import (
@@ -41,6 +43,9 @@ def _trace_detail(trace: Trace) -> dict[str, object]:
     data["output"] = trace.output
     node_output = SpanNodeOutput()
     data["spans"] = [node_output.to_representation(node) for node in selectors.span_tree(spans)]
+    data["scores"] = ScoreOutput(
+        score_selectors.scores_of_trace(project=trace.project, trace_id=trace.trace_id), many=True
+    ).data
     return data
 
 
@@ -75,6 +80,10 @@ class TraceListView(ProjectScopedView):
             prompt_name=params.get("prompt_name"),
             prompt_version=params.get("prompt_version"),
             text=params.get("q"),
+            score_name=params.get("score_name"),
+            score_min=params.get("score_min"),
+            score_max=params.get("score_max"),
+            score_label=params.get("score_label"),
         )
         traces = selectors.traces_filtered(project=self.project, filters=filters)
         items, next_cursor = cursor.page(
@@ -83,6 +92,11 @@ class TraceListView(ProjectScopedView):
             cursor=params.get("cursor"),
             limit=params["limit"],
         )
+        summaries = score_selectors.score_summaries(
+            project=self.project, trace_ids=[trace.trace_id for trace in items]
+        )
+        for trace in items:
+            trace.scores = summaries.get(trace.trace_id, {})  # type: ignore[attr-defined]
         return Response(TraceListOutput({"items": items, "next_cursor": next_cursor}).data)
 
 

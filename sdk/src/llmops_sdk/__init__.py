@@ -21,6 +21,7 @@ from llmops_sdk.observe import ObservedSpan, observe, span
 from llmops_sdk.openai_instrumentation import instrument
 from llmops_sdk.prompts import Prompt, PromptNotAvailable, get_prompt
 from llmops_sdk.safety import guarded
+from llmops_sdk.scores import score_body
 from llmops_sdk.trace_attributes import propagate as propagate_attributes
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "instrument_openai",
     "observe",
     "propagate_attributes",
+    "score",
     "shutdown",
     "span",
 ]
@@ -83,3 +85,40 @@ def shutdown() -> None:
 def instrument_openai(openai_client: Any) -> Any:
     """Trace calls made through this ``openai`` client (sync or async); returns the client."""
     return instrument(openai_client)
+
+
+@guarded()
+def score(
+    name: str,
+    value: float | bool | str,
+    *,
+    trace_id: str | None = None,
+    span_id: str | None = None,
+    comment: str | None = None,
+    data_type: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    id: str | None = None,
+) -> str | None:
+    """Score a trace or span: a number, true / false, or a category label.
+
+    Without ``trace_id`` and ``span_id`` the current span is scored. The score is sent in the
+    background; the returned id, passed again as ``id``, replaces the score (a correction).
+    Returns None when the SDK is not configured or nothing could be scored.
+    """
+    sender = state.client().scores
+    if sender is None:
+        return None
+    body = score_body(
+        name=name,
+        value=value,
+        trace_id=trace_id.lower() if trace_id else None,
+        span_id=span_id.lower() if span_id else None,
+        comment=comment,
+        data_type=data_type,
+        metadata=metadata,
+        score_id=id,
+    )
+    if body is None:
+        return None
+    sender.enqueue(body)
+    return str(body["id"])

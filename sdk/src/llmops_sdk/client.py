@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from typing import Any
 
 from opentelemetry import trace
@@ -23,6 +24,7 @@ from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 from llmops_sdk.config import Settings
 from llmops_sdk.safety import guarded
+from llmops_sdk.scores import ScoreSender
 from llmops_sdk.trace_attributes import TraceAttributesProcessor, as_span_attributes
 
 SCOPE = "llmops_sdk"
@@ -87,9 +89,13 @@ class Client:
         self.export: PlatformExport | None = None
         self.provider: TracerProvider | None = None
         self.tracer: trace.Tracer = trace.NoOpTracer()
+        self.scores: ScoreSender | None = None
         self._lock = threading.Lock()
         if not settings.active:
             return
+        self.scores = ScoreSender(settings)
+        # Flush what is queued when the interpreter exits normally.
+        atexit.register(self.shutdown)
         self._wire(tracer_provider)
 
     @guarded()
@@ -115,7 +121,6 @@ class Client:
         provider.add_span_processor(self.export)
         self.provider = provider
         self.tracer = provider.get_tracer(SCOPE, VERSION)
-        atexit.register(self.shutdown)
 
     @property
     def dropped_spans(self) -> int:
@@ -123,12 +128,20 @@ class Client:
 
     @guarded(default=False)
     def flush(self, timeout_seconds: float = 10.0) -> bool:
-        if self.export is None:
-            return True
-        return self.export.force_flush(int(timeout_seconds * 1000))
+        deadline = time.monotonic() + timeout_seconds
+        spans_done = True
+        if self.export is not None:
+            spans_done = self.export.force_flush(int(timeout_seconds * 1000))
+        scores_done = True
+        if self.scores is not None:
+            scores_done = self.scores.flush(max(deadline - time.monotonic(), 0.0))
+        return spans_done and scores_done
 
     @guarded()
     def shutdown(self) -> None:
+        if self.scores is not None:
+            self.scores.shutdown(self.settings.export_timeout_seconds)
+            self.scores = None
         if self.export is not None:
             self.export.force_flush(int(self.settings.export_timeout_seconds * 1000))
             self.export.shutdown()

@@ -50,6 +50,17 @@ class ObservedSpan:
     def span_id(self) -> str:
         return format(self.span.get_span_context().span_id, "016x")
 
+    def score(self, name: str, value: float | bool | str, comment: str | None = None) -> None:
+        """Score this span (for a score of the whole trace, see ``score_trace``)."""
+        from llmops_sdk import score
+
+        score(name, value, trace_id=self.trace_id, span_id=self.span_id, comment=comment)
+
+    def score_trace(self, name: str, value: float | bool | str, comment: str | None = None) -> None:
+        from llmops_sdk import score
+
+        score(name, value, trace_id=self.trace_id, comment=comment)
+
     @guarded()
     def set_input(self, value: Any) -> None:
         self.span.set_attribute("llmops.input", to_attribute(value, state.settings().mask))

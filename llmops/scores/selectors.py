@@ -1,0 +1,111 @@
+"""Reads of scores: lists, the scores of traces, and score metrics over time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Avg, Count, Max, Min, QuerySet
+from django.db.models.functions import TruncDay, TruncHour, TruncMinute
+
+from llmops.scores.models import DataType, Score
+from llmops.tenancy.models import Project
+
+
+@dataclass(frozen=True)
+class ScoreFilters:
+    trace_id: str | None = None
+    span_id: str | None = None
+    name: str | None = None
+    source: str | None = None
+    data_type: str | None = None
+    start_from: datetime | None = None
+    start_to: datetime | None = None
+
+
+def scores_filtered(*, project: Project, filters: ScoreFilters) -> QuerySet[Score]:
+    scores = Score.objects.filter(project=project)
+    for field_name in ("trace_id", "span_id", "name", "source", "data_type"):
+        value = getattr(filters, field_name)
+        if value:
+            scores = scores.filter(**{field_name: value})
+    if filters.start_from is not None:
+        scores = scores.filter(created_at__gte=filters.start_from)
+    if filters.start_to is not None:
+        scores = scores.filter(created_at__lt=filters.start_to)
+    return scores
+
+
+def scores_of_trace(*, project: Project, trace_id: str) -> list[Score]:
+    return list(Score.objects.filter(project=project, trace_id=trace_id).order_by("created_at"))
+
+
+def score_summaries(
+    *, project: Project, trace_ids: Iterable[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per trace, per score name: count and mean (numeric, boolean) or label counts."""
+    summaries: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    rows = (
+        Score.objects.filter(project=project, trace_id__in=list(trace_ids))
+        .values("trace_id", "name", "data_type", "string_value")
+        .annotate(count=Count("id"), mean=Avg("value"))
+    )
+    for row in rows:
+        entry = summaries[row["trace_id"]].setdefault(
+            row["name"], {"data_type": row["data_type"], "count": 0, "mean": None, "labels": {}}
+        )
+        previous = entry["count"]
+        entry["count"] = previous + row["count"]
+        if row["data_type"] != DataType.CATEGORICAL and row["mean"] is not None:
+            # Booleans come grouped by label; fold the groups into one weighted mean.
+            total = (entry["mean"] or 0.0) * previous + row["mean"] * row["count"]
+            entry["mean"] = total / entry["count"]
+        if row["data_type"] != DataType.NUMERIC:
+            entry["labels"][row["string_value"]] = row["count"]
+    return dict(summaries)
+
+
+_TRUNC = {"minute": TruncMinute, "hour": TruncHour, "day": TruncDay}
+
+
+def score_metrics(
+    *, project: Project, start: datetime, end: datetime, bucket: str, name: str | None
+) -> list[dict[str, Any]]:
+    """Per time bucket and score name: count, mean, min, max, and label counts."""
+    scores = Score.objects.filter(project=project, created_at__gte=start, created_at__lt=end)
+    if name:
+        scores = scores.filter(name=name)
+    rows = (
+        scores.annotate(bucket=_TRUNC[bucket]("created_at"))
+        .values("bucket", "name", "data_type", "string_value")
+        .annotate(count=Count("id"), mean=Avg("value"), low=Min("value"), high=Max("value"))
+        .order_by("bucket", "name", "string_value")
+    )
+    cells: dict[tuple[datetime, str], dict[str, Any]] = {}
+    for row in rows:
+        cell = cells.setdefault(
+            (row["bucket"], row["name"]),
+            {
+                "bucket": row["bucket"],
+                "name": row["name"],
+                "data_type": row["data_type"],
+                "count": 0,
+                "mean": None,
+                "min": None,
+                "max": None,
+                "labels": {},
+            },
+        )
+        previous = cell["count"]
+        cell["count"] = previous + row["count"]
+        if row["mean"] is not None:
+            total = (cell["mean"] or 0.0) * previous + row["mean"] * row["count"]
+            cell["mean"] = total / cell["count"]
+            cell["min"] = row["low"] if cell["min"] is None else min(cell["min"], row["low"])
+            cell["max"] = row["high"] if cell["max"] is None else max(cell["max"], row["high"])
+        if row["data_type"] != DataType.NUMERIC:
+            cell["labels"][row["string_value"]] = row["count"]
+    return list(cells.values())
