@@ -55,7 +55,9 @@ def test_the_readme_quick_start_works_as_written(
     assert spans["answer"].kind == "agent"
     assert spans["vector search"].kind == "retriever"
     assert spans["vector search"].parent_span_id == spans["answer"].span_id
-    assert spans["vector search"].documents[0]["id"] == "faq-7"
+    documents = spans["vector search"].documents
+    assert documents is not None
+    assert documents[0]["id"] == "faq-7"
     llm_span = next(s for s in spans.values() if s.kind == "llm")
     assert llm_span.parent_span_id == spans["answer"].span_id
     assert llm_span.model_requested == "gpt-4o-mini"
