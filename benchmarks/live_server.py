@@ -22,6 +22,13 @@ def free_port() -> int:
 
 
 def create_project(prefix: str) -> dict[str, str]:
+    # The database may be new (a fresh data folder or PostgreSQL database): bring it up to date.
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     out = subprocess.run(
         [
             sys.executable,

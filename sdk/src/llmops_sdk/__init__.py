@@ -82,9 +82,9 @@ def shutdown() -> None:
     state.client().shutdown()
 
 
-def instrument_openai(openai_client: Any) -> Any:
+def instrument_openai(openai_client: Any, tracer: Any = None) -> Any:
     """Trace calls made through this ``openai`` client (sync or async); returns the client."""
-    return instrument(openai_client)
+    return instrument(openai_client, tracer)
 
 
 @guarded()

@@ -315,7 +315,7 @@ def _record_error(span: trace.Span, exc: BaseException) -> None:
         report(internal, "record error")
 
 
-def _wrap(original: Any, operation: str, on_response: Any) -> Any:
+def _wrap(original: Any, operation: str, on_response: Any, tracer: Any = None) -> Any:
     def name_of(kwargs: dict[str, Any]) -> str:
         return f"{operation} {kwargs.get('model', '')}".strip()
 
@@ -323,7 +323,7 @@ def _wrap(original: Any, operation: str, on_response: Any) -> Any:
 
         @functools.wraps(original)
         async def async_call(*args: Any, **kwargs: Any) -> Any:
-            span = state.client().tracer.start_span(name_of(kwargs))
+            span = (tracer or state.client().tracer).start_span(name_of(kwargs))
             _request_attributes(span, operation, kwargs)
             try:
                 with trace.use_span(span, end_on_exit=False):
@@ -342,7 +342,7 @@ def _wrap(original: Any, operation: str, on_response: Any) -> Any:
 
     @functools.wraps(original)
     def call(*args: Any, **kwargs: Any) -> Any:
-        span = state.client().tracer.start_span(name_of(kwargs))
+        span = (tracer or state.client().tracer).start_span(name_of(kwargs))
         _request_attributes(span, operation, kwargs)
         try:
             with trace.use_span(span, end_on_exit=False):
@@ -361,17 +361,22 @@ def _wrap(original: Any, operation: str, on_response: Any) -> Any:
 
 
 @guarded(default=None)
-def _patch(resource: Any, operation: str, on_response: Any) -> None:
+def _patch(resource: Any, operation: str, on_response: Any, tracer: Any) -> None:
     if resource is None or getattr(resource.create, "__llmops_wrapped__", False):
         return
-    wrapped = _wrap(resource.create, operation, on_response)
+    wrapped = _wrap(resource.create, operation, on_response, tracer)
     wrapped.__llmops_wrapped__ = True
     resource.create = wrapped
 
 
-def instrument(client: Any) -> Any:
-    """Wrap this client's chat completions, responses and embeddings; returns the client."""
-    _patch(_get(_get(client, "chat"), "completions"), "chat", _chat_response)
-    _patch(_get(client, "responses"), "responses", _responses_response)
-    _patch(_get(client, "embeddings"), "embeddings", _embeddings_response)
+def instrument(client: Any, tracer: Any = None) -> Any:
+    """Wrap this client's chat completions, responses and embeddings; returns the client.
+
+    ``tracer`` (an OpenTelemetry tracer) sends this client's spans somewhere other than the
+    SDK's own exporter: the platform's workers trace evaluation calls into the project's own
+    traces that way.
+    """
+    _patch(_get(_get(client, "chat"), "completions"), "chat", _chat_response, tracer)
+    _patch(_get(client, "responses"), "responses", _responses_response, tracer)
+    _patch(_get(client, "embeddings"), "embeddings", _embeddings_response, tracer)
     return client
