@@ -28,7 +28,7 @@ ensure_venv() {
   local venv="$root/.venv"
   local stamp="$venv/.installed-from"
   local wanted
-  wanted=$(cat "$root/pyproject.toml" "$root/sdk/pyproject.toml" | sha256sum | cut -d' ' -f1)
+  wanted=$(cat "$root/pyproject.toml" "$root/sdk/pyproject.toml" "$root/evals/pyproject.toml" | sha256sum | cut -d' ' -f1)
   if [ ! -x "$venv/bin/python" ]; then
     local python
     if ! python=$(find_python); then
@@ -42,7 +42,7 @@ ensure_venv() {
     echo "Installing the platform and its test tools into .venv (first run only) ..." >&2
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-      -e "$root[dev]" -e "$root/sdk[openai,tiktoken]" >&2
+      -e "$root[dev]" -e "$root/sdk[openai,tiktoken]" -e "$root/evals[llm,embeddings]" >&2
     echo "$wanted" > "$stamp"
   fi
 }

@@ -6,9 +6,38 @@ and embeddings. Token counts are word counts, so tests can predict them exactly.
 
 A chat request that offers tools and whose last message is from the user gets a call of the
 first tool with ``{"query": <the user's text>}``; once a tool result is in the conversation the
-model answers in text. The reply text is ``"Answer: <last user text>"``.
+model answers in text. The reply text is ``"Answer: <last user text>"``, except for judge
+prompts (below).
 
-    python -m llmops.local_llm.server --port 8765
+Judge prompts get deterministic verdicts, so LLM-as-judge code can be tested end to end. The
+tags are looked for in the text of all the request's messages, the answer format in the last
+message (the instructions ``llmops_evals.judge`` appends):
+
+- ``<output>...</output>`` (and optionally ``<expected>...</expected>``): the output "matches"
+  when the expected text, stripped and case-insensitively, occurs in it, or, without an
+  ``<expected>`` tag, when it is not blank. If the last message asks for
+  ``{"score": <a number from MIN to MAX>`` the reply is ``{"score": MAX, "reasoning": ...}`` for
+  a match and ``MIN`` otherwise; if it asks for ``{"label": <one of "a", "b", ...>`` the reply
+  names the first label for a match and the last one otherwise. Without either instruction the
+  reply is the usual ``"Answer: ..."``.
+- ``<output_a>...</output_a>`` and ``<output_b>...</output_b>``: the reply is
+  ``{"winner": "A" | "B" | "tie", "reasoning": ...}``; the output that contains the expected
+  text wins, and when both or neither do (or, without ``<expected>``, both or neither are
+  non-blank) it is a tie.
+- An output containing ``JUDGE_OUT_OF_FORMAT`` makes the judge answer in prose instead of JSON.
+
+Test hooks on :class:`LocalLLM` (they apply to chat completions only):
+
+- ``delay_ms`` (constructor argument, settable attribute, ``--delay-ms`` on the command line):
+  each chat request waits this long before it is answered. Requests are served concurrently
+  (one thread each, with a listen backlog of 256).
+- ``fail_next(status, count=1, retry_after=None)``: the next ``count`` chat requests are
+  answered at once with ``status`` and an OpenAI-style error body, with a ``Retry-After`` header
+  when ``retry_after`` is given. Calls queue up.
+- ``requests`` counts the chat requests received (failed ones included); ``in_flight`` and
+  ``max_in_flight`` count those being handled at the same time.
+
+    python -m llmops.local_llm.server --port 8765 [--delay-ms 200]
 """
 
 from __future__ import annotations
@@ -17,10 +46,16 @@ import argparse
 import hashlib
 import json
 import math
+import re
+import sys
 import threading
 import time
+from collections import deque
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+OUT_OF_FORMAT_MARKER = "JUDGE_OUT_OF_FORMAT"
 
 
 def _words(text: str) -> int:
@@ -59,8 +94,106 @@ def _embedding(text: str, dimensions: int = 8) -> list[float]:
     return [v / norm for v in vector]
 
 
+_SCALE_RE = re.compile(r'\{"score": <a number from (\S+) to (\S+)>')
+_LABELS_RE = re.compile(r'\{"label": <one of (.*?)>, "reasoning"', re.DOTALL)
+
+
+def _tag(text: str, name: str) -> str | None:
+    found = re.search(f"<{name}>(.*?)</{name}>", text, re.DOTALL)
+    return found.group(1) if found else None
+
+
+def _matches(output: str, expected: str | None) -> bool:
+    if expected is None:
+        return bool(output.strip())
+    return expected.strip().casefold() in output.casefold()
+
+
+def _number(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+def _judge_reply(messages: list[dict[str, Any]]) -> str | None:
+    """The deterministic verdict for a judge prompt, or None when this is no judge prompt."""
+    everything = "\n".join(_text_of(m.get("content")) for m in messages)
+    expected = _tag(everything, "expected")
+    output_a, output_b = _tag(everything, "output_a"), _tag(everything, "output_b")
+    if output_a is not None and output_b is not None:
+        if OUT_OF_FORMAT_MARKER in output_a or OUT_OF_FORMAT_MARKER in output_b:
+            return "Both answers have their merits; I would rather not pick one."
+        a_wins, b_wins = _matches(output_a, expected), _matches(output_b, expected)
+        winner = "tie" if a_wins == b_wins else ("A" if a_wins else "B")
+        why = "matches the expected answer" if expected is not None else "is not empty"
+        reasoning = f"only {winner} {why}" if winner != "tie" else f"both or neither {why}"
+        return json.dumps({"winner": winner, "reasoning": reasoning})
+    output = _tag(everything, "output")
+    if output is None:
+        return None
+    if OUT_OF_FORMAT_MARKER in output:
+        return "The output looks reasonable to me overall, so I would rate it fairly well."
+    match = _matches(output, expected)
+    if expected is not None:
+        reasoning = f"the output {'contains' if match else 'does not contain'} the expected answer"
+    else:
+        reasoning = f"the output is {'not empty' if match else 'empty'}"
+    instruction = _text_of(messages[-1].get("content")) if messages else ""
+    scale = _SCALE_RE.search(instruction)
+    if scale is not None:
+        try:
+            low, high = float(scale.group(1)), float(scale.group(2))
+        except ValueError:
+            return None
+        return json.dumps({"score": _number(high if match else low), "reasoning": reasoning})
+    labels = _LABELS_RE.search(instruction)
+    if labels is not None:
+        try:
+            choices = json.loads(f"[{labels.group(1)}]")
+        except ValueError:
+            return None
+        if choices:
+            return json.dumps(
+                {"label": choices[0] if match else choices[-1], "reasoning": reasoning}
+            )
+    return None
+
+
+def _error_type(status: int) -> str:
+    if status == 429:
+        return "rate_limit_exceeded"
+    if status >= 500:
+        return "server_error"
+    return "invalid_request_error"
+
+
+class LocalServer(ThreadingHTTPServer):
+    """The HTTP server with the state of the test hooks (see the module docstring)."""
+
+    daemon_threads = True
+    # 64 concurrent clients connecting at once must not overflow the listen backlog.
+    request_queue_size = 256
+
+    def __init__(self, address: tuple[str, int], delay_ms: float = 0) -> None:
+        self.delay_ms = delay_ms
+        self.lock = threading.Lock()
+        self.faults: deque[tuple[int, str | None]] = deque()
+        self.requests = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
+        super().__init__(address, Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout test) leaves a closed socket behind: not an error.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, the body would wait
+    # for the client's delayed ACK (~40 ms) on every kept-alive request.
+    disable_nagle_algorithm = True
+    server: LocalServer
 
     def log_message(self, *args: Any) -> None:
         return None
@@ -82,13 +215,56 @@ class Handler(BaseHTTPRequestHandler):
             return
         path = self.path.split("?", 1)[0].rstrip("/")
         if path.endswith("/chat/completions"):
-            self._chat(body)
+            self._chat_with_hooks(body)
         elif path.endswith("/responses"):
             self._responses(body)
         elif path.endswith("/embeddings"):
             self._embeddings(body)
         else:
             self._json(404, {"error": {"message": f"unknown path {path}", "type": "not_found"}})
+
+    def _chat_with_hooks(self, body: dict[str, Any]) -> None:
+        state = self.server
+        with state.lock:
+            state.requests += 1
+            fault = state.faults.popleft() if state.faults else None
+            if fault is None:
+                state.in_flight += 1
+                state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        if fault is not None:
+            status, retry_after = fault
+            self._fail(status, retry_after)
+            return
+        try:
+            if state.delay_ms > 0:
+                time.sleep(state.delay_ms / 1000)
+            self._chat(body)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
+
+    def _fail(self, status: int, retry_after: str | None) -> None:
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Error"
+        data = json.dumps(
+            {
+                "error": {
+                    "message": f"scripted failure: {status} {phrase}",
+                    "type": _error_type(status),
+                    "param": None,
+                    "code": str(status),
+                }
+            }
+        ).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if retry_after is not None:
+            self.send_header("Retry-After", retry_after)
+        self.end_headers()
+        self.wfile.write(data)
 
     def _chat(self, body: dict[str, Any]) -> None:
         messages: list[dict[str, Any]] = body.get("messages") or []
@@ -108,7 +284,8 @@ class Handler(BaseHTTPRequestHandler):
             message = {"role": "assistant", "content": None, "tool_calls": [call]}
             finish, reply = "tool_calls", arguments
         else:
-            reply = f"Answer: {question}"
+            judged = _judge_reply(messages)
+            reply = judged if judged is not None else f"Answer: {question}"
             message, finish = {"role": "assistant", "content": reply}, "stop"
         usage = _usage(messages, reply)
         response_id = "chatcmpl-" + hashlib.sha1(json.dumps(messages).encode()).hexdigest()[:16]  # noqa: S324
@@ -223,10 +400,50 @@ class Handler(BaseHTTPRequestHandler):
 class LocalLLM:
     """The server on a loopback port, in a background thread."""
 
-    def __init__(self, port: int = 0) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    def __init__(self, port: int = 0, delay_ms: float = 0) -> None:
+        if delay_ms < 0:
+            raise ValueError("delay_ms must not be negative")
+        self.server = LocalServer(("127.0.0.1", port), delay_ms=delay_ms)
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def delay_ms(self) -> float:
+        return self.server.delay_ms
+
+    @delay_ms.setter
+    def delay_ms(self, value: float) -> None:
+        if value < 0:
+            raise ValueError("delay_ms must not be negative")
+        self.server.delay_ms = value
+
+    @property
+    def requests(self) -> int:
+        """Chat requests received so far, failed ones included."""
+        with self.server.lock:
+            return self.server.requests
+
+    @property
+    def in_flight(self) -> int:
+        with self.server.lock:
+            return self.server.in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most chat requests handled at the same time so far."""
+        with self.server.lock:
+            return self.server.max_in_flight
+
+    def fail_next(self, status: int, count: int = 1, retry_after: str | None = None) -> None:
+        """Answer the next ``count`` chat requests with ``status`` (and ``Retry-After``)."""
+        if not 400 <= status <= 599:
+            raise ValueError("status must be an HTTP error status (400..599)")
+        if count < 0:
+            raise ValueError("count must not be negative")
+        with self.server.lock:
+            self.server.faults.extend([(status, retry_after)] * count)
 
     def __enter__(self) -> LocalLLM:
         self.thread.start()
@@ -240,8 +457,13 @@ class LocalLLM:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--delay-ms", type=float, default=0, help="wait this long before answering each chat"
+    )
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    if args.delay_ms < 0:
+        parser.error("--delay-ms must not be negative")
+    server = LocalServer(("127.0.0.1", args.port), delay_ms=args.delay_ms)
     print(f"local OpenAI-compatible server on http://127.0.0.1:{args.port}/v1", flush=True)
     server.serve_forever()
 
