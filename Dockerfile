@@ -11,9 +11,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 # Dependencies first, so code changes do not reinstall them.
 COPY pyproject.toml README.md ./
+COPY sdk ./sdk
+COPY evals ./evals
 COPY llmops ./llmops
 COPY manage.py ./
-RUN pip install . \
+# The SDK and the evaluation library are this repository's own packages, installed from here.
+RUN pip install ./sdk "./evals[llm,embeddings]" . \
     && useradd --system --uid 10001 --home-dir /app llmops \
     && mkdir -p /data \
     && chown llmops /data

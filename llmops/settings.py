@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "llmops.tracing",
     "llmops.prompts",
     "llmops.scores",
+    "llmops.evaluation",
+    "django_celery_beat",
 ]
 # Covering indexes (INCLUDE columns) serve PostgreSQL; SQLite, the embedded default, builds the
 # same index without them, which is what this warning says.
@@ -158,6 +160,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 30
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Evaluation schedules are rows (django-celery-beat), so they change without restarting beat.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("LLMOPS_BEAT_MAX_LOOP_SECONDS", 5, minimum=1)
 # How often beat asks a worker to prove it is alive (seconds).
 WORKER_HEARTBEAT_SECONDS = env_int("LLMOPS_WORKER_HEARTBEAT_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
@@ -166,7 +171,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracing.apply_retention",
         "schedule": float(env_int("LLMOPS_RETENTION_INTERVAL_SECONDS", 3600, minimum=60)),
     },
+    "evaluation-resume-stalled": {
+        "task": "evaluation.resume_stalled",
+        "schedule": float(env_int("LLMOPS_EVAL_WATCHDOG_SECONDS", 10, minimum=1)),
+    },
 }
+
+# Evaluation runs: a run's items are split into this many lanes, processed in parallel (each
+# lane by one worker process at a time, in chunks), sharing the provider's concurrency.
+EVAL_LANES = env_int("LLMOPS_EVAL_LANES", 2, minimum=1)
+EVAL_CHUNK_SIZE = env_int("LLMOPS_EVAL_CHUNK_SIZE", 50, minimum=1)
+# A lane whose task has not reported for this long (its worker was killed) is handed to a new
+# task; the finished items stay, the new task does the rest.
+EVAL_STALL_SECONDS = env_int("LLMOPS_EVAL_STALL_SECONDS", 120, minimum=1)
+# Encrypts provider API keys at rest; SECRET_KEY is used when this is empty.
+LLMOPS_ENCRYPTION_KEY = env_str("LLMOPS_ENCRYPTION_KEY", "")
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
 LOGGING = {
@@ -175,5 +194,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # A line per provider call would cost evaluation runs more than the calls' own work.
+        **{name: {"level": "WARNING"} for name in ("httpx", "httpx2", "httpcore", "openai")},
+    },
 }

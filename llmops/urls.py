@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("llmops.tracing.api.urls")),
     path("", include("llmops.prompts.api.urls")),
     path("", include("llmops.scores.api.urls")),
+    path("", include("llmops.evaluation.api.urls")),
 ]
 
 urlpatterns = [

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -102,20 +104,10 @@ def _test_database_url() -> str:
     return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def worker(transactional_db: None, tmp_path: Path) -> Iterator[str]:
-    """A real Celery worker process (with beat) on the configured broker and the test database.
-
-    Yields the worker's node name.
-    """
-    node_name = f"e2e-{uuid.uuid4().hex[:8]}@localhost"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "LLMOPS_WORKER_HEARTBEAT_SECONDS": "1",
-    }
-    process = subprocess.Popen(
+def start_worker(node_name: str, beat_schedule: Path, **env: str) -> subprocess.Popen[str]:
+    """A real Celery worker process with embedded beat, on the configured broker and the test
+    database, in its own process group (so the worker and its beat can be killed together)."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -131,24 +123,53 @@ def worker(transactional_db: None, tmp_path: Path) -> Iterator[str]:
             "--loglevel",
             "INFO",
             "--schedule",
-            str(tmp_path / "beat-schedule"),
+            str(beat_schedule),
         ],
         cwd=WORKER_ROOT,
-        env=env,
+        env={
+            **os.environ,
+            "DATABASE_URL": _test_database_url(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            **env,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
+    )
+
+
+def signal_group(process: subprocess.Popen[str], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group has exited already
+        os.killpg(process.pid, sig)
+
+
+def stop_worker(process: subprocess.Popen[str]) -> str:
+    """Stop the worker (and its beat); returns what it printed."""
+    if process.poll() is None:
+        signal_group(process, signal.SIGTERM)
+    try:
+        output, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        signal_group(process, signal.SIGKILL)
+        output, _ = process.communicate(timeout=20)
+    return output or ""
+
+
+@pytest.fixture
+def worker(transactional_db: None, tmp_path: Path) -> Iterator[str]:
+    """A real Celery worker process (with beat) on the configured broker and the test database.
+
+    Yields the worker's node name.
+    """
+    node_name = f"e2e-{uuid.uuid4().hex[:8]}@localhost"
+    process = start_worker(
+        node_name, tmp_path / "beat-schedule", LLMOPS_WORKER_HEARTBEAT_SECONDS="1"
     )
     try:
         yield node_name
     finally:
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output[-4000:])
+        print(stop_worker(process)[-4000:])
 
 
 def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:

@@ -95,6 +95,8 @@ class LabelMove(models.Model):
 class WebhookEvent(models.TextChoices):
     VERSION_CREATED = "prompt.version_created"
     LABEL_MOVED = "prompt.label_moved"
+    # A scheduled evaluation run of a label's version did not pass.
+    EVALUATION_RUN_FAILED = "evaluation.run_failed"
 
 
 class WebhookSubscription(models.Model):

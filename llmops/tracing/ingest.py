@@ -22,6 +22,7 @@ from llmops.tracing.conventions.mapping import MappedSpan, map_span
 from llmops.tracing.models import CostSource, ModelPrice, Span, SpanKind, Status, Trace
 from llmops.tracing.otlp import RawSpan, Rejection
 from llmops.tracing.pricing import CustomPrice, TokenUsage, price_call
+from llmops.tracing.signals import traces_ingested
 from llmops.tracing.token_estimate import count_chat_tokens, count_text_tokens
 
 log = logging.getLogger(__name__)
@@ -329,8 +330,14 @@ def traces_refresh(*, project: Project, trace_ids: Sequence[str]) -> None:
     )
 
 
-def spans_ingest(*, project: Project, raw_spans: Sequence[RawSpan]) -> IngestResult:
-    """Store ``raw_spans`` of ``project``; committed when this returns."""
+def spans_ingest(
+    *, project: Project, raw_spans: Sequence[RawSpan], announce: bool = True
+) -> IngestResult:
+    """Store ``raw_spans`` of ``project``; committed when this returns.
+
+    ``announce`` sends ``traces_ingested`` (online evaluation listens); the platform's own
+    evaluation spans are stored without it, so judging a trace never triggers more judging.
+    """
     rejected: list[Rejection] = []
     prices = project_prices(project=project)
     rows: dict[tuple[str, str], Span] = {}
@@ -348,6 +355,8 @@ def spans_ingest(*, project: Project, raw_spans: Sequence[RawSpan]) -> IngestRes
         _lock_traces(project, trace_ids)
         Span.objects.bulk_create(list(rows.values()), ignore_conflicts=True, batch_size=1000)
         traces_refresh(project=project, trace_ids=trace_ids)
+    if announce and trace_ids:
+        traces_ingested.send(sender=Trace, project=project, trace_ids=trace_ids)
     return IngestResult(accepted=len(rows), rejected=rejected)
 
 

@@ -15,6 +15,23 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from llmops.evaluation.connections import connection_save
+from llmops.evaluation.datasets import ItemInput, dataset_create, items_change
+from llmops.evaluation.execution import run_start
+from llmops.evaluation.gate import gate_set, promotion_start
+from llmops.evaluation.models import (
+    Dataset,
+    OnlineRule,
+    Promotion,
+    ProviderConnection,
+    Run,
+    Schedule,
+    Suite,
+    Trigger,
+)
+from llmops.evaluation.online import rule_save
+from llmops.evaluation.schedules import schedule_create
+from llmops.evaluation.suites import suite_save
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import LineageEdge, LineageNode, NodeKind
 from llmops.prompts.domain import label_protect, prompt_create
@@ -62,6 +79,13 @@ PROJECT_OWNED = [
     RetentionPolicy,
     Prompt,
     WebhookSubscription,
+    Dataset,
+    ProviderConnection,
+    Suite,
+    Run,
+    Promotion,
+    Schedule,
+    OnlineRule,
 ]
 PROMPT_OWNED = [PromptVersion, PromptLabel, LabelMove]
 
@@ -94,6 +118,18 @@ def _fill(route: str, victim: Tenant) -> str:
         "<path:name>": "victim/prompt",
         "<int:number>": "1",
         "<str:label>": "production",
+        "<str:dataset>": "victim-ds",
+        "<str:connection>": "victim-conn",
+        "<str:suite>": "victim-suite",
+        "<uuid:run_id>": str(
+            Run.objects.filter(project=victim.project).order_by("created_at")[0].pk
+        ),
+        "<uuid:other_run_id>": str(
+            Run.objects.filter(project=victim.project).order_by("created_at")[0].pk
+        ),
+        "<uuid:promotion_id>": str(Promotion.objects.get(project=victim.project).pk),
+        "<int:schedule_id>": str(Schedule.objects.get(project=victim.project).pk),
+        "<str:rule>": "victim-rule",
         "<int:webhook_id>": str(
             WebhookSubscription.objects.filter(project=victim.project).values_list("pk", flat=True)[
                 0
@@ -111,6 +147,7 @@ QUERIES: dict[str, dict[str, str]] = {
     "metrics": {"from": "2025-12-31T00:00:00Z", "to": "2026-01-02T00:00:00Z"},
     "prompt-diff": {"base": "1", "target": "1"},
     "score-metrics": {"from": "2025-12-31T00:00:00Z", "to": "2030-01-02T00:00:00Z"},
+    "gates": {"prompt": "victim/prompt"},
 }
 BODIES: dict[str, dict[str, Any]] = {
     "lineage-edges": {
@@ -128,6 +165,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "prompt-render": {"variables": {"who": "x"}},
     "webhooks": {"url": "http://127.0.0.1:9/hook", "events": ["prompt.label_moved"]},
     "scores": {"trace_id": VICTIM_TRACE, "name": "intruder", "value": 0},
+    "dataset-items": {"items": [{"input": "intruder"}]},
+    "dataset-from-traces": {"trace_ids": [VICTIM_TRACE]},
+    "runs": {"suite": "victim-suite", "version": 1},
+    "gates": {"prompt": "victim/prompt", "label": "production", "suites": ["victim-suite"]},
+    "promotions": {"prompt": "victim/prompt", "label": "production", "version": 1},
+    "schedules": {"suite": "victim-suite", "label": "production", "every_seconds": 60},
 }
 
 
@@ -183,7 +226,57 @@ def victim(tenant: Tenant) -> Tenant:
         downstream=NodeRef(NodeKind.PROMPT_VERSION, "victim-prompt-v1"),
         kind="used",
     )
+    _victim_evaluation(tenant)
     return tenant
+
+
+def _victim_evaluation(tenant: Tenant) -> None:
+    project = tenant.project
+    dataset = dataset_create(project=project, name="victim-ds")
+    items_change(dataset=dataset, upsert=[ItemInput(input={"who": "victim-secret-item"})])
+    connection_save(
+        project=project,
+        name="victim-conn",
+        base_url="http://127.0.0.1:9/v1",
+        model_names=["m"],
+        api_key="victim-provider-key",
+        concurrency=2,
+        timeout_seconds=1.0,
+    )
+    suite, _ = suite_save(
+        project=project,
+        name="victim-suite",
+        dataset_name="victim-ds",
+        target={
+            "type": "prompt",
+            "prompt": "victim/prompt",
+            "connection": "victim-conn",
+            "model": "m",
+        },
+        evaluators=[{"type": "contains", "value": "x"}],
+        thresholds=[],
+        baseline_label="production",
+    )
+    prompt = Prompt.objects.get(project=project)
+    version = PromptVersion.objects.get(prompt=prompt, number=1)
+    run_start(suite=suite, prompt_version=version, trigger=Trigger.MANUAL, created_by="victim")
+    gate_set(prompt=prompt, label="production", suite_names=["victim-suite"])
+    promotion_start(prompt=prompt, label="production", version=version, requested_by="victim")
+    schedule_create(
+        project=project,
+        suite_name="victim-suite",
+        label="production",
+        cron="0 3 * * *",
+        every_seconds=None,
+    )
+    rule_save(
+        project=project,
+        name="victim-rule",
+        filter={},
+        sampling_rate=1.0,
+        evaluators=[{"type": "contains", "value": "x"}],
+        enabled=True,
+    )
 
 
 def test_the_route_list_is_not_empty() -> None:
@@ -223,6 +316,8 @@ def test_a_key_of_another_project_sees_and_changes_nothing(
             assert "victim-model" not in body, name
             assert "victim-secret-template" not in body, name
             assert "victim-score" not in body, name
+            assert "victim-secret-item" not in body, name
+        assert "victim-provider-key" not in body, name
         if (
             name
             in (
@@ -236,6 +331,15 @@ def test_a_key_of_another_project_sees_and_changes_nothing(
                 "prompt-render",
                 "prompt-diff",
                 "webhook-deliveries",
+                "dataset-versions",
+                "dataset-items",
+                "dataset-export",
+                "suite-detail",
+                "run-detail",
+                "run-results",
+                "run-compare",
+                "promotion-detail",
+                "gates",
             )
             and method == "get"
         ):
