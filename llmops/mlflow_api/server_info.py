@@ -1,0 +1,16 @@
+"""What the mlflow client asks of any tracking server before it starts."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+# The MLflow release whose REST surface these endpoints follow.
+COMPATIBLE_VERSION = "3.17.2"
+
+
+def version(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(COMPATIBLE_VERSION, content_type="text/plain")
+
+
+def server_info(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"store_type": "SqlStore", "workspaces_enabled": False})
