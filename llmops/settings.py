@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "llmops.prompts",
     "llmops.scores",
     "llmops.evaluation",
+    "llmops.tracking",
+    "llmops.registry",
     "django_celery_beat",
 ]
 # Covering indexes (INCLUDE columns) serve PostgreSQL; SQLite, the embedded default, builds the
@@ -184,6 +186,28 @@ EVAL_CHUNK_SIZE = env_int("LLMOPS_EVAL_CHUNK_SIZE", 50, minimum=1)
 # A lane whose task has not reported for this long (its worker was killed) is handed to a new
 # task; the finished items stay, the new task does the rest.
 EVAL_STALL_SECONDS = env_int("LLMOPS_EVAL_STALL_SECONDS", 120, minimum=1)
+# Experiment-run artifacts: the data folder by default; any S3-compatible store when a bucket
+# is named (django-storages).
+ARTIFACTS_S3_BUCKET = env_str("LLMOPS_ARTIFACTS_S3_BUCKET", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "artifacts": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": ARTIFACTS_S3_BUCKET,
+                "endpoint_url": env_str("LLMOPS_ARTIFACTS_S3_ENDPOINT_URL", "") or None,
+                "location": env_str("LLMOPS_ARTIFACTS_S3_PREFIX", "artifacts"),
+            },
+        }
+        if ARTIFACTS_S3_BUCKET
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(DATA_DIR / "artifacts")},
+        }
+    ),
+}
 # Encrypts provider API keys at rest; SECRET_KEY is used when this is empty.
 LLMOPS_ENCRYPTION_KEY = env_str("LLMOPS_ENCRYPTION_KEY", "")
 

@@ -1,6 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from llmops.mlflow_api import server_info
 from llmops.system.views import healthz
 from llmops.tracing.api.receiver import export_traces
 
@@ -11,6 +12,7 @@ api_v1 = [
     path("", include("llmops.prompts.api.urls")),
     path("", include("llmops.scores.api.urls")),
     path("", include("llmops.evaluation.api.urls")),
+    path("", include("llmops.registry.api.urls")),
 ]
 
 urlpatterns = [
@@ -19,4 +21,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
+    # MLflow's paths, so the official mlflow client works against this server unchanged.
+    path("version", server_info.version, name="mlflow-version"),
+    path("api/3.0/mlflow/server-info", server_info.server_info, name="mlflow-server-info"),
+    path("api/2.0/mlflow/", include("llmops.mlflow_api.urls")),
+    path("ajax-api/2.0/mlflow/", include("llmops.mlflow_api.urls")),
+    path("api/2.0/mlflow-artifacts/", include("llmops.tracking.artifact_urls")),
 ]

@@ -65,6 +65,7 @@ from llmops.evaluation.tracing_export import evaluation_tracer_provider
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import EdgeKind, NodeKind
 from llmops.prompts.models import PromptVersion
+from llmops.registry.models import ModelVersion
 from llmops.tenancy.models import Project
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ def run_start(
     created_by: str,
     outputs: Any = None,
     schedule: Schedule | None = None,
+    model_version: ModelVersion | None = None,
 ) -> Run:
     """Create a run pinned to the dataset's newest version and queue its lanes after commit."""
     project = suite.project
@@ -192,6 +194,18 @@ def run_start(
         )
         RunLane.objects.bulk_create([RunLane(run=run, lane=lane) for lane in range(lanes)])
         _record_lineage(run)
+        if model_version is not None:
+            # The outputs came from this model version: the run is evidence about it.
+            lineage_link(
+                project=project,
+                upstream=NodeRef(
+                    NodeKind.MODEL_VERSION,
+                    str(model_version.pk),
+                    f"{model_version.model.name} v{model_version.version}",
+                ),
+                downstream=run_node(run),
+                kind=EdgeKind.EVALUATED,
+            )
         if baseline is None or baseline.status in FINISHED:
             transaction.on_commit(partial(_dispatch, run.pk))
     return run

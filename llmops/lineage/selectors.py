@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
-from llmops.lineage.models import LineageNode
+from llmops.lineage.models import EdgeKind, LineageEdge, LineageNode
 from llmops.tenancy.models import Project
 
 MAX_DEPTH = 100
@@ -165,3 +165,52 @@ def graph_around(*, project: Project, root: LineageNode, direction: Direction, d
     edges.sort(key=lambda e: e.id)
     root_node = next(n for n in nodes if n.id == root.pk)
     return Graph(root=root_node, nodes=nodes, edges=edges)
+
+
+# The kinds an impact query reports: what was built or judged from the root.
+IMPACT_KINDS = ("prompt_version", "model_version", "eval_run", "experiment_run")
+
+
+def impact_of(*, project: Project, root: LineageNode) -> dict[str, list[GraphNode]]:
+    """What used ``root`` (a dataset version, say), by kind, nearest first.
+
+    Everything downstream of it, and the versions that downstream evaluation runs evaluated:
+    a prompt version evaluated on a dataset is not downstream of the dataset (both feed the
+    run), yet it is what "which prompt versions used this dataset" asks for.
+    """
+    graph = graph_around(
+        project=project, root=root, direction=Direction.DOWNSTREAM, depth=MAX_DEPTH
+    )
+    found: dict[str, list[GraphNode]] = {kind: [] for kind in IMPACT_KINDS}
+    seen = {node.id for node in graph.nodes}
+    for node in graph.nodes:
+        if node.id != root.pk and node.kind in found:
+            found[node.kind].append(node)
+    distance = {n.id: n.downstream_distance for n in graph.nodes}
+    evaluated = (
+        LineageEdge.objects.filter(
+            project=project,
+            kind=EdgeKind.EVALUATED,
+            target_id__in=[n.id for n in found["eval_run"]],
+        )
+        .select_related("source")
+        .order_by("id")
+    )
+    for edge in evaluated:
+        source = edge.source
+        if source.id in seen or source.kind not in found:
+            continue
+        seen.add(source.id)
+        run_distance = distance.get(edge.target_id)
+        found[source.kind].append(
+            GraphNode(
+                id=source.id,
+                kind=source.kind,
+                ref=source.ref,
+                label=source.label,
+                created_at=source.created_at,
+                upstream_distance=None,
+                downstream_distance=None if run_distance is None else run_distance + 1,
+            )
+        )
+    return found

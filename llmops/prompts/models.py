@@ -97,6 +97,8 @@ class WebhookEvent(models.TextChoices):
     LABEL_MOVED = "prompt.label_moved"
     # A scheduled evaluation run of a label's version did not pass.
     EVALUATION_RUN_FAILED = "evaluation.run_failed"
+    MODEL_VERSION_CREATED = "model.version_created"
+    MODEL_ALIAS_MOVED = "model.alias_moved"
 
 
 class WebhookSubscription(models.Model):

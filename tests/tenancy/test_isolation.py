@@ -36,6 +36,15 @@ from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import LineageEdge, LineageNode, NodeKind
 from llmops.prompts.domain import label_protect, prompt_create
 from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion, WebhookSubscription
+from llmops.registry import domain as registry
+from llmops.registry.models import (
+    AliasMove,
+    ModelAlias,
+    ModelGate,
+    ModelVersion,
+    RegisteredModel,
+    StageTransition,
+)
 from llmops.restapi.scoping import ProjectScopedView
 from llmops.scores.domain import ScoreInput, scores_record
 from llmops.scores.models import Score
@@ -44,6 +53,9 @@ from llmops.tracing.domain import model_price_create, retention_set
 from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.models import ModelPrice, RetentionPolicy, Span, Trace
 from llmops.tracing.otlp import iter_spans
+from llmops.tracking import domain as tracking
+from llmops.tracking.models import Experiment, LoggedModel
+from llmops.tracking.models import Run as ExperimentRun
 from tests.conftest import MakeUser, Tenant, session_client
 from tests.tracing import otlp_payloads as p
 
@@ -86,8 +98,13 @@ PROJECT_OWNED = [
     Promotion,
     Schedule,
     OnlineRule,
+    Experiment,
+    ExperimentRun,
+    LoggedModel,
+    RegisteredModel,
 ]
 PROMPT_OWNED = [PromptVersion, PromptLabel, LabelMove]
+MODEL_OWNED = [ModelVersion, ModelAlias, AliasMove, StageTransition, ModelGate]
 
 
 def _snapshot(tenant: Tenant) -> dict[str, list[Any]]:
@@ -100,6 +117,10 @@ def _snapshot(tenant: Tenant) -> dict[str, list[Any]]:
     for model in PROMPT_OWNED:
         snapshot[model.__name__] = list(
             model._default_manager.filter(prompt__project=tenant.project).order_by("pk").values()
+        )
+    for owned in MODEL_OWNED:
+        snapshot[owned.__name__] = list(
+            owned._default_manager.filter(model__project=tenant.project).order_by("pk").values()
         )
     return snapshot
 
@@ -130,6 +151,10 @@ def _fill(route: str, victim: Tenant) -> str:
         "<uuid:promotion_id>": str(Promotion.objects.get(project=victim.project).pk),
         "<int:schedule_id>": str(Schedule.objects.get(project=victim.project).pk),
         "<str:rule>": "victim-rule",
+        "<path:artifact_path>": "0/victim-run/artifacts/model.txt",
+        "<str:model_id>": "m-00000000000000000000000000000000",
+        "<str:tag_key>": "victim-tag",
+        "<str:model>": "victim-registered-model",
         "<int:webhook_id>": str(
             WebhookSubscription.objects.filter(project=victim.project).values_list("pk", flat=True)[
                 0
@@ -227,7 +252,28 @@ def victim(tenant: Tenant) -> Tenant:
         kind="used",
     )
     _victim_evaluation(tenant)
+    _victim_models(tenant)
     return tenant
+
+
+def _victim_models(tenant: Tenant) -> None:
+    experiment = tracking.experiment_create(
+        project=tenant.project, name="victim-experiment", tags={}
+    )
+    run = tracking.run_create(
+        experiment=experiment,
+        user_id="victim-user",
+        run_name="victim-run",
+        start_time=None,
+        tags={},
+    )
+    model = registry.model_create(
+        project=tenant.project,
+        name="victim-registered-model",
+        description="victim-secret-description",
+    )
+    version = registry.version_create(model=model, source="victim-secret-source", run_id=run.run_id)
+    registry.alias_set(model=model, alias="champion", version=version, moved_by="victim")
 
 
 def _victim_evaluation(tenant: Tenant) -> None:
@@ -317,6 +363,9 @@ def test_a_key_of_another_project_sees_and_changes_nothing(
             assert "victim-secret-template" not in body, name
             assert "victim-score" not in body, name
             assert "victim-secret-item" not in body, name
+            assert "victim-secret-description" not in body, name
+            assert "victim-secret-source" not in body, name
+            assert "victim-experiment" not in body, name
         assert "victim-provider-key" not in body, name
         if (
             name
@@ -366,7 +415,14 @@ def test_a_user_of_another_organization_gets_404_everywhere(
         else:
             response = getattr(client, method)(path, data, format="json", HTTP_X_CSRFTOKEN=token)
         assert response.status_code == 404, (name, method, response.status_code)
-        assert response.json() == {"error": "not_found", "message": "Project not found."}
+        if path.startswith(("/api/2.0/", "/ajax-api/")):
+            # MLflow's routes answer in MLflow's error shape.
+            assert response.json() == {
+                "error_code": "RESOURCE_DOES_NOT_EXIST",
+                "message": "Project not found.",
+            }
+        else:
+            assert response.json() == {"error": "not_found", "message": "Project not found."}
     assert _snapshot(victim) == before
 
 

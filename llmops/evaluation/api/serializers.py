@@ -141,6 +141,11 @@ class SuiteOutput(serializers.Serializer[Any]):
     updated_at = serializers.DateTimeField()
 
 
+class ModelVersionRef(StrictInputSerializer):
+    name = serializers.CharField(max_length=256)
+    version = serializers.IntegerField(min_value=1)
+
+
 class RunInput(StrictInputSerializer):
     suite = serializers.CharField(max_length=100)
     version = serializers.IntegerField(
@@ -156,6 +161,11 @@ class RunInput(StrictInputSerializer):
         '"output_tokens"?, "cost"?}]',
     )
     trigger = serializers.ChoiceField(choices=["manual", "ci"], default="manual")
+    model_version = ModelVersionRef(
+        required=False,
+        help_text="The registered model version these outputs came from: the run is linked to "
+        "it in the lineage graph, and a model alias gated on this suite accepts it.",
+    )
 
 
 class RunOutput(serializers.Serializer[Any]):

@@ -29,6 +29,7 @@ from llmops.evaluation.models import (
 )
 from llmops.field_errors import FieldError
 from llmops.prompts.models import Prompt, PromptLabel, PromptVersion
+from llmops.registry.models import ModelVersion
 from llmops.restapi import cursor
 from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
@@ -419,6 +420,14 @@ class RunListCreateView(ProjectScopedView):
                     raise exceptions.ValidationError(
                         {"label": ["No version is behind this label."]}
                     )
+        model_version = None
+        if "model_version" in body:
+            ref = body["model_version"]
+            model_version = ModelVersion.objects.filter(
+                model__project=self.project, model__name=ref["name"], version=ref["version"]
+            ).first()
+            if model_version is None:
+                raise exceptions.ValidationError({"model_version": ["No such model version."]})
         run = _call(
             execution.run_start,
             suite=suite,
@@ -426,6 +435,7 @@ class RunListCreateView(ProjectScopedView):
             trigger=body["trigger"],
             created_by=str(request.user),
             outputs=body["outputs"],
+            model_version=model_version,
         )
         return Response(s.RunOutput(run).data, status=status.HTTP_202_ACCEPTED)
 

@@ -67,3 +67,35 @@ class EdgeCreateInput(StrictInputSerializer):
     upstream = NodeRefInput()
     downstream = NodeRefInput()
     kind = serializers.ChoiceField(choices=EdgeKind.choices)
+
+
+class ImpactQueryInput(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=NodeKind.choices)
+    ref = serializers.CharField(max_length=200)
+
+
+class ImpactOutput(serializers.Serializer[Any]):
+    root = GraphNodeOutput()
+    prompt_versions = GraphNodeOutput(many=True)
+    model_versions = GraphNodeOutput(many=True)
+    eval_runs = GraphNodeOutput(many=True)
+    experiment_runs = GraphNodeOutput(many=True)
+
+
+class BehindQueryInput(StrictInputSerializer):
+    prompt = serializers.CharField(max_length=200, required=False)
+    label = serializers.CharField(max_length=64, required=False)  # type: ignore[assignment]
+    model = serializers.CharField(max_length=200, required=False)
+    alias = serializers.CharField(max_length=64, required=False)
+    depth = serializers.IntegerField(min_value=0, max_value=MAX_DEPTH, default=MAX_DEPTH)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if bool(attrs.get("prompt")) == bool(attrs.get("model")):
+            raise serializers.ValidationError(
+                {"prompt": ["Give prompt and label, or model and alias."]}
+            )
+        if attrs.get("prompt") and not attrs.get("label"):
+            raise serializers.ValidationError({"label": ["Required with prompt."]})
+        if attrs.get("model") and not attrs.get("alias"):
+            raise serializers.ValidationError({"alias": ["Required with model."]})
+        return attrs

@@ -6,4 +6,6 @@ urlpatterns = [
     path("lineage/graph", views.LineageGraphView.as_view(), name="lineage-graph"),
     path("lineage/nodes", views.LineageNodeListView.as_view(), name="lineage-nodes"),
     path("lineage/edges", views.LineageEdgeCreateView.as_view(), name="lineage-edges"),
+    path("lineage/impact", views.LineageImpactView.as_view(), name="lineage-impact"),
+    path("lineage/behind", views.LineageBehindView.as_view(), name="lineage-behind"),
 ]

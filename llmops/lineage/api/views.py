@@ -9,13 +9,19 @@ from rest_framework.response import Response
 
 from llmops.lineage import domain, selectors
 from llmops.lineage.api.serializers import (
+    BehindQueryInput,
     EdgeCreateInput,
     GraphEdgeOutput,
     GraphOutput,
     GraphQueryInput,
+    ImpactOutput,
+    ImpactQueryInput,
     NodeListOutput,
     NodeListQueryInput,
 )
+from llmops.lineage.models import NodeKind
+from llmops.prompts.models import PromptLabel
+from llmops.registry.models import ModelAlias
 from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
 
@@ -99,3 +105,76 @@ class LineageEdgeCreateView(ProjectScopedView):
             ).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+class LineageImpactView(ProjectScopedView):
+    @extend_schema(
+        operation_id="lineage_impact",
+        parameters=[ImpactQueryInput, PROJECT_HEADER_PARAMETER],
+        responses=ImpactOutput,
+        summary="What was built or judged from a node: prompt and model versions, runs",
+        description="For a dataset version: every prompt version and model version whose "
+        "evaluation or training used it, at any distance downstream.",
+    )
+    def get(self, request: Request) -> Response:
+        query = ImpactQueryInput(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        root = selectors.node_get(project=self.project, kind=params["kind"], ref=params["ref"])
+        if root is None:
+            raise exceptions.NotFound(f"No {params['kind']} node with ref {params['ref']!r}.")
+        found = selectors.impact_of(project=self.project, root=root)
+        graph = selectors.graph_around(
+            project=self.project, root=root, direction=selectors.Direction.DOWNSTREAM, depth=0
+        )
+        return Response(
+            ImpactOutput(
+                {
+                    "root": asdict(graph.root),
+                    **{f"{kind}s": [asdict(n) for n in nodes] for kind, nodes in found.items()},
+                }
+            ).data
+        )
+
+
+def _behind_node(view: ProjectScopedView, params: dict[str, object]) -> tuple[str, str]:
+    """The (kind, ref) of the version a prompt label or a model alias points at."""
+    if params.get("prompt"):
+        pointer = PromptLabel.objects.filter(
+            prompt__project=view.project, prompt__name=params["prompt"], name=params["label"]
+        ).first()
+        if pointer is None:
+            raise exceptions.NotFound(
+                f"No label {params['label']!r} on prompt {params['prompt']!r}."
+            )
+        return NodeKind.PROMPT_VERSION, str(pointer.version_id)
+    alias = ModelAlias.objects.filter(
+        model__project=view.project, model__name=params["model"], alias=params["alias"]
+    ).first()
+    if alias is None:
+        raise exceptions.NotFound(f"No alias {params['alias']!r} on model {params['model']!r}.")
+    return NodeKind.MODEL_VERSION, str(alias.version_id)
+
+
+class LineageBehindView(ProjectScopedView):
+    @extend_schema(
+        operation_id="lineage_behind",
+        parameters=[BehindQueryInput, PROJECT_HEADER_PARAMETER],
+        responses=GraphOutput,
+        summary="What is behind a prompt label or a model alias, and everything it came from",
+    )
+    def get(self, request: Request) -> Response:
+        query = BehindQueryInput(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        kind, ref = _behind_node(self, params)
+        root = selectors.node_get(project=self.project, kind=kind, ref=ref)
+        if root is None:
+            raise exceptions.NotFound("The version has no lineage recorded.")
+        graph = selectors.graph_around(
+            project=self.project,
+            root=root,
+            direction=selectors.Direction.UPSTREAM,
+            depth=params["depth"],
+        )
+        return Response(GraphOutput(asdict(graph)).data)
