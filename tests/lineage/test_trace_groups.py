@@ -1,0 +1,62 @@
+"""Traces join the lineage graph as groups: per prompt version (linked from the version) and
+per model."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmops.lineage.models import EdgeKind, LineageEdge, LineageNode, NodeKind
+from llmops.lineage.trace_groups import _linked
+from llmops.prompts.domain import prompt_create
+from llmops.tracing.ingest import spans_ingest
+from llmops.tracing.otlp import iter_spans
+from tests.conftest import Tenant
+from tests.tracing import otlp_payloads as p
+
+pytestmark = pytest.mark.django_db
+
+
+def _ingest(tenant: Tenant, trace_id: str, version: str) -> None:
+    raw, _ = iter_spans(
+        p.request(
+            [
+                p.span(
+                    trace_id=trace_id,
+                    span_id=trace_id[:16],
+                    name="chat",
+                    attributes={
+                        "gen_ai.prompt.name": "answer",
+                        "gen_ai.prompt.version": version,
+                        "gen_ai.request.model": "gpt-4o-mini",
+                        "gen_ai.operation.name": "chat",
+                    },
+                )
+            ]
+        )
+    )
+    spans_ingest(project=tenant.project, raw_spans=raw)
+
+
+def test_traces_are_grouped_under_their_prompt_version_and_model(tenant: Tenant) -> None:
+    _linked.clear()
+    _, version = prompt_create(
+        project=tenant.project, name="answer", prompt_type="text", template="{{q}}"
+    )
+    _ingest(tenant, "a" * 32, "1")
+    _ingest(tenant, "b" * 32, "1")
+    _ingest(tenant, "c" * 32, "7")  # a version the platform does not have
+    group = LineageNode.objects.get(kind=NodeKind.TRACE, ref="prompt:answer@1")
+    assert group.label == "traces of answer v1"
+    edge = LineageEdge.objects.get(target=group)
+    assert edge.kind == EdgeKind.USED
+    assert (edge.source.kind, edge.source.ref) == (NodeKind.PROMPT_VERSION, str(version.pk))
+    assert not LineageNode.objects.filter(ref="prompt:answer@7").exists()
+    assert LineageNode.objects.filter(kind=NodeKind.TRACE, ref="model:gpt-4o-mini").count() == 1
+    # Two traces of one version: one group, one edge.
+    assert LineageNode.objects.filter(kind=NodeKind.TRACE).count() == 2
+    client = tenant.client()
+    graph = client.get(
+        "/api/v1/lineage/graph",
+        {"kind": "prompt_version", "ref": str(version.pk), "direction": "downstream"},
+    ).json()
+    assert "prompt:answer@1" in {n["ref"] for n in graph["nodes"]}
