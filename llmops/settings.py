@@ -99,6 +99,9 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
+# The built web UI (frontend/dist); WhiteNoise serves its files at the site root.
+WEB_UI_DIST = env_path("LLMOPS_WEB_UI_DIST", BASE_DIR / "frontend" / "dist")
+WHITENOISE_ROOT = str(WEB_UI_DIST)
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("LLMOPS_STATIC_ROOT", DATA_DIR / "static")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

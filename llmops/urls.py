@@ -1,8 +1,9 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from llmops.mlflow_api import server_info
 from llmops.system.views import healthz
+from llmops.system.web_ui import app_page
 from llmops.tracing.api.receiver import export_traces
 
 api_v1 = [
@@ -27,4 +28,7 @@ urlpatterns = [
     path("api/2.0/mlflow/", include("llmops.mlflow_api.urls")),
     path("ajax-api/2.0/mlflow/", include("llmops.mlflow_api.urls")),
     path("api/2.0/mlflow-artifacts/", include("llmops.tracking.artifact_urls")),
+    # Everything else is the web UI's: its routes live in the browser.
+    path("", app_page, name="web-ui"),
+    re_path(r"^(?!api/|ajax-api/|v1/|static/|assets/|healthz|version)(?P<route>.+)$", app_page),
 ]
