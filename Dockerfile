@@ -1,4 +1,13 @@
 # The platform's server image: web (gunicorn), worker and beat all run from it.
+
+# The web UI is built in its own stage; only its output goes into the image.
+FROM node:20-slim AS web-ui
+WORKDIR /ui
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend ./
+RUN npm run build
+
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,6 +24,7 @@ COPY sdk ./sdk
 COPY evals ./evals
 COPY llmops ./llmops
 COPY manage.py ./
+COPY --from=web-ui /ui/dist ./frontend/dist
 # The SDK and the evaluation library are this repository's own packages, installed from here.
 RUN pip install ./sdk "./evals[llm,embeddings]" . \
     && useradd --system --uid 10001 --home-dir /app llmops \

@@ -1,0 +1,150 @@
+import type {
+  ApiErrorBody,
+  LabelMoveResult,
+  Organization,
+  Project,
+  Prompt,
+  PromptCreateInput,
+  PromptCreated,
+  PromptDiff,
+  PromptVersion,
+  Run,
+  RunComparison,
+  RunList,
+  Session,
+  TraceDetail,
+  TraceList,
+  VersionCreateInput,
+  VersionSaved,
+} from "./types";
+
+export const API_BASE = "/api/v1";
+const PROJECT_KEY = "llmops.projectId";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: Record<string, string[]>;
+
+  constructor(status: number, body: Partial<ApiErrorBody> | null) {
+    super(body?.message || `Request failed (${status})`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = body?.error ?? "error";
+    this.fields = body?.fields ?? {};
+  }
+}
+
+export function readCookie(name: string): string | null {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return null;
+}
+
+export function getProjectId(): string | null {
+  try {
+    return localStorage.getItem(PROJECT_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setProjectId(id: string | null): void {
+  try {
+    if (id) localStorage.setItem(PROJECT_KEY, id);
+    else localStorage.removeItem(PROJECT_KEY);
+  } catch {
+    // storage unavailable: the choice lasts for this page only
+  }
+}
+
+interface RequestOptions {
+  method?: "GET" | "POST" | "PUT" | "DELETE";
+  body?: unknown;
+  query?: Record<string, string | number | undefined | null>;
+  /** Send X-Project-Id (default true). */
+  project?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const method = options.method ?? "GET";
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") {
+    const token = readCookie("csrftoken");
+    if (token) headers["X-CSRFToken"] = token;
+  }
+  if (options.project !== false) {
+    const projectId = getProjectId();
+    if (projectId) headers["X-Project-Id"] = projectId;
+  }
+  let url = API_BASE + path;
+  if (options.query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.query)) {
+      if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+    }
+    const qs = params.toString();
+    if (qs) url += `?${qs}`;
+  }
+  const response = await fetch(url, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: options.signal,
+  });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let data: unknown = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, data as Partial<ApiErrorBody> | null);
+  return data as T;
+}
+
+const enc = (name: string) => name.split("/").map(encodeURIComponent).join("/");
+
+export const api = {
+  session: () => request<Session>("/auth/session", { project: false }),
+  login: (username: string, password: string) =>
+    request<Session>("/auth/login", {
+      method: "POST",
+      body: { username, password },
+      project: false,
+    }),
+  logout: () => request<void>("/auth/logout", { method: "POST", project: false }),
+  organizations: () => request<Organization[]>("/organizations", { project: false }),
+  projects: (organizationId: string) =>
+    request<Project[]>(`/organizations/${organizationId}/projects`, { project: false }),
+
+  prompts: () => request<Prompt[]>("/prompts"),
+  createPrompt: (input: PromptCreateInput) =>
+    request<PromptCreated>("/prompts", { method: "POST", body: input }),
+  versions: (name: string) => request<PromptVersion[]>(`/prompts/${enc(name)}/versions`),
+  createVersion: (name: string, input: VersionCreateInput) =>
+    request<VersionSaved>(`/prompts/${enc(name)}/versions`, { method: "POST", body: input }),
+  diff: (name: string, base: number, target: number) =>
+    request<PromptDiff>(`/prompts/${enc(name)}/diff`, { query: { base, target } }),
+  moveLabel: (name: string, label: string, version: number) =>
+    request<LabelMoveResult>(`/prompts/${enc(name)}/labels/${encodeURIComponent(label)}`, {
+      method: "PUT",
+      body: { version },
+    }),
+
+  traces: (query: Record<string, string | undefined>) => request<TraceList>("/traces", { query }),
+  trace: (traceId: string) => request<TraceDetail>(`/traces/${encodeURIComponent(traceId)}`),
+
+  runs: (cursor?: string) => request<RunList>("/runs", { query: { cursor } }),
+  run: (id: string) => request<Run>(`/runs/${encodeURIComponent(id)}`),
+  compareRuns: (a: string, b: string) =>
+    request<RunComparison>(`/runs/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}`),
+};

@@ -1,0 +1,28 @@
+import { useEffect, useState, type DependencyList } from "react";
+
+export interface AsyncState<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+}
+
+/** Runs `load` whenever deps change; ignores answers that arrive after a newer request. */
+export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): AsyncState<T> & {
+  setData: (data: T) => void;
+} {
+  const [state, setState] = useState<AsyncState<T>>({ data: null, error: null, loading: true });
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true, error: null }));
+    load().then(
+      (data) => live && setState({ data, error: null, loading: false }),
+      (e: unknown) =>
+        live && setState({ data: null, error: e instanceof Error ? e.message : String(e), loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return { ...state, setData: (data: T) => setState({ data, error: null, loading: false }) };
+}

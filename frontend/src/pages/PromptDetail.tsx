@@ -1,0 +1,148 @@
+import { useEffect, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import { api } from "../api/client";
+import type { Json, PromptDiff, PromptVersion } from "../api/types";
+import { DiffView } from "../components/DiffView";
+import { PayloadView } from "../components/ChatMessages";
+import { JsonBlock } from "../components/JsonBlock";
+import { TemplateHighlight } from "../components/TemplateHighlight";
+import { VersionEditor } from "../components/VersionEditor";
+import { formatTime } from "../lib/format";
+import { useAsync } from "../lib/useAsync";
+
+function VersionBody({ version }: { version: PromptVersion }) {
+  return (
+    <div>
+      {typeof version.template === "string" ? (
+        <TemplateHighlight text={version.template} />
+      ) : (
+        <PayloadView value={version.template as unknown as Json} />
+      )}
+      {Object.keys(version.config).length > 0 && (
+        <>
+          <h4>Config</h4>
+          <JsonBlock value={version.config} />
+        </>
+      )}
+    </div>
+  );
+}
+
+export function PromptDetail() {
+  const name = useParams()["*"] ?? "";
+  const [reload, setReload] = useState(0);
+  const versions = useAsync(() => api.versions(name), [name, reload]);
+  const list = versions.data ?? [];
+  const [selected, setSelected] = useState<number | null>(null);
+  const [base, setBase] = useState<number | null>(null);
+  const [target, setTarget] = useState<number | null>(null);
+  const [diff, setDiff] = useState<PromptDiff | null>(null);
+  const [diffError, setDiffError] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
+
+  useEffect(() => {
+    const newest = list[0];
+    if (!newest) return;
+    setSelected((s) => (s !== null && list.some((v) => v.number === s) ? s : newest.number));
+    setTarget((t) => t ?? newest.number);
+    setBase((b) => b ?? (list[1] ?? newest).number);
+  }, [versions.data]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  async function showDiff() {
+    if (base === null || target === null) return;
+    setDiffError(null);
+    try {
+      setDiff(await api.diff(name, base, target));
+    } catch (e) {
+      setDiff(null);
+      setDiffError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  const current = list.find((v) => v.number === selected) ?? list[0];
+  const newest = list[0];
+  const isText = newest ? typeof newest.template === "string" : false;
+
+  return (
+    <>
+      <p className="crumbs">
+        <Link to="/prompts">Prompts</Link> / {name}
+      </p>
+      <h1>{name}</h1>
+      {versions.loading && <p>Loading…</p>}
+      {versions.error && <p role="alert" className="error">{versions.error}</p>}
+      {newest && (
+        <div className="split">
+          <section aria-label="Versions" className="versions">
+            <h2>Versions</h2>
+            <ul className="version-list">
+              {list.map((v) => (
+                <li key={v.number}>
+                  <button type="button" aria-pressed={v.number === current?.number} onClick={() => setSelected(v.number)}>
+                    <strong>v{v.number}</strong> {(v.labels ?? []).map((l) => <span key={l} className="tag label">{l}</span>)}
+                    <div className="small">{v.commit_message || <span className="muted">no message</span>}</div>
+                    <div className="small muted">
+                      {v.author} · {formatTime(v.created_at)}
+                    </div>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </section>
+          <section className="grow">
+            {current && (
+              <>
+                <h2>
+                  Version {current.number} {(current.labels ?? []).map((l) => <span key={l} className="tag label">{l}</span>)}
+                </h2>
+                {current.variables.length > 0 && (
+                  <p>
+                    Variables: {current.variables.map((v) => <code key={v} className="tpl-variable">{v}</code>)}
+                  </p>
+                )}
+                <VersionBody version={current} />
+              </>
+            )}
+            {isText && (
+              <div className="block">
+                <button type="button" aria-expanded={editing} onClick={() => setEditing((e) => !e)}>
+                  {editing ? "Close editor" : "New version"}
+                </button>
+                {editing && typeof newest.template === "string" && (
+                  <VersionEditor
+                    initial={newest.template}
+                    onSave={(input) => api.createVersion(name, { ...input, config: newest.config })}
+                    onSaved={(saved) => {
+                      if (saved.created) {
+                        setSelected(saved.version.number);
+                        setTarget(saved.version.number);
+                        setBase(newest.number);
+                        setReload((r) => r + 1);
+                      }
+                    }}
+                  />
+                )}
+              </div>
+            )}
+            <div className="block">
+              <h2>Compare versions</h2>
+              <div className="toolbar">
+                <label htmlFor="diff-base">Base</label>
+                <select id="diff-base" value={base ?? ""} onChange={(e) => setBase(Number(e.target.value))}>
+                  {list.map((v) => <option key={v.number} value={v.number}>v{v.number}</option>)}
+                </select>
+                <label htmlFor="diff-target">Target</label>
+                <select id="diff-target" value={target ?? ""} onChange={(e) => setTarget(Number(e.target.value))}>
+                  {list.map((v) => <option key={v.number} value={v.number}>v{v.number}</option>)}
+                </select>
+                <button type="button" onClick={() => void showDiff()}>Show diff</button>
+              </div>
+              {diffError && <p role="alert" className="error">{diffError}</p>}
+              {diff && <DiffView diff={diff} />}
+            </div>
+          </section>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,48 @@
+import { useState, type FormEvent } from "react";
+import { ApiError } from "../api/client";
+
+export function SignInForm({ onSignIn }: { onSignIn: (username: string, password: string) => Promise<void> }) {
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await onSignIn(username, password);
+    } catch (e) {
+      setError(
+        e instanceof ApiError && e.status === 403 && e.code !== "authentication_failed"
+          ? `${e.message} (reload the page and try again)`
+          : e instanceof Error
+            ? e.message
+            : String(e),
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="signin">
+      <form onSubmit={submit} className="card" aria-labelledby="signin-title">
+        <h1 id="signin-title">Sign in to LLMOps</h1>
+        <label htmlFor="username">Username</label>
+        <input id="username" autoComplete="username" value={username} required autoFocus onChange={(e) => setUsername(e.target.value)} />
+        <label htmlFor="password">Password</label>
+        <input id="password" type="password" autoComplete="current-password" value={password} required onChange={(e) => setPassword(e.target.value)} />
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,61 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { MemoryRouter, useLocation } from "react-router-dom";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { filtersFromSearch, filtersToSearch } from "../lib/traceFilters";
+import { TracesList } from "../pages/TracesList";
+import { mockFetch } from "./fetchMock";
+
+function Location() {
+  const location = useLocation();
+  return <output data-testid="location">{location.search}</output>;
+}
+
+const trace = (id: string) => ({
+  trace_id: id, name: `chat-${id}`, start_time: "2026-01-01T10:00:00Z", end_time: "2026-01-01T10:00:01Z",
+  latency_ms: 1200, status: "ok", user_id: "u1", session_id: "s1", tags: ["prod"], metadata: {},
+  environment: "", release: "", input_tokens: 10, output_tokens: 5, total_tokens: 15, cost_total: "0.000150000000",
+  unpriced_span_count: 0, span_count: 2, error_count: 0, scores: {},
+});
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("trace filters <-> URL", () => {
+  it("round-trips through the query string and drops empty values", () => {
+    const filters = { name: "chat completion", user_id: "alice", session_id: "", tags: " prod , eu ,," };
+    const search = filtersToSearch(filters).toString();
+    expect(search).toBe("name=chat+completion&user_id=alice&tags=prod%2Ceu");
+    expect(filtersFromSearch(search)).toEqual({ name: "chat completion", user_id: "alice", tags: "prod,eu" });
+    expect(filtersFromSearch(filtersToSearch(filtersFromSearch(search)))).toEqual(filtersFromSearch(search));
+    expect(filtersFromSearch("?other=1&cursor=abc")).toEqual({});
+  });
+
+  it("reads filters from the URL, sends them to the API, writes applied filters back, and loads more by cursor", async () => {
+    const calls = mockFetch((call) => {
+      const url = new URL(call.url, "http://x");
+      if (url.pathname !== "/api/v1/traces") return undefined;
+      if (url.searchParams.get("cursor") === "c2") return { body: { items: [trace("b")], next_cursor: null } };
+      return { body: { items: [trace("a")], next_cursor: "c2" } };
+    });
+    render(
+      <MemoryRouter initialEntries={["/traces?user_id=alice&tags=prod"]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+        <TracesList />
+        <Location />
+      </MemoryRouter>,
+    );
+    expect(screen.getByLabelText("User ID")).toHaveValue("alice");
+    await screen.findByText("chat-a");
+    const first = new URL(calls[0]!.url, "http://x");
+    expect(first.searchParams.get("user_id")).toBe("alice");
+    expect(first.searchParams.get("tags")).toBe("prod");
+
+    fireEvent.click(screen.getByRole("button", { name: "Load more" }));
+    await screen.findByText("chat-b");
+    expect(screen.getByText("chat-a")).toBeInTheDocument();
+    expect(new URL(calls[1]!.url, "http://x").searchParams.get("cursor")).toBe("c2");
+
+    fireEvent.change(screen.getByLabelText("Name"), { target: { value: "rag" } });
+    fireEvent.click(screen.getByRole("button", { name: "Apply" }));
+    await waitFor(() => expect(screen.getByTestId("location").textContent).toBe("?name=rag&user_id=alice&tags=prod"));
+    await waitFor(() => expect(new URL(calls.at(-1)!.url, "http://x").searchParams.get("name")).toBe("rag"));
+  });
+});
