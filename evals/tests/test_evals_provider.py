@@ -195,14 +195,16 @@ def test_a_new_concurrency_resizes_the_shared_limit() -> None:
 
 
 def test_64_concurrent_calls_are_served_together() -> None:
-    with LocalLLM(delay_ms=300) as llm:
+    # A long answer time, so every thread has connected before the first answer comes back even
+    # on a loaded machine: the test is about the limit, not about how fast threads start.
+    with LocalLLM(delay_ms=1500) as llm:
         provider = provider_for(llm, concurrency=64)
         started = time.monotonic()
         _call_in_threads([provider], calls_each=64)
         elapsed = time.monotonic() - started
         assert llm.requests == 64
         assert llm.max_in_flight == 64
-        assert elapsed < 64 * 0.3 / 4  # far from serial
+        assert elapsed < 64 * 1.5 / 4  # far from serial
 
 
 def test_limiter_keys_ignore_a_trailing_slash() -> None:

@@ -4,6 +4,7 @@ against a live server with real data: sign in, edit a prompt twice, diff version
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,8 @@ from tests.conftest import MakeUser, Tenant
 from tests.tracing import otlp_payloads as p
 
 CHROMIUM = os.environ.get("LLMOPS_CHROMIUM", "/usr/bin/chromium")
+# A loaded CI machine renders more slowly than a laptop; waits are generous, not fixed sleeps.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +51,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     opened = context.new_page()
+    opened.set_default_timeout(15_000)
     yield opened
     context.close()
 
@@ -86,13 +90,13 @@ def test_sign_in_edit_a_prompt_twice_and_diff_versions_1_and_3(
     _sign_in(page, live_server, "alice")
     expect(page.get_by_role("heading", name="Prompts")).to_be_visible()
     page.get_by_role("link", name="support/answer").click()
-    expect(page.get_by_text("Version 1")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Version 1\b"))).to_be_visible()
 
     _save_version(page, "Hello {{name}}.\nHow can I help you today?", "friendlier")
-    expect(page.get_by_text("Version 2")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Version 2\b"))).to_be_visible()
     page.get_by_role("button", name="Close editor").click()
     _save_version(page, "Hi {{name}}!\nHow can I help you today?\nAsk about {{topic}}.", "topic")
-    expect(page.get_by_text("Version 3")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Version 3\b"))).to_be_visible()
     assert list(
         PromptVersion.objects.filter(prompt=prompt)
         .order_by("number")
