@@ -1,14 +1,12 @@
 import { Navigate, Route, Routes } from "react-router-dom";
 import { useAuth } from "./auth";
-import { Evaluations } from "./pages/Evaluations";
+import { evaluationRoutes } from "./pages/evaluation/routes";
 import { Layout } from "./pages/Layout";
 import { ProjectPicker } from "./pages/ProjectPicker";
-import { PromptDetail } from "./pages/PromptDetail";
-import { PromptsList } from "./pages/PromptsList";
-import { RunCompare } from "./pages/RunCompare";
+import { promptRoutes } from "./pages/prompts/routes";
 import { SignInForm } from "./pages/SignIn";
-import { TraceDetail } from "./pages/TraceDetail";
-import { TracesList } from "./pages/TracesList";
+import { traceRoutes } from "./pages/traces/routes";
+import { trackingRoutes } from "./pages/tracking/routes";
 
 export function App() {
   const { loading, session, project, projects, error, signIn, chooseProject } = useAuth();
@@ -21,13 +19,18 @@ export function App() {
     <Routes>
       <Route element={<Layout />}>
         <Route index element={<Navigate to="/prompts" replace />} />
-        <Route path="prompts" element={<PromptsList />} />
-        <Route path="prompts/*" element={<PromptDetail />} />
-        <Route path="traces" element={<TracesList />} />
-        <Route path="traces/:traceId" element={<TraceDetail />} />
-        <Route path="evaluations" element={<Evaluations />} />
-        <Route path="evaluations/compare/:a/:b" element={<RunCompare />} />
-        <Route path="*" element={<p>Page not found. <a href="/prompts">Go to prompts</a></p>} />
+        {promptRoutes()}
+        {traceRoutes()}
+        {evaluationRoutes()}
+        {trackingRoutes()}
+        <Route
+          path="*"
+          element={
+            <p className="empty">
+              Page not found. <a href="/prompts">Go to prompts</a>
+            </p>
+          }
+        />
       </Route>
     </Routes>
   );

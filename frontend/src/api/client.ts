@@ -19,6 +19,8 @@ import type {
 } from "./types";
 
 export const API_BASE = "/api/v1";
+/** The MLflow-compatible REST API, reached with the same session as the platform API. */
+export const MLFLOW_BASE = "/ajax-api/2.0/mlflow";
 const PROJECT_KEY = "llmops.projectId";
 
 export class ApiError extends Error {
@@ -61,12 +63,14 @@ export function setProjectId(id: string | null): void {
 }
 
 interface RequestOptions {
-  method?: "GET" | "POST" | "PUT" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   body?: unknown;
   query?: Record<string, string | number | undefined | null>;
   /** Send X-Project-Id (default true). */
   project?: boolean;
   signal?: AbortSignal;
+  /** Path prefix; the platform API by default. MLflow-compatible calls use MLFLOW_BASE. */
+  base?: string;
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -81,7 +85,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     const projectId = getProjectId();
     if (projectId) headers["X-Project-Id"] = projectId;
   }
-  let url = API_BASE + path;
+  let url = (options.base ?? API_BASE) + path;
   if (options.query) {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(options.query)) {

@@ -10,7 +10,12 @@ export function Layout() {
         <nav aria-label="Main">
           <NavLink to="/prompts">Prompts</NavLink>
           <NavLink to="/traces">Traces</NavLink>
+          <NavLink to="/sessions">Sessions</NavLink>
+          <NavLink to="/dashboard">Dashboard</NavLink>
           <NavLink to="/evaluations">Evaluations</NavLink>
+          <NavLink to="/experiments">Experiments</NavLink>
+          <NavLink to="/models">Models</NavLink>
+          <NavLink to="/lineage">Lineage</NavLink>
         </nav>
         <span className="spacer" />
         {projects.length > 1 && (
