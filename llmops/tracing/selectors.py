@@ -41,7 +41,9 @@ class TraceFilters:
     status: str | None = None
     has_error: bool | None = None
     min_cost: Decimal | None = None
+    max_cost: Decimal | None = None
     min_latency_ms: float | None = None
+    max_latency_ms: float | None = None
     metadata_key: str | None = None
     metadata_value: str | None = None
     prompt_name: str | None = None
@@ -86,8 +88,12 @@ def traces_filtered(*, project: Project, filters: TraceFilters) -> QuerySet[Trac
         traces = traces.filter(error_count=0)
     if f.min_cost is not None:
         traces = traces.filter(cost_total__gte=f.min_cost)
+    if f.max_cost is not None:
+        traces = traces.filter(cost_total__lte=f.max_cost)
     if f.min_latency_ms is not None:
         traces = traces.filter(latency_ms__gte=f.min_latency_ms)
+    if f.max_latency_ms is not None:
+        traces = traces.filter(latency_ms__lte=f.max_latency_ms)
     if f.metadata_key:
         if f.metadata_value is None:
             traces = traces.filter(metadata__has_key=f.metadata_key)
