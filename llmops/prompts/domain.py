@@ -26,7 +26,7 @@ from llmops.tenancy.models import Project
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$")
 # Last path segments the API uses after a prompt name; a prompt may not end with one.
-RESERVED_SEGMENTS = {"versions", "labels", "render", "diff", "usage"}
+RESERVED_SEGMENTS = {"versions", "labels", "render", "diff", "usage", "playground"}
 LABEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,62}$")
 LATEST = "latest"
 ROLES = {"system", "developer", "user", "assistant", "tool"}

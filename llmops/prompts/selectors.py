@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from llmops.prompts import templates
 from llmops.prompts.domain import LATEST, PromptError
 from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion
+from llmops.scores.models import Score
 from llmops.tenancy.models import Project
 from llmops.tracing.models import Span
 
@@ -100,8 +101,32 @@ def include_resolver(project: Project) -> templates.IncludeResolver:
     return resolve
 
 
+def _scores_by_version(prompt: Prompt) -> dict[str, dict[str, dict[str, Any]]]:
+    """Version → score name → mean and count of the numeric scores of traces that ran it."""
+    # A trace that ran several versions counts for the one its first matching span names.
+    version_of_trace = Span.objects.filter(
+        project=prompt.project, prompt_name=prompt.name, trace_id=OuterRef("trace_id")
+    ).values("prompt_version")[:1]
+    rows = (
+        Score.objects.filter(project=prompt.project, value__isnull=False)
+        .annotate(prompt_version=Subquery(version_of_trace))
+        .filter(prompt_version__isnull=False)
+        .values("prompt_version", "name")
+        .annotate(mean=Avg("value"), count=Count("id"))
+    )
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        result.setdefault(row["prompt_version"], {})[row["name"]] = {
+            "mean": row["mean"],
+            "count": row["count"],
+        }
+    return result
+
+
 def usage_by_version(*, prompt: Prompt) -> list[dict[str, Any]]:
-    """Per version: traces, LLM calls, tokens, cost, mean latency and error rate of its spans."""
+    """Per version: traces, LLM calls, tokens, cost, mean latency and error rate of its spans,
+    and the means of the numeric scores given to those traces."""
+    scores = _scores_by_version(prompt)
     rows = (
         Span.objects.filter(project=prompt.project, prompt_name=prompt.name)
         .values("prompt_version")
@@ -128,6 +153,7 @@ def usage_by_version(*, prompt: Prompt) -> list[dict[str, Any]]:
             "cost_total": row["cost_total"] or 0,
             "mean_latency_ms": row["mean_latency_ms"],
             "error_rate": row["errors"] / row["calls"] if row["calls"] else 0.0,
+            "scores": scores.get(row["prompt_version"], {}),
         }
         for row in rows
     ]

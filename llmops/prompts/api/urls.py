@@ -40,6 +40,9 @@ urlpatterns = [
         name="prompt-label-move",
     ),
     path("prompts/<path:name>/render", views.RenderView.as_view(), name="prompt-render"),
+    path(
+        "prompts/<path:name>/playground", views.PlaygroundView.as_view(), name="prompt-playground"
+    ),
     path("prompts/<path:name>/diff", views.DiffView.as_view(), name="prompt-diff"),
     path("prompts/<path:name>/usage", views.UsageView.as_view(), name="prompt-usage"),
     path("prompts/<path:name>", views.PromptFetchView.as_view(), name="prompt-fetch"),

@@ -11,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from llmops.prompts import diffs, domain, selectors, templates
+from llmops.field_errors import FieldError
+from llmops.prompts import diffs, domain, playground, selectors, templates
 from llmops.prompts.api.serializers import (
     DeliveryOutput,
     DiffOutput,
@@ -25,6 +26,8 @@ from llmops.prompts.api.serializers import (
     LabelMoveResultOutput,
     LabelOutput,
     LabelProtectInput,
+    PlaygroundInput,
+    PlaygroundOutput,
     PromptCreatedOutput,
     PromptCreateInput,
     PromptListQuery,
@@ -39,7 +42,13 @@ from llmops.prompts.api.serializers import (
     WebhookCreateInput,
     WebhookOutput,
 )
-from llmops.prompts.models import PromptLabel, PromptVersion, WebhookDelivery, WebhookSubscription
+from llmops.prompts.models import (
+    Prompt,
+    PromptLabel,
+    PromptVersion,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.tenancy.authentication import ApiKeyPrincipal
 from llmops.tenancy.models import Role
@@ -350,6 +359,20 @@ class LabelHistoryView(ProjectScopedView):
         )
 
 
+def _requested_version(
+    project: Any, name: str, data: dict[str, Any]
+) -> tuple[Prompt, PromptVersion]:
+    """The prompt and the version a body names by 'label' or 'version' (default production)."""
+    prompt = _call(selectors.prompt_get, project=project, name=name)
+    version = _call(
+        selectors.version_resolve,
+        prompt=prompt,
+        label=data.get("label"),
+        number=data.get("version"),
+    )
+    return prompt, version
+
+
 class RenderView(ProjectScopedView):
     read_role = Role.VIEWER
     write_role = Role.VIEWER  # rendering changes nothing
@@ -365,13 +388,7 @@ class RenderView(ProjectScopedView):
         body = RenderInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        prompt = _call(selectors.prompt_get, project=self.project, name=name)
-        version = _call(
-            selectors.version_resolve,
-            prompt=prompt,
-            label=data.get("label"),
-            number=data.get("version"),
-        )
+        prompt, version = _requested_version(self.project, name, data)
         output = _call(
             templates.render,
             prompt_name=prompt.name,
@@ -381,6 +398,44 @@ class RenderView(ProjectScopedView):
             resolve=selectors.include_resolver(self.project),
         )
         return Response({"version": version.number, "type": prompt.type, "output": output})
+
+
+class ProviderFailed(exceptions.APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "provider_error"
+
+
+class PlaygroundView(ProjectScopedView):
+    @extend_schema(
+        operation_id="prompts_playground",
+        request=PlaygroundInput,
+        parameters=[PROJECT_HEADER_PARAMETER],
+        responses={200: PlaygroundOutput, 502: None},
+        summary="Render a version, run it on a provider connection's model, trace the call",
+        description="Bad input is a 400 naming the field; a provider that fails is a 502. The "
+        "call is stored as a trace of the project (its id is in the answer).",
+    )
+    def post(self, request: Request, name: str) -> Response:
+        body = PlaygroundInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        prompt, version = _requested_version(self.project, name, data)
+        try:
+            result = _call(
+                playground.playground_run,
+                prompt=prompt,
+                version=version,
+                variables=data["variables"],
+                placeholders=data["placeholders"],
+                connection=data["connection"],
+                model=data.get("model"),
+                parameters=data["parameters"],
+            )
+        except FieldError as exc:
+            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
+        except playground.PlaygroundProviderError as exc:
+            raise ProviderFailed(str(exc)) from None
+        return Response(PlaygroundOutput(result).data)
 
 
 class DiffView(ProjectScopedView):
