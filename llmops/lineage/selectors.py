@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from llmops.lineage.models import EdgeKind, LineageEdge, LineageNode
@@ -113,10 +113,14 @@ def node_get(*, project: Project, kind: str, ref: str) -> LineageNode | None:
     return LineageNode.objects.filter(project=project, kind=kind, ref=ref).first()
 
 
-def nodes_list(*, project: Project, kind: str | None = None) -> QuerySet[LineageNode]:
+def nodes_list(
+    *, project: Project, kind: str | None = None, text: str = ""
+) -> QuerySet[LineageNode]:
     nodes = LineageNode.objects.filter(project=project)
     if kind:
         nodes = nodes.filter(kind=kind)
+    if text:
+        nodes = nodes.filter(Q(label__icontains=text) | Q(ref__icontains=text))
     return nodes.order_by("-id")
 
 

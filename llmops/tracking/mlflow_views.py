@@ -25,6 +25,7 @@ from llmops.mlflow_api.views import (
     tags,
     text,
 )
+from llmops.tenancy.models import Role
 from llmops.tracking import artifacts, domain, selectors
 from llmops.tracking.models import LifecycleStage, LoggedModel, Metric, Run
 from llmops.tracking.search import SearchError, apply_filter, apply_order
@@ -80,6 +81,9 @@ class ExperimentGetByName(MlflowView):
 
 
 class ExperimentSearch(MlflowView):
+    # MLflow searches with POST; it reads only, so a viewer may do it.
+    write_role = Role.VIEWER
+
     def get(self, request: Request) -> Response:
         return self.search(fields(request))
 
@@ -318,6 +322,9 @@ class RunLogModel(_RunView):
 
 
 class RunSearch(MlflowView):
+    # MLflow searches with POST; it reads only, so a viewer may do it.
+    write_role = Role.VIEWER
+
     def post(self, request: Request) -> Response:
         return self.search(fields(request))
 
@@ -485,6 +492,9 @@ class LoggedModelParams(_ModelView):
 
 
 class LoggedModelSearch(MlflowView):
+    # MLflow searches with POST; it reads only, so a viewer may do it.
+    write_role = Role.VIEWER
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         experiments = selectors.experiments_for_ids(

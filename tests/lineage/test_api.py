@@ -90,6 +90,14 @@ def test_nodes_list_pages_with_a_cursor(chain: Tenant) -> None:
     assert only["items"] == []
 
 
+def test_nodes_list_finds_nodes_by_label_or_ref_text(chain: Tenant) -> None:
+    client = chain.client()
+    by_label = client.get("/api/v1/lineage/nodes", {"q": "DATASET V3"}).json()
+    assert [n["ref"] for n in by_label["items"]] == ["d3"]
+    by_ref = client.get("/api/v1/lineage/nodes", {"q": "d5"}).json()
+    assert [n["ref"] for n in by_ref["items"]] == ["d5"]
+
+
 def test_clients_may_add_external_nodes_only(chain: Tenant) -> None:
     client = chain.client()
     created = client.post(

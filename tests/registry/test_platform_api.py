@@ -33,6 +33,7 @@ def test_models_list_with_versions_aliases_and_history(tenant: Tenant) -> None:
         (2, "Production", ["champion"]),
         (1, "Archived", []),
     ]
+    assert [v["lineage_ref"] for v in detail["versions"]] == [str(two.pk), str(one.pk)]
     assert [
         (h["from_version"], h["to_version"], h["moved_by"]) for h in detail["alias_history"]
     ] == [(None, 1, "ana"), (1, 2, "bob")]

@@ -48,6 +48,11 @@ class GraphQueryInput(StrictInputSerializer):
 
 class NodeListQueryInput(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=NodeKind.choices, required=False)
+    q = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text="Only nodes whose label or ref contains this text (case-insensitive).",
+    )
     cursor = serializers.IntegerField(min_value=1, required=False)
     limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
 

@@ -59,7 +59,9 @@ class LineageNodeListView(ProjectScopedView):
         query = NodeListQueryInput(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        nodes = selectors.nodes_list(project=self.project, kind=params.get("kind"))
+        nodes = selectors.nodes_list(
+            project=self.project, kind=params.get("kind"), text=params.get("q", "")
+        )
         if "cursor" in params:
             nodes = nodes.filter(id__lt=params["cursor"])
         page = list(nodes[: params["limit"] + 1])

@@ -38,6 +38,9 @@ class VersionOutput(serializers.Serializer[Any]):
     user_id = serializers.CharField()
     tags = serializers.DictField(child=serializers.CharField())
     aliases = serializers.ListField(child=serializers.CharField())
+    lineage_ref = serializers.CharField(
+        help_text="The version's ref in the lineage graph (kind model_version)."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

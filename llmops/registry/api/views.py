@@ -79,6 +79,7 @@ def _version(version: ModelVersion, aliases: list[str]) -> dict[str, Any]:
             )
         },
         "aliases": aliases,
+        "lineage_ref": str(version.pk),
     }
 
 

@@ -1,16 +1,24 @@
 import { Route } from "react-router-dom";
-
-function NotYet({ what }: { what: string }) {
-  return <p className="empty">{what} will be listed here.</p>;
-}
+import "../../styles/tracking.css";
+import { ExperimentDetail } from "./ExperimentDetail";
+import { ExperimentsList } from "./ExperimentsList";
+import { LineagePage } from "./LineagePage";
+import { ModelDetail } from "./ModelDetail";
+import { ModelsList } from "./ModelsList";
+import { RunDetail } from "./RunDetail";
+import { RunsCompare } from "./RunsCompare";
 
 /** Routes of experiment tracking, the model registry and the lineage view. */
 export function trackingRoutes() {
   return (
     <>
-      <Route path="experiments" element={<NotYet what="Experiments" />} />
-      <Route path="models" element={<NotYet what="Registered models" />} />
-      <Route path="lineage" element={<NotYet what="The lineage graph" />} />
+      <Route path="experiments" element={<ExperimentsList />} />
+      <Route path="experiments/runs/:runId" element={<RunDetail />} />
+      <Route path="experiments/:experimentId" element={<ExperimentDetail />} />
+      <Route path="experiments/:experimentId/compare" element={<RunsCompare />} />
+      <Route path="models" element={<ModelsList />} />
+      <Route path="models/*" element={<ModelDetail />} />
+      <Route path="lineage" element={<LineagePage />} />
     </>
   );
 }
