@@ -1,105 +1,217 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
-import { api } from "../api/client";
-import type { Span, SpanNode } from "../api/types";
-import { PayloadView } from "../components/ChatMessages";
-import { JsonBlock } from "../components/JsonBlock";
+import type { Score, Span, SpanNode } from "../api/types";
+import { tracesApi } from "../api/traces";
 import { formatCost, formatMs, formatTime } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { SpanDetail } from "./traces/SpanDetail";
+import { ScoreTable } from "./traces/ScoreTable";
+import { traceExtent, waterfallRows } from "./traces/waterfall";
+import "../styles/traces.css";
 
-function SpanTree({ nodes, selected, onSelect, total }: { nodes: SpanNode[]; selected: string | null; onSelect: (s: Span) => void; total: number }) {
+function Waterfall({
+  nodes,
+  selected,
+  onSelect,
+}: {
+  nodes: SpanNode[];
+  selected: string | null;
+  onSelect: (s: Span) => void;
+}) {
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const { start, end } = traceExtent(nodes);
+  const total = end - start;
+  const rows = waterfallRows(nodes, collapsed);
+  function toggle(id: string) {
+    setCollapsed((old) => {
+      const next = new Set(old);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  }
   return (
-    <ul className="span-tree" role="group">
-      {nodes.map(({ span, children }) => (
-        <li key={span.span_id}>
-          <button
-            type="button"
-            className={`span-row${span.span_id === selected ? " selected" : ""}${span.status.toLowerCase() === "error" ? " is-error" : ""}`}
-            aria-pressed={span.span_id === selected}
-            onClick={() => onSelect(span)}
-          >
-            <span className="span-name">
-              <span className="kind">{span.kind}</span> {span.name}
-            </span>
-            <span className="span-dur">{formatMs(span.duration_ms)}</span>
-            <span className="bar" aria-hidden="true">
-              <span style={{ width: `${total > 0 ? Math.max(1, (span.duration_ms / total) * 100) : 0}%` }} />
-            </span>
-          </button>
-          {children.length > 0 && <SpanTree nodes={children} selected={selected} onSelect={onSelect} total={total} />}
-        </li>
-      ))}
-    </ul>
+    <>
+      <div className="waterfall-axis" aria-hidden="true">
+        {[0, 25, 50, 75, 100].map((pct) => (
+          <span key={pct} style={{ left: `${pct}%` }}>
+            {formatMs((total * pct) / 100)}
+          </span>
+        ))}
+      </div>
+      <ul className="waterfall" aria-label="Span timeline">
+        {rows.map((row) => {
+          const { span } = row;
+          const isSelected = span.span_id === selected;
+          const isOpen = !collapsed.has(span.span_id);
+          return (
+            <li key={span.span_id} className="waterfall-row">
+              <span className="waterfall-indent" style={{ width: `${row.depth * 14}px` }} />
+              {row.hasChildren ? (
+                <button
+                  type="button"
+                  className="tree-toggle"
+                  aria-expanded={isOpen}
+                  aria-label={`${isOpen ? "Collapse" : "Expand"} ${span.name}`}
+                  onClick={() => toggle(span.span_id)}
+                >
+                  {isOpen ? "▾" : "▸"}
+                </button>
+              ) : (
+                <span className="tree-toggle-space" />
+              )}
+              <button
+                type="button"
+                className={`span-row${isSelected ? " selected" : ""}${span.status.toLowerCase() === "error" ? " is-error" : ""}`}
+                aria-pressed={isSelected}
+                onClick={() => onSelect(span)}
+                title={`starts at +${formatMs(row.offsetMs)}, lasts ${formatMs(span.duration_ms)}`}
+              >
+                <span className="span-name">
+                  <span className={`kind kind-${span.kind}`}>{span.kind}</span> {span.name}
+                </span>
+                <span className="span-dur">{formatMs(span.duration_ms)}</span>
+                <span className="timeline" aria-hidden="true">
+                  <span
+                    className={`timeline-bar kind-bg-${span.kind}`}
+                    style={{ left: `${row.left}%`, width: `${row.width}%` }}
+                  />
+                </span>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </>
   );
 }
 
-function SpanDetail({ span }: { span: Span }) {
-  const model = span.model_answered || span.model_requested;
-  return (
-    <section aria-label={`Span ${span.name}`}>
-      <h2>{span.name}</h2>
-      <dl className="facts">
-        <dt>Kind</dt><dd>{span.kind}</dd>
-        <dt>Duration</dt><dd>{formatMs(span.duration_ms)}</dd>
-        <dt>Status</dt><dd>{span.status}{span.status_message && ` — ${span.status_message}`}</dd>
-        {model && (<><dt>Model</dt><dd>{span.provider && `${span.provider} / `}{model}</dd></>)}
-        {span.prompt_name && (<><dt>Prompt</dt><dd>{span.prompt_name} {span.prompt_version}</dd></>)}
-        <dt>Tokens</dt>
-        <dd>
-          {span.usage.input_tokens} in · {span.usage.output_tokens} out · {span.usage.total_tokens} total
-          {span.usage.estimated && " (estimated)"}
-        </dd>
-        <dt>Cost</dt>
-        <dd>
-          {formatCost(span.cost.total)}
-          {span.cost.total !== null && ` (in ${formatCost(span.cost.input)}, out ${formatCost(span.cost.output)}; ${span.cost.source})`}
-        </dd>
-      </dl>
-      <h3>Input</h3>
-      <PayloadView value={span.input} />
-      <h3>Output</h3>
-      <PayloadView value={span.output} />
-      {Object.keys(span.invocation_params).length > 0 && (<><h3>Parameters</h3><JsonBlock value={span.invocation_params} /></>)}
-      {Object.keys(span.metadata).length > 0 && (<><h3>Metadata</h3><JsonBlock value={span.metadata} /></>)}
-    </section>
-  );
+function findSpan(nodes: SpanNode[], id: string | null): Span | null {
+  if (!id) return null;
+  for (const { span, children } of nodes) {
+    if (span.span_id === id) return span;
+    const found = findSpan(children, id);
+    if (found) return found;
+  }
+  return null;
 }
 
 export function TraceDetail() {
   const { traceId = "" } = useParams();
-  const { data: trace, error, loading } = useAsync(() => api.trace(traceId), [traceId]);
-  const [selected, setSelected] = useState<Span | null>(null);
-  const first = trace?.spans[0]?.span ?? null;
-  const span = selected ?? first;
+  const { data: trace, error, loading } = useAsync(() => tracesApi.trace(traceId), [traceId]);
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const span = trace ? findSpan(trace.spans, selectedId) ?? trace.spans[0]?.span ?? null : null;
+  const traceScores: Score[] = trace ? trace.scores.filter((s) => !s.span_id) : [];
+  const traceStart = trace ? traceExtent(trace.spans).start : 0;
   return (
     <>
-      <p className="crumbs"><Link to="/traces">Traces</Link> / {traceId}</p>
+      <p className="crumbs">
+        <Link to="/traces">Traces</Link> / {traceId}
+      </p>
       {loading && <p>Loading…</p>}
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          Could not load trace {traceId}: {error}. Check the id or go back to the <Link to="/traces">trace list</Link>.
+        </p>
+      )}
       {trace && (
         <>
           <h1>{trace.name || trace.trace_id}</h1>
-          <p className="muted">
-            {formatTime(trace.start_time)} · {formatMs(trace.latency_ms)} · {trace.total_tokens} tokens · {formatCost(trace.cost_total)} · {trace.status}
-            {trace.user_id && ` · user ${trace.user_id}`}
-            {trace.session_id && ` · session ${trace.session_id}`}
-          </p>
-          {trace.scores.length > 0 && (
-            <p>
-              Scores:{" "}
-              {trace.scores.map((s) => (
-                <span key={s.id} className="tag" title={s.comment}>
-                  {s.name}: {s.value ?? s.string_value}
-                </span>
-              ))}
-            </p>
+          <dl className="trace-facts">
+            <div>
+              <dt>Started</dt>
+              <dd>{formatTime(trace.start_time)}</dd>
+            </div>
+            <div>
+              <dt>Latency</dt>
+              <dd>{formatMs(trace.latency_ms)}</dd>
+            </div>
+            <div>
+              <dt>Tokens</dt>
+              <dd>
+                {trace.total_tokens} ({trace.input_tokens} in · {trace.output_tokens} out)
+              </dd>
+            </div>
+            <div>
+              <dt>Cost</dt>
+              <dd>
+                {formatCost(trace.cost_total)}
+                {trace.unpriced_span_count > 0 && <span className="muted"> ({trace.unpriced_span_count} unpriced spans)</span>}
+              </dd>
+            </div>
+            <div>
+              <dt>Status</dt>
+              <dd>
+                <span className={`status status-${trace.status.toLowerCase()}`}>{trace.status}</span>
+                {trace.error_count > 0 && <span className="neg"> · {trace.error_count} errors</span>}
+              </dd>
+            </div>
+            {trace.user_id && (
+              <div>
+                <dt>User</dt>
+                <dd>
+                  <Link to={`/traces?user_id=${encodeURIComponent(trace.user_id)}`}>{trace.user_id}</Link>
+                </dd>
+              </div>
+            )}
+            {trace.session_id && (
+              <div>
+                <dt>Session</dt>
+                <dd>
+                  <Link to={`/sessions/${encodeURIComponent(trace.session_id)}`}>{trace.session_id}</Link>
+                </dd>
+              </div>
+            )}
+            {trace.environment && (
+              <div>
+                <dt>Environment</dt>
+                <dd>{trace.environment}</dd>
+              </div>
+            )}
+            {trace.release && (
+              <div>
+                <dt>Release</dt>
+                <dd>{trace.release}</dd>
+              </div>
+            )}
+            {trace.tags.length > 0 && (
+              <div>
+                <dt>Tags</dt>
+                <dd>
+                  {trace.tags.map((tag) => (
+                    <span key={tag} className="tag">
+                      {tag}
+                    </span>
+                  ))}
+                </dd>
+              </div>
+            )}
+          </dl>
+          {traceScores.length > 0 && (
+            <section aria-label="Trace scores">
+              <h2>Scores</h2>
+              <ScoreTable scores={traceScores} />
+            </section>
           )}
           <div className="split">
-            <section aria-label="Span tree" className="tree-pane">
+            <section aria-label="Span tree" className="tree-pane waterfall-pane">
               <h2>Spans ({trace.span_count})</h2>
-              {trace.spans.length === 0 ? <p className="muted">No spans.</p> : <SpanTree nodes={trace.spans} selected={span?.span_id ?? null} onSelect={setSelected} total={trace.latency_ms} />}
+              {trace.spans.length === 0 ? (
+                <p className="empty">This trace has no spans yet; spans sent later will appear here.</p>
+              ) : (
+                <Waterfall nodes={trace.spans} selected={span?.span_id ?? null} onSelect={(s) => setSelectedId(s.span_id)} />
+              )}
             </section>
-            <div className="grow">{span && <SpanDetail span={span} />}</div>
+            <div className="grow">
+              {span && (
+                <SpanDetail
+                  key={span.span_id}
+                  span={span}
+                  offsetMs={Date.parse(span.start_time) - traceStart}
+                  scores={trace.scores.filter((s) => s.span_id === span.span_id)}
+                />
+              )}
+            </div>
           </div>
         </>
       )}

@@ -1,37 +1,155 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { api } from "../api/client";
 import type { TraceListItem } from "../api/types";
-import { formatCost, formatMs, formatTime } from "../lib/format";
-import { filtersFromSearch, filtersToSearch, TRACE_FILTER_KEYS, type TraceFilters } from "../lib/traceFilters";
+import { tracesApi } from "../api/traces";
+import { formatCost, formatMs, formatNumber, formatTime } from "../lib/format";
+import {
+  filtersFromSearch,
+  filtersToApiQuery,
+  filtersToSearch,
+  TIME_RANGES,
+  withFilter,
+  type TraceFilterKey,
+  type TraceFilters,
+} from "../lib/traceFilters";
+import "../styles/traces.css";
+import { LoadMore } from "./traces/LoadMore";
+import { useCursorList } from "./traces/useCursorList";
 
-const LABELS: Record<(typeof TRACE_FILTER_KEYS)[number], string> = {
-  name: "Name",
-  user_id: "User ID",
-  session_id: "Session ID",
-  tags: "Tags (comma-separated)",
-};
+interface FieldSpec {
+  key: TraceFilterKey;
+  label: string;
+  type?: "text" | "number" | "datetime-local";
+  options?: [string, string][];
+  placeholder?: string;
+}
+
+const MAIN_FIELDS: FieldSpec[] = [
+  { key: "q", label: "Search input/output", placeholder: "text in any span" },
+  { key: "name", label: "Name" },
+  { key: "user_id", label: "User ID" },
+  { key: "session_id", label: "Session ID" },
+  { key: "tags", label: "Tags (comma-separated)" },
+  {
+    key: "range",
+    label: "Time range",
+    options: [["", "Any time"], ...Object.entries(TIME_RANGES).map(([k, r]): [string, string] => [k, r.label])],
+  },
+];
+
+const MORE_FIELDS: FieldSpec[] = [
+  { key: "from", label: "From", type: "datetime-local" },
+  { key: "to", label: "To", type: "datetime-local" },
+  { key: "model", label: "Model" },
+  { key: "environment", label: "Environment" },
+  { key: "release", label: "Release" },
+  { key: "status", label: "Status", options: [["", "Any"], ["ok", "ok"], ["error", "error"], ["unset", "unset"]] },
+  { key: "has_error", label: "Has errors", options: [["", "Any"], ["true", "With errors"], ["false", "Without errors"]] },
+  { key: "prompt_name", label: "Prompt name" },
+  { key: "prompt_version", label: "Prompt version" },
+  { key: "min_latency_ms", label: "Min latency (ms)", type: "number" },
+  { key: "max_latency_ms", label: "Max latency (ms)", type: "number" },
+  { key: "min_cost", label: "Min cost ($)", type: "number" },
+  { key: "max_cost", label: "Max cost ($)", type: "number" },
+  { key: "metadata_key", label: "Metadata key" },
+  { key: "metadata_value", label: "Metadata value" },
+  { key: "score_name", label: "Score name" },
+  { key: "score_min", label: "Score at least", type: "number" },
+  { key: "score_max", label: "Score at most", type: "number" },
+  { key: "score_label", label: "Score label" },
+  {
+    key: "order_by",
+    label: "Sort by",
+    options: [
+      ["", "Newest first"],
+      ["start_time", "Oldest first"],
+      ["-latency_ms", "Slowest first"],
+      ["-cost_total", "Most expensive first"],
+      ["-total_tokens", "Most tokens first"],
+    ],
+  },
+];
+
+function FilterField({ spec, draft, setDraft }: { spec: FieldSpec; draft: TraceFilters; setDraft: (f: TraceFilters) => void }) {
+  const id = `f-${spec.key}`;
+  const value = draft[spec.key] ?? "";
+  const change = (v: string) => setDraft(withFilter(draft, spec.key, v));
+  return (
+    <div>
+      <label htmlFor={id}>{spec.label}</label>
+      {spec.options ? (
+        <select id={id} value={value} onChange={(e) => change(e.target.value)}>
+          {spec.options.map(([v, text]) => (
+            <option key={v} value={v}>
+              {text}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id={id}
+          type={spec.type ?? "text"}
+          step={spec.type === "number" ? "any" : undefined}
+          placeholder={spec.placeholder}
+          value={value}
+          onChange={(e) => change(e.target.value)}
+        />
+      )}
+    </div>
+  );
+}
 
 export function TraceFilterForm({ value, onApply }: { value: TraceFilters; onApply: (f: TraceFilters) => void }) {
   const [draft, setDraft] = useState<TraceFilters>(value);
-  useEffect(() => setDraft(value), [value.name, value.user_id, value.session_id, value.tags]); // eslint-disable-line react-hooks/exhaustive-deps
+  const key = filtersToSearch(value).toString();
+  useEffect(() => setDraft(filtersFromSearch(key)), [key]);
+  const moreActive = MORE_FIELDS.some((f) => value[f.key]);
   function submit(event: FormEvent) {
     event.preventDefault();
     onApply(draft);
   }
   return (
-    <form className="filters" onSubmit={submit} aria-label="Trace filters">
-      {TRACE_FILTER_KEYS.map((key) => (
-        <div key={key}>
-          <label htmlFor={`f-${key}`}>{LABELS[key]}</label>
-          <input id={`f-${key}`} value={draft[key] ?? ""} onChange={(e) => setDraft({ ...draft, [key]: e.target.value })} />
-        </div>
+    <form className="filters trace-filters" onSubmit={submit} aria-label="Trace filters">
+      {MAIN_FIELDS.map((spec) => (
+        <FilterField key={spec.key} spec={spec} draft={draft} setDraft={setDraft} />
       ))}
       <div className="filter-actions">
-        <button type="submit" className="primary">Apply</button>
-        <button type="button" onClick={() => { setDraft({}); onApply({}); }}>Clear</button>
+        <button type="submit" className="primary">
+          Apply
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setDraft({});
+            onApply({});
+          }}
+        >
+          Clear
+        </button>
       </div>
+      <details className="more-filters" open={moreActive}>
+        <summary>More filters (time, model, status, prompt, latency, cost, metadata, scores, sort)</summary>
+        <div className="filters">
+          {MORE_FIELDS.map((spec) => (
+            <FilterField key={spec.key} spec={spec} draft={draft} setDraft={setDraft} />
+          ))}
+        </div>
+      </details>
     </form>
+  );
+}
+
+function ScoreTags({ item }: { item: TraceListItem }) {
+  const entries = Object.entries(item.scores ?? {});
+  if (entries.length === 0) return null;
+  return (
+    <>
+      {entries.map(([name, s]) => (
+        <span key={name} className="tag score-tag" title={`${s.count} score(s)`}>
+          {name}: {s.mean !== null ? formatNumber(s.mean, 2) : Object.keys(s.labels).join(", ")}
+        </span>
+      ))}
+    </>
   );
 }
 
@@ -39,66 +157,77 @@ export function TracesList() {
   const [params, setParams] = useSearchParams();
   const filters = filtersFromSearch(params);
   const key = filtersToSearch(filters).toString();
-  const [items, setItems] = useState<TraceListItem[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
+  const { items, loading, error, hasMore, loadMore } = useCursorList<TraceListItem>(
+    (cursor) => tracesApi.traces({ ...filtersToApiQuery(filtersFromSearch(key)), cursor }),
+    key,
+  );
 
-  async function load(from: string | null) {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.traces({ ...filtersFromSearch(key), cursor: from ?? undefined });
-      setItems((old) => (from ? [...old, ...page.items] : page.items));
-      setCursor(page.next_cursor);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setLoading(false);
-    }
-  }
-
-  useEffect(() => {
-    setItems([]);
-    void load(null);
-  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
+  const filterLink = (k: TraceFilterKey, v: string) => `/traces?${filtersToSearch(withFilter(filters, k, v)).toString()}`;
 
   return (
     <>
       <h1>Traces</h1>
       <TraceFilterForm value={filters} onApply={(f) => setParams(filtersToSearch(f))} />
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          Could not load traces: {error}
+        </p>
+      )}
       {!loading && !error && items.length === 0 && (
         <p className="empty">
-          {key ? "No trace matches these filters." : "No traces yet. Send some with the SDK or OpenTelemetry (OTLP) and they appear here."}
+          {key
+            ? "No trace matches these filters. Loosen or clear them."
+            : "No traces yet. Send some with the SDK or OpenTelemetry (OTLP to /v1/traces) and they appear here."}
         </p>
       )}
       {items.length > 0 && (
-        <table className="table">
+        <table className="table traces-table">
           <thead>
             <tr>
-              <th>Time</th>
-              <th>Name</th>
-              <th>User</th>
-              <th>Session</th>
-              <th className="num">Latency</th>
-              <th className="num">Tokens</th>
-              <th className="num">Cost</th>
-              <th>Status</th>
+              <th scope="col">Time</th>
+              <th scope="col">Name</th>
+              <th scope="col">User</th>
+              <th scope="col">Session</th>
+              <th scope="col">Tags</th>
+              <th scope="col" className="num">Latency</th>
+              <th scope="col" className="num">Tokens</th>
+              <th scope="col" className="num">Cost</th>
+              <th scope="col">Status</th>
             </tr>
           </thead>
           <tbody>
             {items.map((t) => (
-              <tr key={t.trace_id}>
-                <td>{formatTime(t.start_time)}</td>
+              <tr key={t.trace_id} data-trace-id={t.trace_id}>
+                <td className="nowrap">{formatTime(t.start_time)}</td>
                 <td>
                   <Link to={`/traces/${encodeURIComponent(t.trace_id)}`}>{t.name || t.trace_id}</Link>
-                  {t.tags.map((tag) => <span key={tag} className="tag">{tag}</span>)}
+                  <ScoreTags item={t} />
                 </td>
-                <td>{t.user_id}</td>
-                <td className="ellipsis">{t.session_id}</td>
+                <td className="ellipsis">
+                  {t.user_id && (
+                    <Link to={filterLink("user_id", t.user_id)} title={`Show only traces of user ${t.user_id}`}>
+                      {t.user_id}
+                    </Link>
+                  )}
+                </td>
+                <td className="ellipsis">
+                  {t.session_id && (
+                    <Link to={filterLink("session_id", t.session_id)} title={`Show only traces of session ${t.session_id}`}>
+                      {t.session_id}
+                    </Link>
+                  )}
+                </td>
+                <td>
+                  {t.tags.map((tag) => (
+                    <span key={tag} className="tag">
+                      {tag}
+                    </span>
+                  ))}
+                </td>
                 <td className="num">{formatMs(t.latency_ms)}</td>
-                <td className="num">{t.total_tokens}</td>
+                <td className="num" title={`${t.input_tokens} in · ${t.output_tokens} out`}>
+                  {t.total_tokens}
+                </td>
                 <td className="num">{formatCost(t.cost_total)}</td>
                 <td>
                   <span className={`status status-${t.status.toLowerCase()}`}>{t.status}</span>
@@ -109,12 +238,7 @@ export function TracesList() {
           </tbody>
         </table>
       )}
-      {loading && <p>Loading…</p>}
-      {cursor && !loading && (
-        <button type="button" onClick={() => void load(cursor)}>
-          Load more
-        </button>
-      )}
+      <LoadMore loading={loading} hasMore={hasMore} onLoadMore={loadMore} />
     </>
   );
 }

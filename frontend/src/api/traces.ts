@@ -1,0 +1,84 @@
+// The tracing API (llmops/tracing/api/serializers.py): sessions and metrics, plus the shapes
+// the span detail reads out of loosely typed JSON fields (documents, tool calls).
+import { request } from "./client";
+import type { DateTime, Decimal, Json, TraceDetail, TraceList } from "./types";
+
+export interface SessionSummary {
+  session_id: string;
+  user_id: string;
+  trace_count: number;
+  first_trace_at: DateTime;
+  last_trace_at: DateTime;
+  total_tokens: number;
+  cost_total: Decimal;
+  error_count: number;
+}
+
+/** GET /sessions */
+export interface SessionList {
+  items: SessionSummary[];
+  next_cursor: string | null;
+}
+
+/** GET /sessions/{id}: the session's traces, oldest first, each with its span tree. */
+export interface SessionDetail {
+  session_id: string;
+  traces: TraceDetail[];
+}
+
+export type MetricsBucket = "minute" | "hour" | "day";
+export type MetricsGroupBy = "none" | "model" | "prompt_version" | "user" | "environment" | "tag";
+
+export interface MetricsRow {
+  bucket: DateTime;
+  group: string;
+  count: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cost_total: Decimal;
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  latency_p99_ms: number | null;
+  error_rate: number;
+}
+
+/** GET /metrics. Grouping by model or prompt version measures LLM spans, otherwise traces. */
+export interface MetricsResponse {
+  measured: "traces" | "spans";
+  bucket: MetricsBucket;
+  group_by: MetricsGroupBy;
+  rows: MetricsRow[];
+}
+
+export interface MetricsQuery {
+  from: string;
+  to: string;
+  bucket: MetricsBucket;
+  group_by: MetricsGroupBy;
+}
+
+/** A retrieved document as a retriever or reranker span stores it. */
+export interface RetrievedDocument {
+  id: string;
+  content: string;
+  score: number | null;
+  metadata?: Json;
+}
+
+/** A tool call requested by a model: arguments are a JSON string as the model wrote them. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+const enc = encodeURIComponent;
+
+export const tracesApi = {
+  traces: (query: Record<string, string | undefined>) => request<TraceList>("/traces", { query }),
+  trace: (traceId: string) => request<TraceDetail>(`/traces/${enc(traceId)}`),
+  sessions: (query: { user_id?: string; cursor?: string }) => request<SessionList>("/sessions", { query }),
+  session: (sessionId: string) => request<SessionDetail>(`/sessions/${enc(sessionId)}`),
+  metrics: (query: MetricsQuery) => request<MetricsResponse>("/metrics", { query: { ...query } }),
+};
