@@ -1,18 +1,43 @@
 """The evaluation pages in real headless Chromium against a live server: compare two runs,
-regressions first."""
+regressions first; create a dataset and import a file; start a run on real workers and watch it
+finish; schedules with their last result."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from llmops.celery import app as celery_app
 from llmops.evaluation.datasets import ItemInput, dataset_create, items_change
 from llmops.evaluation.execution import run_start
-from llmops.evaluation.models import DatasetItem, Run, RunResult, RunStatus, Trigger
+from llmops.evaluation.models import (
+    Dataset,
+    DatasetItem,
+    Run,
+    RunResult,
+    RunStatus,
+    Schedule,
+    Suite,
+    Trigger,
+)
+from llmops.evaluation.schedules import schedule_create
 from llmops.evaluation.suites import suite_save
+from llmops.local_llm.server import LocalLLM
 from llmops.tenancy.models import Role
 from tests.conftest import MakeUser, Tenant
+from tests.evaluation.conftest import (
+    GOOD_TEMPLATE,
+    JUDGE_RUBRIC,
+    Setup,
+    Workers,
+    ok,
+)
 from tests.web_ui.conftest import sign_in
 
 
@@ -71,3 +96,210 @@ def test_compare_two_evaluation_runs_with_regressions_first(
     expect(rows.first).to_contain_text("ask support")
     expect(rows.nth(1)).to_contain_text("kept")
     expect(page.get_by_text("regressed of 2 items")).to_be_visible()
+
+
+# --- datasets, runs on workers, schedules ------------------------------------------------------
+
+
+@pytest.fixture
+def llm() -> Iterator[LocalLLM]:
+    # Every chat answer waits, so a run lasts long enough for its progress to be watched.
+    with LocalLLM(delay_ms=600) as server:
+        yield server
+
+
+@pytest.fixture
+def workers(transactional_db: None, tmp_path: Path) -> Iterator[Workers]:
+    celery_app.control.purge()
+    pool = Workers(tmp_path)
+    try:
+        yield pool
+    finally:
+        pool.stop_all()
+
+
+def test_create_a_dataset_and_import_a_jsonl_file(
+    live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page, tmp_path: Path
+) -> None:
+    make_user("dora", tenant.organization, Role.MEMBER)
+    upload = tmp_path / "faq.jsonl"
+    upload.write_text(
+        "\n".join(
+            json.dumps(row)
+            for row in [
+                {"key": "hours", "input": {"question": "opening hours"}, "expected": "9 to 5"},
+                {"key": "refund", "input": {"question": "refund policy"}, "expected": "30 days"},
+                {"input": {"question": "gift cards"}, "expected": "yes"},
+            ]
+        )
+    )
+    sign_in(page, live_server, "dora")
+    expect(page.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
+    page.goto(f"{live_server.url}/evaluations/datasets")
+    expect(page.get_by_text("No datasets yet")).to_be_visible()
+    page.get_by_label("Dataset name").fill("support-faq")
+    page.get_by_label("Description").fill("questions customers ask")
+    page.get_by_role("button", name="Create dataset").click()
+
+    expect(page.get_by_role("heading", name="support-faq", exact=True)).to_be_visible()
+    expect(page.get_by_text("No items yet")).to_be_visible()
+    page.get_by_label("Import file (JSONL or CSV)").set_input_files(str(upload))
+    page.get_by_role("button", name="Import", exact=True).click()
+
+    expect(page.get_by_role("status")).to_contain_text("version 1 has 3 items")
+    rows = page.locator("table.items tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator("table.items")).to_contain_text("refund policy")
+    expect(page.locator("table.items")).to_contain_text("30 days")
+    versions = page.get_by_role("complementary")
+    expect(versions).to_contain_text("v1")
+    expect(versions).to_contain_text("import (jsonl)")
+
+    # Deleting an item makes version 2; version 1 still shows all three.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete item hours").click()
+    expect(page.get_by_role("status")).to_contain_text("version 2 has 2 items")
+    expect(rows).to_have_count(2)
+    page.get_by_role("button", name="v1 · 3 items").click()
+    expect(rows).to_have_count(3)
+    expect(page.locator("table.items")).to_contain_text("opening hours")
+
+    dataset = Dataset.objects.get(project=tenant.project, name="support-faq")
+    assert dataset.description == "questions customers ask"
+    assert dataset.latest_version == 2
+    assert dict(dataset.versions.values_list("number", "item_count")) == {1: 3, 2: 2}
+
+
+@pytest.mark.worker
+def test_run_now_shows_live_progress_summary_and_failed_items(
+    live_server: Any,
+    tenant: Tenant,
+    make_user: MakeUser,
+    page: Page,
+    llm: LocalLLM,
+    workers: Workers,
+) -> None:
+    make_user("erin", tenant.organization, Role.MEMBER)
+    setup = Setup(tenant.client(), tenant, llm)
+    # The last item expects a word the answer never contains: it fails both evaluators.
+    setup.dataset()
+    ok(
+        setup.client.post(
+            "/api/v1/datasets/faq/items",
+            {"items": [{"key": "q5", "input": {"question": "teleport"}, "expected": "warp"}]},
+            format="json",
+        )
+    )
+    setup.connection()
+    setup.prompt("support/answer", GOOD_TEMPLATE, ["production"])
+    setup.prompt("judges/correct", JUDGE_RUBRIC)
+    setup.suite(thresholds=[{"evaluator": "mentions", "min_pass_rate": 1.0}])
+    workers.start()
+
+    sign_in(page, live_server, "erin")
+    expect(page.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
+    page.goto(f"{live_server.url}/evaluations/suites/faq-gate")
+    page.get_by_label("Prompt version to run").select_option("label:production")
+    page.get_by_role("button", name="Run now").click()
+
+    expect(page.get_by_role("heading", name="Run of faq-gate")).to_be_visible()
+    bar = page.get_by_role("progressbar", name="Items done")
+    expect(bar).to_have_attribute("aria-valuemax", "6")
+    # Record every value the bar shows while the page polls the running run.
+    page.evaluate(
+        """() => {
+            window.__seen = [];
+            const bar = document.querySelector('[role=progressbar]');
+            window.__seen.push(bar.getAttribute('aria-valuenow'));
+            new MutationObserver(() => window.__seen.push(bar.getAttribute('aria-valuenow')))
+                .observe(bar, {attributes: true, attributeFilter: ['aria-valuenow']});
+        }"""
+    )
+    expect(page.get_by_text("6 / 6 items done")).to_be_visible(timeout=90_000)
+    expect(page.locator(".run-progress .run-status")).to_have_text("failed")
+    seen = [int(v) for v in page.evaluate("window.__seen")]
+    # The page showed the run unfinished first, then only ever more items done.
+    assert seen[0] < 6, seen
+    assert seen == sorted(seen)
+    assert seen[-1] == 6
+    expect(page.get_by_role("button", name="Cancel run")).to_have_count(0)
+
+    summary = page.locator("table.summary")
+    mentions = summary.locator("tr", has_text="mentions")
+    expect(mentions).to_contain_text("83.3%")
+    expect(mentions).to_contain_text("failed")
+    expect(summary.locator("tr", has_text="correct")).to_contain_text("83.3%")
+    expect(page.get_by_text("Failed: at least one threshold does not hold.")).to_be_visible()
+
+    rows = page.locator("table.results tbody tr")
+    expect(rows).to_have_count(6)
+    expect(rows.filter(has_text="Answer: refund policy")).to_contain_text("pass")
+    page.get_by_label("Failed only").check()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("q5")
+    expect(rows.first).to_contain_text("warp")
+    expect(rows.first).to_contain_text("Answer: teleport")
+    expect(rows.first).to_contain_text("fail")
+
+    [run] = Run.objects.filter(project=tenant.project)
+    assert run.status == RunStatus.FAILED
+    assert run.created_by == "erin"
+    assert page.url.endswith(f"/evaluations/runs/{run.pk}")
+
+
+def test_schedules_list_their_last_result(
+    live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page
+) -> None:
+    make_user("finn", tenant.organization, Role.MEMBER)
+    with LocalLLM() as server:
+        setup = Setup(tenant.client(), tenant, server)
+        setup.dataset()
+        setup.connection()
+        setup.prompt("support/answer", GOOD_TEMPLATE, ["production"])
+        setup.prompt("judges/correct", JUDGE_RUBRIC)
+        setup.suite()
+    nightly = schedule_create(
+        project=tenant.project,
+        suite_name="faq-gate",
+        label="production",
+        cron="0 3 * * *",
+        every_seconds=None,
+    )
+    suite = Suite.objects.get(project=tenant.project, name="faq-gate")
+    last = Run.objects.create(
+        project=tenant.project,
+        suite=suite,
+        dataset_version=1,
+        status=RunStatus.FAILED,
+        trigger=Trigger.SCHEDULE,
+        schedule=nightly,
+        total_items=5,
+        finished_at=timezone.now(),
+    )
+    Schedule.objects.filter(pk=nightly.pk).update(last_run=last)
+
+    sign_in(page, live_server, "finn")
+    expect(page.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
+    page.goto(f"{live_server.url}/evaluations/schedules")
+    rows = page.locator("table.schedules tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("faq-gate")
+    expect(rows.first).to_contain_text("cron 0 3 * * *")
+    expect(rows.first.get_by_role("link", name="Last run: failed")).to_be_visible()
+
+    # A second schedule made in the page: every hour, not run yet.
+    page.get_by_label("Suite").select_option("faq-gate")
+    page.get_by_label("Label").fill("staging")
+    page.get_by_label("When").select_option("interval")
+    page.get_by_label("Every (seconds)").fill("3600")
+    page.get_by_role("button", name="Create schedule").click()
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1)).to_contain_text("every 1 h")
+    expect(rows.nth(1)).to_contain_text("not run yet")
+    assert Schedule.objects.filter(
+        project=tenant.project, label="staging", every_seconds=3600
+    ).exists()
+
+    rows.first.get_by_role("link", name="Last run: failed").click()
+    expect(page.get_by_role("heading", name="Run of faq-gate")).to_be_visible()
+    expect(page.locator(".run-progress .run-status")).to_have_text("failed")

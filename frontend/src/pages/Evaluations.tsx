@@ -1,72 +1,76 @@
 import { useState } from "react";
-import { Link, useNavigate } from "react-router-dom";
-import { api } from "../api/client";
-import type { Run } from "../api/types";
-import { formatTime } from "../lib/format";
-import { useAsync } from "../lib/useAsync";
+import { useNavigate, useSearchParams } from "react-router-dom";
+import { evaluationApi } from "../api/evaluation";
+import { RunsTable } from "./evaluation/RunsTable";
+import { usePaged } from "./evaluation/usePaged";
+import { Alert } from "./evaluation/FormErrors";
 
+const STATUSES = ["queued", "running", "passed", "failed", "errored", "cancelled"];
+
+/** Runs, newest first, filtered by suite and status in the URL; pick two to compare. */
 export function Evaluations() {
-  const { data, error, loading } = useAsync(() => api.runs(), []);
-  const [extra, setExtra] = useState<Run[]>([]);
-  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
+  const [params, setParams] = useSearchParams();
+  const suite = params.get("suite") ?? "";
+  const status = params.get("status") ?? "";
+  const runs = usePaged((cursor) => evaluationApi.runs({ suite, status, cursor, limit: 50 }), [suite, status]);
   const [picked, setPicked] = useState<string[]>([]);
   const navigate = useNavigate();
-  const runs = [...(data?.items ?? []), ...extra];
-  const next = cursor === undefined ? data?.next_cursor ?? null : cursor;
-
-  async function more() {
-    if (!next) return;
-    const page = await api.runs(next);
-    setExtra((e) => [...e, ...page.items]);
-    setCursor(page.next_cursor);
-  }
 
   function toggle(id: string) {
     setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p, id].slice(-2)));
   }
 
+  function setFilter(key: string, value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next);
+  }
+
   return (
     <>
       <h1>Evaluation runs</h1>
-      <p className="muted">Pick two runs (baseline first) to compare them item by item.</p>
-      {loading && <p>Loading…</p>}
-      {error && <p role="alert" className="error">{error}</p>}
-      {data && runs.length === 0 && <p className="empty">No runs yet. Start one with POST /api/v1/runs {"{suite}"} or the CLI.</p>}
-      {runs.length > 0 && (
-        <>
-          <button type="button" className="primary" disabled={picked.length !== 2} onClick={() => navigate(`/evaluations/compare/${picked[0]}/${picked[1]}`)}>
+      <div className="filters">
+        <label>
+          Suite
+          <input value={suite} onChange={(e) => setFilter("suite", e.target.value.trim())} placeholder="any suite" />
+        </label>
+        <label>
+          Status
+          <select value={status} onChange={(e) => setFilter("status", e.target.value)}>
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="filter-actions">
+          <button
+            type="button"
+            className="primary"
+            disabled={picked.length !== 2}
+            onClick={() => navigate(`/evaluations/compare/${picked[0]}/${picked[1]}`)}
+          >
             Compare selected
           </button>
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Pick</th>
-                <th>Suite</th>
-                <th>Status</th>
-                <th>Prompt</th>
-                <th>Progress</th>
-                <th>Created</th>
-                <th>Baseline</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <input type="checkbox" aria-label={`Pick run ${r.id}`} checked={picked.includes(r.id)} onChange={() => toggle(r.id)} />
-                  </td>
-                  <td>{r.suite}</td>
-                  <td><span className={`status status-${r.status}`}>{r.status}</span></td>
-                  <td>{r.prompt_version ? `${r.prompt_version.prompt} v${r.prompt_version.version}` : "–"}</td>
-                  <td>{r.progress.done}/{r.progress.total}</td>
-                  <td>{formatTime(r.created_at)}</td>
-                  <td>{r.baseline_run ? <Link to={`/evaluations/compare/${r.baseline_run}/${r.id}`}>compare to baseline</Link> : "–"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {next && <button type="button" onClick={() => void more()}>Load more</button>}
-        </>
+          <span className="muted small">Pick two runs (baseline first) to compare them item by item.</span>
+        </div>
+      </div>
+      <Alert message={runs.error} />
+      {!runs.loading && !runs.error && runs.items.length === 0 && (
+        <p className="empty">
+          {suite || status ? "No runs match these filters." : "No runs yet. Open a suite and press “Run now”, or POST /api/v1/runs {\"suite\": …} from CI."}
+        </p>
+      )}
+      {runs.items.length > 0 && (
+        <RunsTable runs={runs.items} picked={picked} onPick={toggle} />
+      )}
+      {runs.next && (
+        <button type="button" onClick={() => void runs.loadMore()} disabled={runs.loading}>
+          Load more
+        </button>
       )}
     </>
   );

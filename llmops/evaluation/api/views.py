@@ -478,18 +478,41 @@ class RunResultsView(ProjectScopedView):
         run = _run(self, run_id)
         query = _valid(s.ResultListQuery, request.query_params)
         results = RunResult.objects.filter(run=run).select_related("item")
-        items, next_cursor = cursor.page(
-            results, ordering=("id", "id"), cursor=query.get("cursor"), limit=query["limit"]
-        )
-        if query["failed"] is not None:
+        limit: int = query["limit"]
+        wanted: bool | None = query["failed"]
+        if wanted is None:
+            items, next_cursor = cursor.page(
+                results, ordering=("id", "id"), cursor=query.get("cursor"), limit=limit
+            )
+            return Response(s.ResultListOutput({"items": items, "next_cursor": next_cursor}).data)
+        # Whether an item failed is decided by its verdicts' JSON, so the filter runs here, not
+        # in SQL: pages are scanned until one is full, a bounded number of pages at a time, and
+        # the cursor carries on from the last row scanned.
+        matched: list[RunResult] = []
+        next_cursor = query.get("cursor")
+        for _ in range(RESULT_SCAN_PAGES):
+            scanned, next_cursor = cursor.page(
+                results, ordering=("id", "id"), cursor=next_cursor, limit=limit
+            )
+            for result in scanned:
+                if len(matched) < limit and _result_failed(result) == wanted:
+                    matched.append(result)
+                elif len(matched) >= limit:
+                    # Full: continue after the last item returned, not the last one scanned.
+                    next_cursor = cursor.encode([matched[-1].pk, matched[-1].pk])
+                    break
+            if len(matched) >= limit or next_cursor is None:
+                break
+        return Response(s.ResultListOutput({"items": matched, "next_cursor": next_cursor}).data)
 
-            def failed(result: RunResult) -> bool:
-                return bool(result.error) or any(
-                    v.get("error") or v.get("passed") is False for v in result.verdicts.values()
-                )
 
-            items = [r for r in items if failed(r) == query["failed"]]
-        return Response(s.ResultListOutput({"items": items, "next_cursor": next_cursor}).data)
+RESULT_SCAN_PAGES = 10
+
+
+def _result_failed(result: RunResult) -> bool:
+    return bool(result.error) or any(
+        v.get("error") or v.get("passed") is False for v in result.verdicts.values()
+    )
 
 
 class RunCompareView(ProjectScopedView):
