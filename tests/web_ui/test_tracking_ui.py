@@ -64,6 +64,14 @@ def test_experiment_lists_runs_filters_by_metric_and_charts_a_run(
     page.get_by_role("button", name="loss").click()
     expect(rows.first).to_have_attribute("data-run", "fast-lr")
 
+    page.get_by_label("Compare slow-lr").check()
+    page.get_by_label("Compare fast-lr").check()
+    page.get_by_role("button", name="Compare selected (2)").click()
+    compared = page.locator(".metric-chart[data-metric='loss']")
+    expect(compared.locator("svg path")).to_have_count(2)
+    expect(compared.locator(".legend li")).to_have_text(["slow-lr", "fast-lr"])
+    page.go_back()
+
     page.get_by_label("Filter runs").fill("metrics.loss < 0.5")
     page.get_by_role("button", name="Search").click()
     expect(rows).to_have_count(1)
@@ -72,6 +80,7 @@ def test_experiment_lists_runs_filters_by_metric_and_charts_a_run(
 
     page.get_by_role("link", name="fast-lr").click()
     expect(page.get_by_role("heading", name="Run fast-lr")).to_be_visible()
+    expect(page.get_by_role("link", name="churn")).to_be_visible()
     chart = page.locator(".metric-chart[data-metric='loss']")
     expect(chart.locator("svg")).to_be_visible()
     # One x label per step logged (0..3), and the line passes through four points.

@@ -2,7 +2,7 @@ import { render, screen } from "@testing-library/react";
 import { MemoryRouter } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { MlflowRun } from "../api/tracking";
-import { historyToSeries, metricKeys, metricNumber } from "../pages/tracking/metricSeries";
+import { downsample, historyToSeries, metricKeys, metricNumber } from "../pages/tracking/metricSeries";
 import { RunsTable, searchKey } from "../pages/tracking/ExperimentDetail";
 import { RunView } from "../pages/tracking/RunDetail";
 import { mockFetch } from "./fetchMock";
@@ -100,5 +100,18 @@ describe("run page", () => {
     expect(await screen.findByRole("button", { name: "Download model.pkl" })).toBeInTheDocument();
     expect(calls.find((c) => c.url.includes("get-history"))?.url).toContain("metric_key=loss");
     expect(calls.every((c) => c.url.startsWith("/ajax-api/2.0/mlflow/"))).toBe(true);
+  });
+});
+
+describe("downsampling a long history", () => {
+  it("keeps each bucket's lowest and highest point, in step order", () => {
+    const points = Array.from({ length: 10_000 }, (_, step) => ({ x: step, y: step === 4321 ? 99 : step % 7 }));
+    const thinned = downsample({ name: "loss", points }, 1000);
+    expect(thinned.points.length).toBeLessThanOrEqual(1000);
+    expect(thinned.points).toContainEqual({ x: 4321, y: 99 });
+    const xs = thinned.points.map((p) => p.x);
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    const short = { name: "loss", points: points.slice(0, 10) };
+    expect(downsample(short, 1000)).toBe(short);
   });
 });

@@ -122,6 +122,7 @@ export function RunView({ run }: { run: MlflowRun }) {
   const info = run.info;
   const metrics = [...new Set(run.data.metrics.map((m) => m.key))].sort();
   const name = info.run_name || info.run_id;
+  const experiment = useAsync(() => trackingApi.experiment(info.experiment_id), [info.experiment_id]);
   // mlflow.* tags are the client's bookkeeping; shown, but after the user's own.
   const tags = [...run.data.tags].sort(
     (a, b) => Number(a.key.startsWith("mlflow.")) - Number(b.key.startsWith("mlflow.")) || a.key.localeCompare(b.key),
@@ -129,7 +130,10 @@ export function RunView({ run }: { run: MlflowRun }) {
   return (
     <section>
       <p className="crumbs">
-        <Link to="/experiments">Experiments</Link> / <Link to={`/experiments/${info.experiment_id}`}>Experiment {info.experiment_id}</Link> /
+        <Link to="/experiments">Experiments</Link> / <Link to={`/experiments/${info.experiment_id}`}>
+          {experiment.data?.experiment.name ?? `Experiment ${info.experiment_id}`}
+        </Link>{" "}
+        /
       </p>
       <h1>Run {name}</h1>
       <dl className="facts run-facts">

@@ -27,7 +27,7 @@ export function RunsCompare() {
       <h2>Metrics</h2>
       <MetricCharts metrics={metricKeys(data)} runs={refs} />
       <h2>Parameters</h2>
-      <table className="table">
+      <table className="table compare-params">
         <thead>
           <tr>
             <th scope="col">Parameter</th>

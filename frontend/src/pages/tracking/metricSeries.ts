@@ -28,3 +28,28 @@ export function historyToSeries(name: string, history: Metric[]): Series {
 export function metricKeys(runs: { data: { metrics: Metric[] } }[]): string[] {
   return [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort();
 }
+
+/**
+ * At most about `max` points, for charts of long histories: the steps are cut into buckets and
+ * each keeps its lowest and highest point, so spikes survive where plain striding would drop them.
+ */
+export function downsample(series: Series, max = 1000): Series {
+  const points = series.points;
+  if (points.length <= max) return series;
+  const buckets = Math.max(1, Math.floor(max / 2));
+  const size = points.length / buckets;
+  const kept: Series["points"] = [];
+  for (let b = 0; b < buckets; b++) {
+    const bucket = points.slice(Math.floor(b * size), Math.floor((b + 1) * size));
+    const valued = bucket.filter((p) => p.y !== null);
+    if (valued.length === 0) {
+      if (bucket[0]) kept.push(bucket[0]);
+      continue;
+    }
+    const low = valued.reduce((a, p) => ((p.y ?? 0) < (a.y ?? 0) ? p : a));
+    const high = valued.reduce((a, p) => ((p.y ?? 0) > (a.y ?? 0) ? p : a));
+    if (low === high) kept.push(low);
+    else kept.push(...(low.x <= high.x ? [low, high] : [high, low]));
+  }
+  return { name: series.name, points: kept };
+}
