@@ -1,6 +1,6 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { asChatMessages, PayloadView } from "../components/ChatMessages";
+import { asChatMessages, asToolCalls, PayloadView } from "../components/ChatMessages";
 
 describe("chat message rendering", () => {
   it("renders a list of {role, content} as a conversation", () => {
@@ -34,5 +34,22 @@ describe("chat message rendering", () => {
     expect(container.querySelector("pre.json")?.textContent).toContain('"query": "weather"');
     rerender(<PayloadView value="just a string" />);
     expect(container.querySelector("pre.payload-text")?.textContent).toBe("just a string");
+  });
+
+  it("shows the tool calls an assistant message asks for, with their arguments", () => {
+    render(
+      <PayloadView
+        value={[
+          { role: "assistant", content: null, tool_calls: [{ id: "call-1", name: "get_weather", arguments: '{"city":"Paris"}' }] },
+          { role: "tool", content: '{"temperature_c": 21}', tool_call_id: "call-1" },
+        ]}
+      />,
+    );
+    const calls = screen.getByRole("list", { name: "Tool calls" });
+    expect(calls).toHaveTextContent("get_weather");
+    expect(screen.getByLabelText("Arguments of get_weather").textContent).toBe('{\n  "city": "Paris"\n}');
+    expect(screen.getByText("· result of call-1")).toBeInTheDocument();
+    expect(asToolCalls([{ name: "x", arguments: { a: 1 } }])).toEqual([{ id: "", name: "x", arguments: '{"a":1}' }]);
+    expect(asToolCalls([{ arguments: "{}" }])).toBeNull();
   });
 });

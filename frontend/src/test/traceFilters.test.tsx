@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { MemoryRouter, useLocation } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { filtersFromSearch, filtersToSearch } from "../lib/traceFilters";
+import { filtersFromSearch, filtersToApiQuery, filtersToSearch, withFilter } from "../lib/traceFilters";
 import { TracesList } from "../pages/TracesList";
 import { mockFetch } from "./fetchMock";
 
@@ -57,5 +57,32 @@ describe("trace filters <-> URL", () => {
     fireEvent.click(screen.getByRole("button", { name: "Apply" }));
     await waitFor(() => expect(screen.getByTestId("location").textContent).toBe("?name=rag&user_id=alice&tags=prod"));
     await waitFor(() => expect(new URL(calls.at(-1)!.url, "http://x").searchParams.get("name")).toBe("rag"));
+  });
+
+  it("turns a relative range into `from`, local date-times into UTC, and keeps the rest as sent", () => {
+    const now = Date.parse("2026-03-10T12:00:00Z");
+    expect(filtersToApiQuery({ range: "24h", user_id: "alice", max_cost: "0.5", score_name: "helpful", score_min: "0.7" }, now)).toEqual({
+      user_id: "alice",
+      max_cost: "0.5",
+      score_name: "helpful",
+      score_min: "0.7",
+      from: "2026-03-09T12:00:00.000Z",
+    });
+    const local = "2026-03-01T08:30";
+    expect(filtersToApiQuery({ from: local, range: "7d" }, now)).toEqual({ from: new Date(local).toISOString() });
+    expect(filtersToApiQuery({ to: "2026-03-02T00:00:00Z" }, now)).toEqual({ to: "2026-03-02T00:00:00Z" });
+    expect(filtersToApiQuery({ range: "forever" }, now)).toEqual({});
+  });
+
+  it("links a user or session value in the list to the list filtered by it", async () => {
+    mockFetch((call) => (new URL(call.url, "http://x").pathname === "/api/v1/traces" ? { body: { items: [trace("a")], next_cursor: null } } : undefined));
+    render(
+      <MemoryRouter initialEntries={["/traces?tags=prod"]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+        <TracesList />
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole("link", { name: "u1" })).toHaveAttribute("href", "/traces?user_id=u1&tags=prod");
+    expect(screen.getByRole("link", { name: "s1" })).toHaveAttribute("href", "/traces?session_id=s1&tags=prod");
+    expect(withFilter({ user_id: "u1", tags: "prod" }, "user_id", "")).toEqual({ tags: "prod" });
   });
 });

@@ -4,7 +4,7 @@ import type { Json, Score, Span } from "../../api/types";
 import type { RetrievedDocument } from "../../api/traces";
 import { asChatMessages, asToolCalls, PayloadView, ToolCallList } from "../../components/ChatMessages";
 import { JsonBlock } from "../../components/JsonBlock";
-import { formatCost, formatMs, formatNumber } from "../../lib/format";
+import { formatCost, formatMs } from "../../lib/format";
 import { ScoreTable } from "./ScoreTable";
 
 /** Documents in the stored shape [{id, content, score}], or null for anything else. */
@@ -32,7 +32,7 @@ function DocumentList({ docs }: { docs: RetrievedDocument[] }) {
           <div className="document-head">
             <span className="muted">#{index + 1}</span>
             {doc.id && <code>{doc.id}</code>}
-            <span className="doc-score">score {doc.score === null ? "–" : formatNumber(doc.score)}</span>
+            <span className="doc-score">score {doc.score === null ? "–" : String(Number(doc.score.toFixed(3)))}</span>
           </div>
           <div className="chat-content">{doc.content}</div>
           {doc.metadata !== undefined && doc.metadata !== null && <JsonBlock value={doc.metadata} />}
