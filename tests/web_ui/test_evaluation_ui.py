@@ -223,6 +223,9 @@ def test_run_now_shows_live_progress_summary_and_failed_items(
     assert seen == sorted(seen)
     assert seen[-1] == 6
     expect(page.get_by_role("button", name="Cancel run")).to_have_count(0)
+    lanes = page.get_by_role("list", name="Lanes")
+    expect(lanes).to_contain_text("Lane 1: done, 3 items")
+    expect(lanes).to_contain_text("Lane 2: done, 3 items")
 
     summary = page.locator("table.summary")
     mentions = summary.locator("tr", has_text="mentions")

@@ -86,6 +86,21 @@ export interface RunStartInput {
   label?: string;
 }
 
+/** One of a run's parallel lanes (item i is worked by lane i % lanes). */
+export interface RunLane {
+  lane: number;
+  items: number;
+  done: boolean;
+  /** How many times the lane was handed to a new task after its worker stalled. */
+  attempts: number;
+  heartbeat_at: DateTime | null;
+}
+
+/** GET /runs/{id}: a run with its lanes. */
+export interface RunDetail extends Run {
+  lanes: RunLane[];
+}
+
 /** One evaluator's verdict on one item (llmops_evals verdicts as stored). */
 export interface Verdict {
   score?: number | null;
@@ -253,7 +268,7 @@ export const evaluationApi = {
 
   runs: (query: { suite?: string; status?: string; cursor?: string; limit?: number }) =>
     request<RunList>("/runs", { query: { ...query } }),
-  run: (id: string) => request<Run>(`/runs/${enc(id)}`),
+  run: (id: string) => request<RunDetail>(`/runs/${enc(id)}`),
   startRun: (input: RunStartInput) => request<Run>("/runs", { method: "POST", body: input }),
   cancelRun: (id: string) => request<Run>(`/runs/${enc(id)}/cancel`, { method: "POST" }),
   results: (id: string, query: { failed?: boolean; cursor?: string; limit?: number }) =>

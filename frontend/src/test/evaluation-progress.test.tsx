@@ -51,6 +51,18 @@ describe("run progress", () => {
     expect(screen.queryByRole("button", { name: "Cancel run" })).toBeNull();
   });
 
+  it("lists the lanes: done, working, and resumed after a stalled worker", () => {
+    const lanes = [
+      { lane: 0, items: 6, done: true, attempts: 0, heartbeat_at: "2026-11-30T05:00:05Z" },
+      { lane: 1, items: 6, done: false, attempts: 1, heartbeat_at: "2026-11-30T05:00:06Z" },
+    ];
+    render(<RunProgress run={{ ...run("running", 8, 12), lanes }} />);
+    const list = screen.getByRole("list", { name: "Lanes" });
+    expect(list.children[0]).toHaveTextContent("Lane 1: done, 6 items");
+    expect(list.children[1]).toHaveTextContent("Lane 2: working, 6 items");
+    expect(list.children[1]).toHaveTextContent("resumed 1×");
+  });
+
   it("polls a running run until it ends, then stops", async () => {
     const answers = [run("queued", 0, 3), run("running", 1, 3), run("passed", 3, 3, { finished_at: "2026-11-30T05:01:00Z" })];
     let runCalls = 0;

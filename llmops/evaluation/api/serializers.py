@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from llmops.restapi.strict import StrictInputSerializer
@@ -196,6 +197,37 @@ class RunOutput(serializers.Serializer[Any]):
         if done is None:
             done = run.results.count()
         return {"done": int(done), "total": run.total_items}
+
+
+class LaneOutput(serializers.Serializer[Any]):
+    lane = serializers.IntegerField()
+    items = serializers.IntegerField(help_text="How many of the run's items this lane works.")
+    done = serializers.BooleanField()
+    attempts = serializers.IntegerField(
+        help_text="How many times the lane was handed to a new task after its worker stalled."
+    )
+    heartbeat_at = serializers.DateTimeField(allow_null=True)
+
+
+class RunDetailOutput(RunOutput):
+    lanes = serializers.SerializerMethodField()
+
+    @extend_schema_field(LaneOutput(many=True))
+    def get_lanes(self, run: Any) -> list[dict[str, Any]]:
+        # Item i belongs to lane i % lanes (llmops.evaluation.execution), so a lane's share is
+        # arithmetic; no need to load the items.
+        return [
+            LaneOutput(
+                {
+                    "lane": row.lane,
+                    "items": len(range(row.lane, run.total_items, run.lanes)),
+                    "done": row.done,
+                    "attempts": row.attempts,
+                    "heartbeat_at": row.heartbeat_at,
+                }
+            ).data
+            for row in run.lane_rows.order_by("lane")
+        ]
 
 
 class RunListQuery(serializers.Serializer[Any]):

@@ -444,11 +444,11 @@ class RunDetailView(ProjectScopedView):
     @extend_schema(
         operation_id="runs_get",
         parameters=P,
-        responses=s.RunOutput,
-        summary="A run: status, progress, summary and thresholds",
+        responses=s.RunDetailOutput,
+        summary="A run: status, progress (and its lanes'), summary and thresholds",
     )
     def get(self, request: Request, run_id: uuid.UUID) -> Response:
-        return Response(s.RunOutput(_run(self, run_id)).data)
+        return Response(s.RunDetailOutput(_run(self, run_id)).data)
 
 
 class RunCancelView(ProjectScopedView):

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
-import { evaluationApi, isFinished } from "../../api/evaluation";
+import { evaluationApi, isFinished, type RunDetail as LiveRun } from "../../api/evaluation";
 import type { Run } from "../../api/types";
 import { formatTime } from "../../lib/format";
 import { Alert, errorText } from "./FormErrors";
@@ -12,8 +12,8 @@ import { RunSummary } from "./RunSummary";
 export const POLL_MS = 1000;
 
 /** The run, re-fetched every POLL_MS while it is queued or running. */
-export function useLiveRun(id: string): { run: Run | null; error: string | null; setRun: (run: Run) => void } {
-  const [run, setRun] = useState<Run | null>(null);
+export function useLiveRun(id: string): { run: LiveRun | null; error: string | null; setRun: (run: LiveRun) => void } {
+  const [run, setRun] = useState<LiveRun | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
@@ -63,7 +63,8 @@ export function RunDetail() {
     setCancelling(true);
     setCancelError(null);
     try {
-      setRun(await evaluationApi.cancelRun(id));
+      const cancelled = await evaluationApi.cancelRun(id);
+      setRun({ ...cancelled, lanes: run?.lanes ?? [] });
     } catch (e) {
       setCancelError(errorText(e));
     } finally {

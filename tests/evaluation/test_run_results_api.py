@@ -1,4 +1,4 @@
-"""The per-item results of a run, filtered to failed (or passed) items, page by page."""
+"""A run's detail and its per-item results, filtered to failed (or passed) items, page by page."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from llmops.evaluation.datasets import ItemInput, dataset_create, items_change
 from llmops.evaluation.execution import run_start
-from llmops.evaluation.models import DatasetItem, RunResult, Trigger
+from llmops.evaluation.models import DatasetItem, RunLane, RunResult, Trigger
 from llmops.evaluation.suites import suite_save
 from tests.conftest import Tenant
 from tests.evaluation.conftest import ok
@@ -74,3 +74,20 @@ def test_failed_only_fills_pages_across_passing_items(tenant: Tenant) -> None:
     everything = ok(client.get(f"/api/v1/runs/{run_id}/results", {"limit": "100"}), 200)
     assert len(everything["items"]) == 30
     assert everything["next_cursor"] is None
+
+
+def test_a_run_shows_its_lanes_and_their_share_of_items(tenant: Tenant) -> None:
+    run_id = _run_with_results(tenant, failing=set(), count=5)
+    RunLane.objects.filter(run_id=run_id, lane=1).update(done=True, attempts=2)
+    detail = ok(tenant.client().get(f"/api/v1/runs/{run_id}"), 200)
+    assert detail["progress"] == {"done": 5, "total": 5}
+    lanes = [
+        {k: lane[k] for k in ("lane", "items", "done", "attempts")} for lane in detail["lanes"]
+    ]
+    assert lanes == [
+        {"lane": 0, "items": 3, "done": False, "attempts": 0},
+        {"lane": 1, "items": 2, "done": True, "attempts": 2},
+    ]
+    # The list stays lean: lanes are on the detail only.
+    listed = ok(tenant.client().get("/api/v1/runs"), 200)["items"][0]
+    assert "lanes" not in listed
