@@ -63,23 +63,44 @@ def versions_json(versions: Sequence[ModelVersion]) -> list[dict[str, Any]]:
     return [version_json(v, aliases.get(v.pk, [])) for v in versions]
 
 
-def model_json(model: RegisteredModel) -> dict[str, Any]:
+def model_json(
+    model: RegisteredModel,
+    *,
+    aliases: Sequence[tuple[str, int]] | None = None,
+    latest: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The model; a page of models passes ``aliases`` and ``latest`` read for all at once."""
+    if aliases is None:
+        aliases = selectors.aliases_of_model(model)
+    if latest is None:
+        latest = versions_json(selectors.latest_versions(model))
     body: dict[str, Any] = {
         "name": model.name,
         "creation_timestamp": timestamp_ms(model.created_at),
         "last_updated_timestamp": timestamp_ms(model.updated_at),
         "tags": _tag_list(model.tags),
-        "aliases": [
-            {"alias": alias, "version": str(number)}
-            for alias, number in selectors.aliases_of_model(model)
-        ],
+        "aliases": [{"alias": alias, "version": str(number)} for alias, number in aliases],
     }
     if model.description:
         body["description"] = model.description
-    latest = selectors.latest_versions(model)
     if latest:
-        body["latest_versions"] = versions_json(latest)
+        body["latest_versions"] = latest
     return body
+
+
+def models_json(models: Sequence[RegisteredModel]) -> list[dict[str, Any]]:
+    """A page of models in a fixed number of queries, whatever its size."""
+    aliases = selectors.aliases_of_models(models)
+    latest = selectors.latest_versions_of_models(models)
+    version_aliases = selectors.aliases_by_version([v for vs in latest.values() for v in vs])
+    return [
+        model_json(
+            m,
+            aliases=aliases[m.pk],
+            latest=[version_json(v, version_aliases.get(v.pk, [])) for v in latest[m.pk]],
+        )
+        for m in models
+    ]
 
 
 def _flag(data: Mapping[str, Any], name: str) -> bool:
@@ -164,7 +185,7 @@ class RegisteredModelSearchView(RegistryView):
             or DEFAULT_MODEL_RESULTS,
             page_token=text(data, "page_token", required=False),
         )
-        body: dict[str, Any] = {"registered_models": [model_json(m) for m in found]}
+        body: dict[str, Any] = {"registered_models": models_json(found)}
         if token:
             body["next_page_token"] = token
         return Response(body)

@@ -111,6 +111,37 @@ def latest_versions(model: RegisteredModel, stages: Sequence[str] = ()) -> list[
     return sorted(latest.values(), key=lambda v: v.version)
 
 
+def aliases_of_models(
+    models_: Sequence[RegisteredModel],
+) -> dict[int, list[tuple[str, int]]]:
+    """:func:`aliases_of_model` for a page of models, in one query."""
+    found: dict[int, list[tuple[str, int]]] = {m.pk: [] for m in models_}
+    rows = ModelAlias.objects.filter(model__in=[m.pk for m in models_]).order_by("alias")
+    for model_id, alias, number in rows.values_list("model_id", "alias", "version__version"):
+        found[model_id].append((alias, number))
+    return found
+
+
+def latest_versions_of_models(
+    models_: Sequence[RegisteredModel],
+) -> dict[int, list[ModelVersion]]:
+    """:func:`latest_versions` (every stage) for a page of models, in two queries that read
+    only the newest version of each stage, however many versions the models have."""
+    newest = (
+        ModelVersion.objects.filter(model__in=[m.pk for m in models_])
+        .values("model_id", "current_stage")
+        .annotate(newest=models.Max("version"))
+        .values_list("model_id", "newest")
+    )
+    wanted = Q(pk__in=[])
+    for model_id, number in newest:
+        wanted |= Q(model_id=model_id, version=number)
+    found: dict[int, list[ModelVersion]] = {m.pk: [] for m in models_}
+    for version in ModelVersion.objects.filter(wanted).select_related("model").order_by("version"):
+        found[version.model_id].append(version)
+    return found
+
+
 def alias_history(model: RegisteredModel) -> list[AliasMove]:
     return list(AliasMove.objects.filter(model=model).order_by("moved_at", "pk"))
 
