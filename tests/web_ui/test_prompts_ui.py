@@ -1,38 +1,51 @@
-"""The prompts pages in real headless Chromium against a live server: sign in, edit a
-prompt twice, diff versions 1 and 3."""
+"""The prompts pages in real headless Chromium against a live server: create a prompt in the
+UI, edit it twice and diff versions 1 and 3; promote onto a protected label through the release
+gate on real workers (refused, then passed); run a version in the playground against the local
+OpenAI-compatible server and follow the trace it stored."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from llmops.prompts.domain import prompt_create
-from llmops.prompts.models import PromptVersion
+from llmops.local_llm.server import LocalLLM
+from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion
 from llmops.tenancy.models import Role
+from llmops.tracing.models import Span, Trace
 from tests.conftest import MakeUser, Tenant
+from tests.evaluation.conftest import BAD_TEMPLATE, GOOD_TEMPLATE, Setup, Workers, llm, ok, workers
 from tests.web_ui.conftest import sign_in
+
+__all__ = ["llm", "workers"]
+
+# A gate run makes real calls on a worker; generous, since the machine may be busy.
+GATE_TIMEOUT_MS = 120_000
+
+
+def _version_heading(page: Page, number: int) -> Any:
+    return page.get_by_role("heading", name=re.compile(rf"^Version {number}\b"))
+
+
+def _open_prompt(page: Page, live_server: Any, name: str) -> None:
+    sign_in(page, live_server, "alice")
+    expect(page.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
+    page.goto(f"{live_server.url}/prompts/{name}")
 
 
 def _save_version(page: Page, template: str, message: str) -> None:
     page.get_by_role("button", name="New version").click()
-    page.get_by_label("Template").fill(template)
+    page.get_by_label("Template", exact=True).fill(template)
     page.get_by_label("Commit message").fill(message)
     page.get_by_role("button", name="Save new version").click()
 
 
-def test_sign_in_edit_a_prompt_twice_and_diff_versions_1_and_3(
+def test_create_a_prompt_in_the_ui_edit_it_twice_and_diff_versions_1_and_3(
     live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page
 ) -> None:
     make_user("alice", tenant.organization, Role.MEMBER)
-    prompt, _ = prompt_create(
-        project=tenant.project,
-        name="support/answer",
-        prompt_type="text",
-        template="Hello {{name}}.\nHow can I help?",
-        labels=["production"],
-    )
     page.goto(live_server.url + "/prompts")
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("wrong")
@@ -40,20 +53,39 @@ def test_sign_in_edit_a_prompt_twice_and_diff_versions_1_and_3(
     expect(page.get_by_role("alert")).to_be_visible()
 
     sign_in(page, live_server, "alice")
-    expect(page.get_by_role("heading", name="Prompts")).to_be_visible()
-    page.get_by_role("link", name="support/answer").click()
-    expect(page.get_by_role("heading", name=re.compile(r"^Version 1\b"))).to_be_visible()
+    expect(page.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
+    expect(page.get_by_text("No prompts in this project yet")).to_be_visible()
+    page.get_by_role("button", name="New prompt").click()
+    page.get_by_label("Name", exact=True).fill("support/answer")
+    page.get_by_label("Tags").fill("support")
+    page.get_by_label("Labels").fill("production")
+    page.get_by_label("Template", exact=True).fill("Hello {{name}}.\nHow can I help?")
+    expect(page.get_by_role("list", name="Variables")).to_have_text("name")
+    config = page.get_by_label("Config (JSON object)")
+    config.fill('{"model": 5}')
+    expect(page.get_by_text('"model" must be a non-empty string')).to_be_visible()
+    expect(page.get_by_role("button", name="Create prompt")).to_be_disabled()
+    config.fill('{"model": "local-model", "parameters": {"temperature": 0.2}}')
+    page.get_by_label("Commit message").fill("first")
+    page.get_by_role("button", name="Create prompt").click()
+
+    expect(page).to_have_url(re.compile(r"/prompts/support/answer$"))
+    expect(_version_heading(page, 1)).to_be_visible()
+    prompt = Prompt.objects.get(project=tenant.project, name="support/answer")
+    assert (prompt.type, prompt.tags) == ("text", ["support"])
+    first = PromptVersion.objects.get(prompt=prompt, number=1)
+    assert first.config == {"model": "local-model", "parameters": {"temperature": 0.2}}
+    assert PromptLabel.objects.get(prompt=prompt, name="production").version == first
 
     _save_version(page, "Hello {{name}}.\nHow can I help you today?", "friendlier")
-    expect(page.get_by_role("heading", name=re.compile(r"^Version 2\b"))).to_be_visible()
+    expect(_version_heading(page, 2)).to_be_visible()
     page.get_by_role("button", name="Close editor").click()
     _save_version(page, "Hi {{name}}!\nHow can I help you today?\nAsk about {{topic}}.", "topic")
-    expect(page.get_by_role("heading", name=re.compile(r"^Version 3\b"))).to_be_visible()
-    assert list(
-        PromptVersion.objects.filter(prompt=prompt)
-        .order_by("number")
-        .values_list("commit_message", flat=True)
-    ) == ["", "friendlier", "topic"]
+    expect(_version_heading(page, 3)).to_be_visible()
+    versions = PromptVersion.objects.filter(prompt=prompt).order_by("number")
+    assert [v.commit_message for v in versions] == ["first", "friendlier", "topic"]
+    # The editor starts from the newest version's config, so saving keeps it.
+    assert all(v.config == first.config for v in versions)
 
     page.get_by_label("Base").select_option("1")
     page.get_by_label("Target").select_option("3")
@@ -62,3 +94,115 @@ def test_sign_in_edit_a_prompt_twice_and_diff_versions_1_and_3(
     added = page.locator("tr[data-op='added']")
     expect(removed.filter(has_text="Hello {{name}}.")).to_have_count(1)
     expect(added.filter(has_text="Ask about {{topic}}.")).to_have_count(1)
+
+    # The list groups the name under its folder.
+    page.get_by_role("link", name="Prompts").first.click()
+    page.get_by_role("button", name="support/").click()
+    expect(page).to_have_url(re.compile(r"folder=support"))
+    expect(page.get_by_role("link", name="support/answer")).to_be_visible()
+
+
+@pytest.mark.worker
+def test_promoting_onto_a_protected_label_is_refused_by_the_gate_then_passes(
+    live_server: Any,
+    tenant: Tenant,
+    make_user: MakeUser,
+    page: Page,
+    llm: LocalLLM,
+    workers: Workers,
+) -> None:
+    setup = Setup(tenant.client(), tenant, llm)
+    setup.standard()
+    bad = setup.version("support/answer", BAD_TEMPLATE)
+    good = setup.version("support/answer", GOOD_TEMPLATE + " (v3)")
+    setup.suite()
+    ok(
+        setup.client.put(
+            "/api/v1/gates",
+            {"prompt": "support/answer", "label": "production", "suites": ["faq-gate"]},
+            format="json",
+        ),
+        200,
+    )
+    workers.start()
+    make_user("alice", tenant.organization, Role.MEMBER)
+    _open_prompt(page, live_server, "support/answer")
+    labels = page.get_by_role("region", name="Labels", exact=True)
+    expect(labels.get_by_text("gate: faq-gate")).to_be_visible()
+
+    page.get_by_role("button", name=re.compile(rf"^v{bad}\b")).click()
+    expect(_version_heading(page, bad)).to_be_visible()
+    page.get_by_role("button", name=f"Promote v{bad}").click()
+    page.get_by_label("Label", exact=True).fill("production")
+    expect(page.get_by_text("is protected: promoting runs its release gate first")).to_be_visible()
+    page.get_by_role("button", name="Promote", exact=True).click()
+    refused = page.get_by_role("alert").filter(has_text="Gate refused")
+    expect(refused).to_be_visible(timeout=GATE_TIMEOUT_MS)
+    expect(refused).to_contain_text("production did not move (still v1)")
+    failure = refused.get_by_role("region", name="Failed threshold 1")
+    expect(failure.get_by_role("heading")).to_contain_text("pass rate of correct >= 0.8")
+    expect(failure.locator("tbody tr")).to_have_count(5)
+    expect(failure.locator("tbody tr").first).to_contain_text("q")
+    assert (
+        PromptLabel.objects.get(prompt__name="support/answer", name="production").version.number
+        == 1
+    )
+
+    page.get_by_role("button", name=re.compile(rf"^v{good}\b")).click()
+    expect(_version_heading(page, good)).to_be_visible()
+    # The promote panel stays open and now belongs to the selected version.
+    expect(page.get_by_role("button", name=f"Promote v{good}")).to_have_attribute(
+        "aria-expanded", "true"
+    )
+    page.get_by_label("Label", exact=True).fill("production")
+    page.get_by_role("button", name="Promote", exact=True).click()
+    expect(page.get_by_text(f"Gate passed: production moved to v{good}.")).to_be_visible(
+        timeout=GATE_TIMEOUT_MS
+    )
+    label = PromptLabel.objects.get(prompt__name="support/answer", name="production")
+    assert label.version.number == good
+    assert (
+        LabelMove.objects.filter(label="production").latest("moved_at").to_version == label.version
+    )
+    # The page reloads its labels: the table now has production on the good version, and its
+    # history lists the gated move.
+    row = labels.get_by_role("row").filter(has_text="production")
+    expect(row).to_contain_text(f"v{good}")
+    row.get_by_role("button", name="History").click()
+    expect(
+        labels.get_by_role("list", name="History of production").get_by_role("listitem").first
+    ).to_contain_text(f"v1 → v{good}")
+
+
+def test_playground_runs_a_version_on_the_local_llm_and_links_its_trace(
+    live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page, llm: LocalLLM
+) -> None:
+    setup = Setup(tenant.client(), tenant, llm)
+    setup.connection()
+    setup.prompt("support/answer", "Tell me about {{topic}}", ["production"])
+    make_user("alice", tenant.organization, Role.MEMBER)
+    _open_prompt(page, live_server, "support/answer")
+    expect(_version_heading(page, 1)).to_be_visible()
+    page.get_by_role("button", name="Playground").click()
+    panel = page.get_by_role("form", name="Playground for version 1")
+    panel.get_by_label("topic").fill("refunds")
+    panel.get_by_role("button", name="Render").click()
+    expect(panel.get_by_role("region", name="Rendered prompt")).to_contain_text(
+        "Tell me about refunds"
+    )
+    expect(panel.get_by_label("Connection")).to_have_value("local")
+    panel.get_by_role("button", name="Run", exact=True).click()
+    expect(panel.get_by_test_id("playground-output")).to_have_text("Answer: Tell me about refunds")
+    link = panel.get_by_role("link", name=re.compile(r"^Open trace"))
+    href = link.get_attribute("href") or ""
+    trace_id = href.rsplit("/", 1)[-1]
+    assert re.fullmatch(r"[0-9a-f]{32}", trace_id), href
+    trace = Trace.objects.get(project=tenant.project, trace_id=trace_id)
+    assert trace.name == "playground support/answer"
+    span = Span.objects.get(project=tenant.project, trace_id=trace_id, kind="llm")
+    assert (span.prompt_name, span.prompt_version, span.input_tokens) == ("support/answer", "1", 4)
+    assert llm.requests == 1
+
+    link.click()
+    expect(page).to_have_url(re.compile(rf"/traces/{trace_id}$"))
+    expect(page.get_by_text("playground support/answer").first).to_be_visible()

@@ -1,39 +1,40 @@
 import { useState, type FormEvent } from "react";
-import { ApiError } from "../api/client";
-import type { VersionCreateInput, VersionSaved } from "../api/types";
-import { extractVariables } from "../lib/template";
-import { TemplateHighlight } from "./TemplateHighlight";
+import type { JsonObject, Template, VersionCreateInput, VersionSaved } from "../api/types";
+import { checkConfig } from "../pages/prompts/configCheck";
+import { FormError } from "../pages/prompts/fieldErrors";
+import { draftOf, VersionFields, type Draft } from "../pages/prompts/VersionFields";
 
 interface Props {
-  initial: string;
+  /** The newest version's template: a string (text prompt) or messages (chat prompt). */
+  initial: Template;
+  initialConfig?: JsonObject;
   onSave: (input: VersionCreateInput) => Promise<VersionSaved>;
   onSaved: (saved: VersionSaved) => void;
 }
 
-/** Editor of a new version of a text prompt. */
-export function VersionEditor({ initial, onSave, onSaved }: Props) {
-  const [template, setTemplate] = useState(initial);
-  const [message, setMessage] = useState("");
-  const [error, setError] = useState<string | null>(null);
+const OWN_FIELDS = ["template", "config", "commit_message"];
+
+/** Editor of a new version of a text or chat prompt; saving never changes an old version. */
+export function VersionEditor({ initial, initialConfig = {}, onSave, onSaved }: Props) {
+  const [draft, setDraft] = useState<Draft>(() => draftOf(initial, initialConfig));
+  const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const variables = extractVariables(template);
+  const config = checkConfig(draft.configText);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    if (!config.config) return;
     setBusy(true);
     setError(null);
     setNotice(null);
     try {
-      const saved = await onSave({ template, commit_message: message });
+      const saved = await onSave({ template: draft.template, config: config.config, commit_message: draft.message });
       setNotice(saved.created ? `Saved as version ${saved.version.number}.` : `Identical to version ${saved.version.number}; nothing saved.`);
-      if (saved.created) setMessage("");
+      if (saved.created) setDraft((d) => ({ ...d, message: "" }));
       onSaved(saved);
     } catch (e) {
-      if (e instanceof ApiError) {
-        const details = Object.entries(e.fields).map(([k, v]) => `${k}: ${v.join(" ")}`);
-        setError([e.message, ...details].join(" — "));
-      } else setError(String(e));
+      setError(e);
     } finally {
       setBusy(false);
     }
@@ -41,37 +42,13 @@ export function VersionEditor({ initial, onSave, onSaved }: Props) {
 
   return (
     <form className="editor" onSubmit={submit} aria-label="New version">
-      <div className="editor-cols">
-        <div>
-          <label htmlFor="template-input">Template</label>
-          <textarea id="template-input" rows={12} value={template} onChange={(e) => setTemplate(e.target.value)} spellCheck={false} />
-        </div>
-        <div>
-          <span className="label">Preview</span>
-          <TemplateHighlight text={template} />
-        </div>
-      </div>
-      <div aria-live="polite">
-        <span className="label">Variables found:</span>{" "}
-        {variables.length === 0 ? (
-          <span className="muted">none</span>
-        ) : (
-          <ul className="inline-list" aria-label="Variables">
-            {variables.map((v) => (
-              <li key={v}>
-                <code className="tpl-variable">{v}</code>
-              </li>
-            ))}
-          </ul>
-        )}
-      </div>
-      <label htmlFor="commit-message">Commit message</label>
-      <input id="commit-message" value={message} maxLength={500} onChange={(e) => setMessage(e.target.value)} placeholder="What changed and why" />
-      {error && <p role="alert" className="error">{error}</p>}
+      <VersionFields draft={draft} onChange={setDraft} error={error} />
+      <FormError error={error} own={OWN_FIELDS} />
       {notice && <p role="status" className="ok">{notice}</p>}
-      <button type="submit" className="primary" disabled={busy}>
+      <button type="submit" className="primary" disabled={busy || !config.config}>
         {busy ? "Saving…" : "Save new version"}
       </button>
+      {!config.config && <span className="muted small"> Fix the config to save.</span>}
     </form>
   );
 }

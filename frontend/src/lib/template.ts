@@ -38,3 +38,23 @@ export function extractVariables(text: string): string[] {
   }
   return seen;
 }
+
+type TemplateMessage = { role: string; content: string } | { type: "placeholder"; name: string };
+
+/** Variables of a text template or of every message of a chat template, in order. */
+export function templateVariables(template: string | TemplateMessage[]): string[] {
+  if (typeof template === "string") return extractVariables(template);
+  const seen: string[] = [];
+  for (const message of template) {
+    if ("content" in message) {
+      for (const name of extractVariables(message.content)) if (!seen.includes(name)) seen.push(name);
+    }
+  }
+  return seen;
+}
+
+/** Names of a chat template's placeholders (each takes a list of messages when rendered). */
+export function placeholderNames(template: string | TemplateMessage[]): string[] {
+  if (typeof template === "string") return [];
+  return template.flatMap((m) => ("type" in m && m.type === "placeholder" ? [m.name] : []));
+}

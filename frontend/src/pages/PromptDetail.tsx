@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api } from "../api/client";
+import { promptsApi } from "../api/prompts";
 import type { Json, PromptDiff, PromptVersion } from "../api/types";
 import { DiffView } from "../components/DiffView";
 import { PayloadView } from "../components/ChatMessages";
@@ -9,6 +10,11 @@ import { TemplateHighlight } from "../components/TemplateHighlight";
 import { VersionEditor } from "../components/VersionEditor";
 import { formatTime } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { LabelsPanel } from "./prompts/LabelsPanel";
+import { Playground } from "./prompts/Playground";
+import { PromotePanel } from "./prompts/PromotePanel";
+import { UsagePanel } from "./prompts/UsagePanel";
+import "../styles/prompts.css";
 
 function VersionBody({ version }: { version: PromptVersion }) {
   return (
@@ -28,10 +34,15 @@ function VersionBody({ version }: { version: PromptVersion }) {
   );
 }
 
+type Tool = "promote" | "playground" | null;
+
 export function PromptDetail() {
   const name = useParams()["*"] ?? "";
   const [reload, setReload] = useState(0);
   const versions = useAsync(() => api.versions(name), [name, reload]);
+  const labels = useAsync(() => promptsApi.labels(name), [name, reload]);
+  const gates = useAsync(() => promptsApi.gates(name).catch(() => []), [name, reload]);
+  const usage = useAsync(() => promptsApi.usage(name), [name, reload]);
   const list = versions.data ?? [];
   const [selected, setSelected] = useState<number | null>(null);
   const [base, setBase] = useState<number | null>(null);
@@ -39,6 +50,7 @@ export function PromptDetail() {
   const [diff, setDiff] = useState<PromptDiff | null>(null);
   const [diffError, setDiffError] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
+  const [tool, setTool] = useState<Tool>(null);
 
   useEffect(() => {
     const newest = list[0];
@@ -61,7 +73,7 @@ export function PromptDetail() {
 
   const current = list.find((v) => v.number === selected) ?? list[0];
   const newest = list[0];
-  const isText = newest ? typeof newest.template === "string" : false;
+  const toggle = (next: Tool) => setTool((t) => (t === next ? null : next));
 
   return (
     <>
@@ -69,8 +81,12 @@ export function PromptDetail() {
         <Link to="/prompts">Prompts</Link> / {name}
       </p>
       <h1>{name}</h1>
-      {versions.loading && <p>Loading…</p>}
-      {versions.error && <p role="alert" className="error">{versions.error}</p>}
+      {versions.loading && !versions.data && <p>Loading…</p>}
+      {versions.error && (
+        <p role="alert" className="error">
+          {versions.error} <Link to="/prompts">Back to the prompts</Link>
+        </p>
+      )}
       {newest && (
         <div className="split">
           <section aria-label="Versions" className="versions">
@@ -101,29 +117,47 @@ export function PromptDetail() {
                   </p>
                 )}
                 <VersionBody version={current} />
-              </>
-            )}
-            {isText && (
-              <div className="block">
-                <button type="button" aria-expanded={editing} onClick={() => setEditing((e) => !e)}>
-                  {editing ? "Close editor" : "New version"}
-                </button>
-                {editing && typeof newest.template === "string" && (
-                  <VersionEditor
-                    initial={newest.template}
-                    onSave={(input) => api.createVersion(name, { ...input, config: newest.config })}
-                    onSaved={(saved) => {
-                      if (saved.created) {
-                        setSelected(saved.version.number);
-                        setTarget(saved.version.number);
-                        setBase(newest.number);
-                        setReload((r) => r + 1);
-                      }
-                    }}
+                <div className="toolbar version-tools">
+                  <button type="button" aria-expanded={tool === "promote"} onClick={() => toggle("promote")}>
+                    Promote v{current.number}
+                  </button>
+                  <button type="button" aria-expanded={tool === "playground"} onClick={() => toggle("playground")}>
+                    Playground
+                  </button>
+                </div>
+                {tool === "promote" && (
+                  <PromotePanel
+                    key={current.number}
+                    name={name}
+                    version={current.number}
+                    labels={labels.data ?? []}
+                    onMoved={() => setReload((r) => r + 1)}
                   />
                 )}
-              </div>
+                {tool === "playground" && <Playground key={current.number} name={name} version={current} />}
+              </>
             )}
+            <div className="block">
+              <button type="button" aria-expanded={editing} onClick={() => setEditing((e) => !e)}>
+                {editing ? "Close editor" : "New version"}
+              </button>
+              {editing && (
+                <VersionEditor
+                  key={newest.number}
+                  initial={newest.template}
+                  initialConfig={newest.config}
+                  onSave={(input) => api.createVersion(name, input)}
+                  onSaved={(saved) => {
+                    if (saved.created) {
+                      setSelected(saved.version.number);
+                      setTarget(saved.version.number);
+                      setBase(newest.number);
+                      setReload((r) => r + 1);
+                    }
+                  }}
+                />
+              )}
+            </div>
             <div className="block">
               <h2>Compare versions</h2>
               <div className="toolbar">
@@ -140,6 +174,16 @@ export function PromptDetail() {
               {diffError && <p role="alert" className="error">{diffError}</p>}
               {diff && <DiffView diff={diff} />}
             </div>
+            <section className="block" aria-label="Labels">
+              <h2>Labels</h2>
+              {labels.error && <p role="alert" className="error">{labels.error}</p>}
+              {labels.data && <LabelsPanel name={name} labels={labels.data} gates={gates.data ?? []} />}
+            </section>
+            <section className="block" aria-label="Usage">
+              <h2>Usage by version</h2>
+              {usage.error && <p role="alert" className="error">{usage.error}</p>}
+              {usage.data && <UsagePanel rows={usage.data} />}
+            </section>
           </section>
         </div>
       )}
