@@ -8,6 +8,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from llmops.prompts.domain import prompt_create
+from llmops.prompts.domain import version_create as prompt_version_create
 from llmops.registry import domain as registry
 from llmops.tenancy.models import Role
 from llmops.tracking import domain as tracking
@@ -71,6 +73,11 @@ def test_experiment_lists_runs_filters_by_metric_and_charts_a_run(
     expect(compared.locator("svg path")).to_have_count(2)
     expect(compared.locator(".legend li")).to_have_text(["slow-lr", "fast-lr"])
     page.go_back()
+
+    page.get_by_label("Filter runs").fill("metrics.loss <")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("alert")).to_contain_text("Could not search runs")
+    expect(rows).to_have_count(0)
 
     page.get_by_label("Filter runs").fill("metrics.loss < 0.5")
     page.get_by_role("button", name="Search").click()
@@ -180,3 +187,35 @@ def test_lineage_centres_on_a_model_version_and_moves_to_the_run_that_produced_i
     ).to_be_visible()
     page.get_by_role("link", name="Open page of trainer").click()
     expect(page.get_by_role("heading", name="Run trainer")).to_be_visible()
+
+
+def test_lineage_picker_finds_a_prompt_version_and_links_to_the_prompt(
+    live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page
+) -> None:
+    make_user("alice", tenant.organization, Role.VIEWER)
+    prompt, _ = prompt_create(
+        project=tenant.project, name="support/answer", prompt_type="text", template="Hi {{name}}"
+    )
+    prompt_version_create(prompt=prompt, template="Hello {{name}}", commit_message="warmer")
+
+    sign_in(page, live_server, "alice")
+    page.get_by_role("link", name="Lineage").click()
+    expect(page.get_by_role("heading", name="Lineage", exact=True)).to_be_visible()
+    page.get_by_label("Kind").select_option("prompt_version")
+    page.get_by_label("Name contains").fill("answer v2")
+    page.get_by_role("button", name="Find nodes").click()
+    picker = page.get_by_role("region", name="Choose a starting point")
+    expect(picker.get_by_role("button")).to_have_text(["Find nodes", "support/answer v2"])
+    picker.get_by_role("button", name="support/answer v2").click()
+
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Focus: Prompt version support\/answer v2"))
+    ).to_be_visible()
+    expect(
+        page.get_by_role("button", name="Prompt version support/answer v1 (upstream)")
+    ).to_be_visible()
+    expect(page.locator("table.lineage-edges tbody tr")).to_have_text(
+        [re.compile(r"support/answer v1\s*derived from\s*support/answer v2")]
+    )
+    page.get_by_role("link", name="Open its page").click()
+    expect(page).to_have_url(re.compile(r"/prompts/support/answer$"))
