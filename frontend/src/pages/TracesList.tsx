@@ -219,9 +219,9 @@ export function TracesList() {
                 </td>
                 <td>
                   {t.tags.map((tag) => (
-                    <span key={tag} className="tag">
+                    <Link key={tag} className="tag" to={filterLink("tags", tag)} title={`Show only traces tagged ${tag}`}>
                       {tag}
-                    </span>
+                    </Link>
                   ))}
                 </td>
                 <td className="num">{formatMs(t.latency_ms)}</td>

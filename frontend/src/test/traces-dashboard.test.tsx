@@ -36,7 +36,7 @@ describe("metrics response -> chart series", () => {
     expect(bucketStarts(T0, T0 + 3 * H, "day")).toEqual([T0]);
   });
 
-  it("fills quiet buckets with zero for sums and with gaps for percentiles", () => {
+  it("fills quiet buckets with zero for sums and keeps percentiles only where there is data", () => {
     const rows = [
       row({ bucket: "2026-03-01T00:00:00Z", count: 2, input_tokens: 30, output_tokens: 10, cost_total: "0.000450000000", latency_p50_ms: 120, latency_p95_ms: 300, latency_p99_ms: 480, error_rate: 0.5 }),
       row({ bucket: "2026-03-01T02:00:00Z", count: 1, input_tokens: 5, output_tokens: 5, cost_total: "0.1", latency_p50_ms: 90, latency_p95_ms: 90, latency_p99_ms: 90 }),
@@ -50,10 +50,10 @@ describe("metrics response -> chart series", () => {
       ["input", [30, 0, 5]],
       ["output", [10, 0, 5]],
     ]);
-    expect(s.latency.map((t) => [t.name, ys(t)])).toEqual([
-      ["p50", [120, null, 90]],
-      ["p95", [300, null, 90]],
-      ["p99", [480, null, 90]],
+    expect(s.latency.map((t) => [t.name, t.points])).toEqual([
+      ["p50", [{ x: T0, y: 120 }, { x: T0 + 2 * H, y: 90 }]],
+      ["p95", [{ x: T0, y: 300 }, { x: T0 + 2 * H, y: 90 }]],
+      ["p99", [{ x: T0, y: 480 }, { x: T0 + 2 * H, y: 90 }]],
     ]);
     expect(ys(s.errorRate[0]!)).toEqual([50, 0, 0]);
   });

@@ -28,7 +28,8 @@ async function loadMetrics(range: DashboardRange) {
 }
 
 const usd = (v: number) => formatCost(String(v));
-const count = (v: number) => String(Math.round(v));
+// Axis ticks of small counts fall between integers; keep them distinct instead of rounding.
+const count = (v: number) => String(Number(v.toPrecision(3)));
 
 export function Dashboard() {
   const [params, setParams] = useSearchParams();

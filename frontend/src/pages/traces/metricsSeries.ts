@@ -1,6 +1,6 @@
 // Turning GET /metrics rows into chart series and bars. The API returns only buckets that hold
-// data; the charts need every bucket of the range so that a quiet hour reads as zero (counts,
-// tokens, cost, errors) or as a gap (latency percentiles, which do not exist without data).
+// data; sums (counts, tokens, cost, errors) get every bucket of the range so that a quiet hour
+// reads as zero, while latency percentiles, which do not exist without data, keep their points.
 import type { MetricsBucket, MetricsRow } from "../../api/traces";
 import type { Bar } from "../../components/charts/BarChart";
 import type { Series } from "../../components/charts/LineChart";
@@ -28,22 +28,30 @@ export function bucketStarts(from: number, to: number, bucket: MetricsBucket): n
 
 type Pick = (row: MetricsRow) => number | null;
 
-/** One series over every bucket; buckets without a row get `missing` (0 or a gap). */
-export function fillSeries(
-  name: string,
-  rows: MetricsRow[],
-  starts: number[],
-  pick: Pick,
-  missing: 0 | null,
-): Series {
+/** One series over every bucket; buckets without a row count as zero. */
+export function fillSeries(name: string, rows: MetricsRow[], starts: number[], pick: Pick): Series {
   const byBucket = new Map<number, MetricsRow>();
   for (const row of rows) byBucket.set(Date.parse(row.bucket), row);
   return {
     name,
     points: starts.map((x) => {
       const row = byBucket.get(x);
-      return { x, y: row ? pick(row) : missing };
+      return { x, y: row ? pick(row) : 0 };
     }),
+  };
+}
+
+/**
+ * One series with a point only where a bucket has data: a percentile of nothing is not zero,
+ * and the line joins the buckets that have one instead of leaving isolated, invisible points.
+ */
+export function sparseSeries(name: string, rows: MetricsRow[], pick: Pick): Series {
+  return {
+    name,
+    points: rows
+      .map((row) => ({ x: Date.parse(row.bucket), y: pick(row) }))
+      .filter((p) => p.y !== null)
+      .sort((a, b) => a.x - b.x),
   };
 }
 
@@ -58,15 +66,15 @@ export interface DashboardSeries {
 /** The over-time charts from ungrouped rows (one row per bucket). */
 export function dashboardSeries(rows: MetricsRow[], from: number, to: number, bucket: MetricsBucket): DashboardSeries {
   const starts = bucketStarts(from, to, bucket);
-  const s = (name: string, pick: Pick, missing: 0 | null = 0) => fillSeries(name, rows, starts, pick, missing);
+  const s = (name: string, pick: Pick) => fillSeries(name, rows, starts, pick);
   return {
     count: [s("traces", (r) => r.count)],
     cost: [s("cost", (r) => Number(r.cost_total))],
     tokens: [s("input", (r) => r.input_tokens), s("output", (r) => r.output_tokens)],
     latency: [
-      s("p50", (r) => r.latency_p50_ms, null),
-      s("p95", (r) => r.latency_p95_ms, null),
-      s("p99", (r) => r.latency_p99_ms, null),
+      sparseSeries("p50", rows, (r) => r.latency_p50_ms),
+      sparseSeries("p95", rows, (r) => r.latency_p95_ms),
+      sparseSeries("p99", rows, (r) => r.latency_p99_ms),
     ],
     errorRate: [s("error rate", (r) => r.error_rate * 100)],
   };
