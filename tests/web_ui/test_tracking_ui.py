@@ -3,6 +3,7 @@ live server, with runs, models and lineage made by the domain functions the MLfl
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ from llmops.prompts.domain import prompt_create
 from llmops.prompts.domain import version_create as prompt_version_create
 from llmops.registry import domain as registry
 from llmops.tenancy.models import Role
+from llmops.tracking import artifacts
 from llmops.tracking import domain as tracking
 from llmops.tracking.models import Run
 from tests.conftest import MakeUser, Tenant
@@ -41,7 +43,12 @@ def test_experiment_lists_runs_filters_by_metric_and_charts_a_run(
     make_user("alice", tenant.organization, Role.VIEWER)
     experiment = tracking.experiment_create(project=tenant.project, name="churn", tags={})
     _run(tenant, experiment, "slow-lr", "0.001", [1.2, 0.9, 0.8])
-    _run(tenant, experiment, "fast-lr", "0.1", [1.0, 0.6, 0.45, 0.3])
+    fast_run = _run(tenant, experiment, "fast-lr", "0.1", [1.0, 0.6, 0.45, 0.3])
+    artifacts.artifact_save(
+        project=tenant.project,
+        path=f"{artifacts.root_of(fast_run.artifact_uri)}/reports/notes.txt",
+        stream=io.BytesIO(b"converged at step 3"),
+    )
 
     sign_in(page, live_server, "alice")
     page.get_by_role("link", name="Experiments").click()
@@ -87,6 +94,12 @@ def test_experiment_lists_runs_filters_by_metric_and_charts_a_run(
 
     page.get_by_role("link", name="fast-lr").click()
     expect(page.get_by_role("heading", name="Run fast-lr")).to_be_visible()
+    page.get_by_role("button", name="📁 reports/").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download reports/notes.txt").click()
+    assert download.value.suggested_filename == "notes.txt"
+    saved = download.value.path()
+    assert saved.read_bytes() == b"converged at step 3"
     expect(page.get_by_role("link", name="churn")).to_be_visible()
     chart = page.locator(".metric-chart[data-metric='loss']")
     expect(chart.locator("svg")).to_be_visible()

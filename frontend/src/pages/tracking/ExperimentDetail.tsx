@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom"
 import { trackingApi, type MlflowRun } from "../../api/tracking";
 import { useAsync } from "../../lib/useAsync";
 import { Pager, usePageTokens } from "./Pager";
-import { formatDuration, formatEpochMs, formatMetric } from "./runFormat";
+import { formatEpochMs, formatMetric, runDuration } from "./runFormat";
 
 const DEFAULT_ORDER = "attributes.start_time DESC";
 
@@ -104,7 +104,7 @@ export function RunsTable({
                 </td>
                 <td className={`status-${run.info.status.toLowerCase()}`}>{run.info.status}</td>
                 <td>{formatEpochMs(run.info.start_time)}</td>
-                <td className="num">{formatDuration(run.info.start_time, run.info.end_time)}</td>
+                <td className="num">{runDuration(run.info)}</td>
                 <td>{run.info.user_id || "–"}</td>
                 {paramKeys.map((key) => (
                   <td key={`p-${key}`} className="ellipsis" title={params.get(key)}>

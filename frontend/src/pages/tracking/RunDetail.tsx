@@ -4,7 +4,7 @@ import { downloadArtifact, trackingApi, type KeyValue, type MlflowRun } from "..
 import { LineageLink } from "../../components/LineageLink";
 import { useAsync } from "../../lib/useAsync";
 import { MetricCharts } from "./MetricCharts";
-import { formatDuration, formatEpochMs } from "./runFormat";
+import { formatEpochMs, runDuration } from "./runFormat";
 
 function PairsTable({ caption, pairs, empty }: { caption: string; pairs: KeyValue[]; empty: string }) {
   if (pairs.length === 0) return <p className="empty">{empty}</p>;
@@ -146,7 +146,7 @@ export function RunView({ run }: { run: MlflowRun }) {
         <dt>Started</dt>
         <dd>{formatEpochMs(info.start_time)}</dd>
         <dt>Duration</dt>
-        <dd>{formatDuration(info.start_time, info.end_time)}</dd>
+        <dd>{runDuration(info)}</dd>
         <dt>User</dt>
         <dd>{info.user_id || "–"}</dd>
         <dt>Lineage</dt>

@@ -21,3 +21,9 @@ export function formatMetric(value: MetricValue | undefined): string {
   if (typeof value === "string") return value;
   return formatNumber(value, 4);
 }
+
+/** A run's duration; a run still going says so rather than showing a blank. */
+export function runDuration(info: { status: string; start_time: number | null; end_time?: number | null }): string {
+  if (info.status === "RUNNING" && !info.end_time) return "running";
+  return formatDuration(info.start_time, info.end_time);
+}
