@@ -43,6 +43,15 @@ def scores_of_trace(*, project: Project, trace_id: str) -> list[Score]:
     return list(Score.objects.filter(project=project, trace_id=trace_id).order_by("created_at"))
 
 
+def scores_of_traces(*, project: Project, trace_ids: Iterable[str]) -> dict[str, list[Score]]:
+    """The scores of many traces in one query, per trace id, oldest first."""
+    grouped: dict[str, list[Score]] = defaultdict(list)
+    scores = Score.objects.filter(project=project, trace_id__in=list(trace_ids))
+    for score in scores.order_by("created_at", "id"):
+        grouped[score.trace_id].append(score)
+    return grouped
+
+
 def score_summaries(
     *, project: Project, trace_ids: Iterable[str]
 ) -> dict[str, dict[str, dict[str, Any]]]:

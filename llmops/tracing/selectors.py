@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -134,6 +135,15 @@ def spans_of_trace(*, project: Project, trace_id: str) -> list[Span]:
     return list(
         Span.objects.filter(project=project, trace_id=trace_id).order_by("start_time", "span_id")
     )
+
+
+def spans_of_traces(*, project: Project, trace_ids: list[str]) -> dict[str, list[Span]]:
+    """The spans of many traces in one query, per trace id, in the order of ``spans_of_trace``."""
+    grouped: dict[str, list[Span]] = defaultdict(list)
+    spans = Span.objects.filter(project=project, trace_id__in=trace_ids)
+    for span in spans.order_by("start_time", "span_id"):
+        grouped[span.trace_id].append(span)
+    return grouped
 
 
 def span_tree(spans: list[Span]) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from llmops.tenancy.models import Project
 from llmops.tracing.domain import retention_apply, retention_set
@@ -224,6 +226,50 @@ def test_sessions_list_and_detail(tenant: Tenant) -> None:
     detail = tenant.client().get("/api/v1/sessions/s1").json()
     assert [t["trace_id"] for t in detail["traces"]] == [trace_hex(1), trace_hex(2)]
     assert tenant.client().get("/api/v1/sessions/nope").status_code == 404
+
+
+def session_detail_queries(tenant: Tenant, turns: int) -> tuple[int, list[str]]:
+    """Stores a session of ``turns`` two-span traces and reads it, counting the data queries."""
+    for n in range(turns):
+        store(
+            tenant.project,
+            [
+                p.span(
+                    trace_id=trace_hex(100 + n),
+                    span_id=span_hex(100 + n),
+                    name=f"turn-{n}",
+                    start_ns=p.BASE_NS + n * HOUR_NS,
+                    attributes={"session.id": "long"},
+                ),
+                p.span(
+                    trace_id=trace_hex(100 + n),
+                    span_id=span_hex(200 + n),
+                    parent=span_hex(100 + n),
+                    name=f"llm-{n}",
+                    start_ns=p.BASE_NS + n * HOUR_NS,
+                ),
+            ],
+        )
+    client = tenant.client()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/sessions/long")
+    assert response.status_code == 200
+    traces = response.json()["traces"]
+    names = [t["name"] + ">" + t["spans"][0]["children"][0]["span"]["name"] for t in traces]
+    # Authentication may also touch the API key (its last use is recorded now and then).
+    reads = [q["sql"] for q in queries.captured_queries if "tenancy_" not in q["sql"]]
+    return len(reads), names
+
+
+def test_session_detail_reads_spans_and_scores_in_a_fixed_number_of_queries(
+    tenant: Tenant,
+) -> None:
+    few, names = session_detail_queries(tenant, 2)
+    assert names == ["turn-0>llm-0", "turn-1>llm-1"]
+    many, names = session_detail_queries(tenant, 3)
+    assert names == ["turn-0>llm-0", "turn-1>llm-1", "turn-2>llm-2"]
+    # The traces, all their spans, all their scores.
+    assert few == many == 3
 
 
 def test_metrics_per_hour_and_by_model(tenant: Tenant) -> None:

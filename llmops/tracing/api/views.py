@@ -11,6 +11,7 @@ from llmops.restapi import cursor
 from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.scores import selectors as score_selectors
 from llmops.scores.api.serializers import ScoreOutput
+from llmops.scores.models import Score
 from llmops.tenancy.models import Role
 from llmops.tracing import domain, metrics, selectors
 from llmops.tracing.api.serializers import (
@@ -29,23 +30,20 @@ from llmops.tracing.api.serializers import (
     TraceListQuery,
     TraceOutput,
 )
-from llmops.tracing.models import ModelPrice, RetentionPolicy, Trace
+from llmops.tracing.models import ModelPrice, RetentionPolicy, Span, Trace
 
 FROM_PARAMETER = OpenApiParameter(
     "from", str, description="Start of the time range (ISO 8601), inclusive."
 )
 
 
-def _trace_detail(trace: Trace) -> dict[str, object]:
-    spans = selectors.spans_of_trace(project=trace.project, trace_id=trace.trace_id)
+def _trace_detail(trace: Trace, spans: list[Span], scores: list[Score]) -> dict[str, object]:
     data = dict(TraceOutput(trace).data)
     data["input"] = trace.input
     data["output"] = trace.output
     node_output = SpanNodeOutput()
     data["spans"] = [node_output.to_representation(node) for node in selectors.span_tree(spans)]
-    data["scores"] = ScoreOutput(
-        score_selectors.scores_of_trace(project=trace.project, trace_id=trace.trace_id), many=True
-    ).data
+    data["scores"] = ScoreOutput(scores, many=True).data
     return data
 
 
@@ -113,7 +111,9 @@ class TraceDetailView(ProjectScopedView):
         trace = selectors.trace_get(project=self.project, trace_id=trace_id.lower())
         if trace is None:
             raise exceptions.NotFound("Trace not found.")
-        return Response(_trace_detail(trace))
+        spans = selectors.spans_of_trace(project=self.project, trace_id=trace.trace_id)
+        scores = score_selectors.scores_of_trace(project=self.project, trace_id=trace.trace_id)
+        return Response(_trace_detail(trace, spans, scores))
 
 
 class SessionListView(ProjectScopedView):
@@ -150,9 +150,15 @@ class SessionDetailView(ProjectScopedView):
         traces = list(selectors.session_traces(project=self.project, session_id=session_id)[:500])
         if not traces:
             raise exceptions.NotFound("Session not found.")
-        return Response(
-            {"session_id": session_id, "traces": [_trace_detail(trace) for trace in traces]}
-        )
+        # Two queries for all the session's spans and scores, however many traces it has.
+        trace_ids = [trace.trace_id for trace in traces]
+        spans = selectors.spans_of_traces(project=self.project, trace_ids=trace_ids)
+        scores = score_selectors.scores_of_traces(project=self.project, trace_ids=trace_ids)
+        details = [
+            _trace_detail(trace, spans.get(trace.trace_id, []), scores.get(trace.trace_id, []))
+            for trace in traces
+        ]
+        return Response({"session_id": session_id, "traces": details})
 
 
 class MetricsView(ProjectScopedView):
