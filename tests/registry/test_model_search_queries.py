@@ -54,3 +54,20 @@ def test_the_search_page_reads_latest_versions_and_aliases_in_fixed_queries(
     second = models[1]["latest_versions"]
     assert isinstance(second, list)
     assert [v["version"] for v in second] == ["1", "4"]
+
+
+def test_the_platform_model_list_reads_in_fixed_queries(tenant: Tenant) -> None:
+    _model(tenant, "a", 2)
+    client = tenant.client()
+    client.get("/api/v1/models")  # the key's first use writes its last-used time
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/models")
+    for index in range(6):
+        _model(tenant, f"m{index}", 3)
+    with CaptureQueriesContext(connection) as many:
+        listed = client.get("/api/v1/models").json()["items"]
+    assert len(many) == len(few)
+    assert [(m["name"], m["latest_version"], m["aliases"]) for m in listed[:2]] == [
+        ("a", 2, [{"alias": "champion", "version": 1}]),
+        ("m0", 3, [{"alias": "champion", "version": 1}]),
+    ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Max
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -31,18 +32,18 @@ def _model(view: ProjectScopedView, name: str) -> RegisteredModel:
     return model
 
 
-def _summary(model: RegisteredModel) -> dict[str, Any]:
+def _summary(
+    model: RegisteredModel,
+    *,
+    latest_version: int | None,
+    aliases: list[tuple[str, int]],
+) -> dict[str, Any]:
     return {
         "name": model.name,
         "description": model.description,
         "tags": model.tags,
-        "latest_version": model.versions.order_by("-version")
-        .values_list("version", flat=True)
-        .first(),
-        "aliases": [
-            {"alias": alias, "version": number}
-            for alias, number in selectors.aliases_of_model(model)
-        ],
+        "latest_version": latest_version,
+        "aliases": [{"alias": alias, "version": number} for alias, number in aliases],
         "created_at": model.created_at,
         "updated_at": model.updated_at,
     }
@@ -91,8 +92,14 @@ class ModelListView(ProjectScopedView):
         summary="Registered models (MLflow's model registry), by name, with their aliases",
     )
     def get(self, request: Request) -> Response:
-        models = RegisteredModel.objects.filter(project=self.project).order_by("name")
-        return Response(ModelListOutput({"items": [_summary(m) for m in models]}).data)
+        models = list(
+            RegisteredModel.objects.filter(project=self.project)
+            .annotate(newest=Max("versions__version"))
+            .order_by("name")
+        )
+        aliases = selectors.aliases_of_models(models)
+        items = [_summary(m, latest_version=m.newest, aliases=aliases[m.pk]) for m in models]
+        return Response(ModelListOutput({"items": items}).data)
 
 
 class ModelDetailView(ProjectScopedView):
@@ -107,7 +114,11 @@ class ModelDetailView(ProjectScopedView):
         versions = list(found.versions.select_related("model").order_by("-version"))
         aliases = selectors.aliases_by_version(versions)
         body = {
-            **_summary(found),
+            **_summary(
+                found,
+                latest_version=versions[0].version if versions else None,
+                aliases=selectors.aliases_of_model(found),
+            ),
             "versions": [_version(v, aliases.get(v.pk, [])) for v in versions],
             "alias_history": selectors.alias_history(found),
             "stage_history": selectors.stage_history(found),
