@@ -85,4 +85,17 @@ describe("trace filters <-> URL", () => {
     expect(screen.getByRole("link", { name: "s1" })).toHaveAttribute("href", "/traces?session_id=s1&tags=prod");
     expect(withFilter({ user_id: "u1", tags: "prod" }, "user_id", "")).toEqual({ tags: "prod" });
   });
+
+  it("names the filter the API refused", async () => {
+    mockFetch(() => ({ status: 400, body: { error: "invalid", message: "Invalid request.", fields: { score_min: ["Needs score_name."] } } }));
+    render(
+      <MemoryRouter initialEntries={["/traces?score_min=0.5"]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+        <TracesList />
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not load traces: Invalid request. score_min: Needs score_name.");
+    // The refused filter sits under "More filters", which opens to show it.
+    expect(screen.getByLabelText("Score at least")).toHaveValue(0.5);
+    expect(screen.getByText(/^More filters/).closest("details")).toHaveAttribute("open");
+  });
 });

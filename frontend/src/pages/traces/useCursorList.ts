@@ -1,8 +1,18 @@
 import { useEffect, useState } from "react";
+import { ApiError } from "../../api/client";
 
 export interface CursorPage<T> {
   items: T[];
   next_cursor: string | null;
+}
+
+/** An error as a sentence, naming each rejected parameter (a filter the API refused). */
+export function describeError(e: unknown): string {
+  if (e instanceof ApiError) {
+    const fields = Object.entries(e.fields).map(([field, messages]) => `${field}: ${messages.join(" ")}`);
+    return fields.length > 0 ? `${e.message} ${fields.join("; ")}` : e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**
@@ -23,7 +33,7 @@ export function useCursorList<T>(fetchPage: (cursor: string | undefined) => Prom
       setItems((old) => (from ? [...old, ...page.items] : page.items));
       setCursor(page.next_cursor);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(describeError(e));
     } finally {
       setLoading(false);
     }
