@@ -61,8 +61,11 @@ describe("lineage layout", () => {
     expect(nodePage(node(4, "prompt_version", "support/answer v3", 1, null))).toBe("/prompts/support/answer");
     expect(nodePage(node(5, "model_version", "churn v1", null, 1))).toBe("/models/churn");
     expect(nodePage({ kind: "experiment_run", ref: "abc", label: "" })).toBe("/experiments/runs/abc");
-    expect(nodePage({ kind: "trace", ref: "prompt:a/b@2", label: "" })).toBe("/traces?prompt=a%2Fb&prompt_version=2");
-    expect(nodePage({ kind: "dataset_version", ref: "7", label: "qa v1" })).toBeNull();
+    expect(nodePage({ kind: "trace", ref: "prompt:a/b@2", label: "" })).toBe("/traces?prompt_name=a%2Fb&prompt_version=2");
+    expect(nodePage({ kind: "trace", ref: "model:gpt-4o", label: "" })).toBe("/traces?model=gpt-4o");
+    expect(nodePage({ kind: "dataset_version", ref: "7", label: "qa v1" })).toBe("/evaluations/datasets/qa");
+    expect(nodePage({ kind: "eval_run", ref: "r-1", label: "qa run r-1" })).toBe("/evaluations/runs/r-1");
+    expect(nodePage({ kind: "external", ref: "git:abc", label: "commit abc" })).toBeNull();
   });
 
   it("re-centres on a node clicked or chosen with Enter, and lists every edge", () => {

@@ -15,6 +15,8 @@ export function nodePage(node: Pick<LineageNode, "kind" | "ref" | "label">): str
       return parsed ? `/prompts/${parsed[0]}` : null;
     case "model_version":
       return parsed ? `/models/${encodeURIComponent(parsed[0])}` : null;
+    case "dataset_version":
+      return parsed ? `/evaluations/datasets/${encodeURIComponent(parsed[0])}` : null;
     case "eval_run":
       return `/evaluations/runs/${encodeURIComponent(node.ref)}`;
     case "experiment_run":
@@ -23,7 +25,7 @@ export function nodePage(node: Pick<LineageNode, "kind" | "ref" | "label">): str
       // Trace groups: "prompt:<name>@<version>" or "model:<name>".
       const prompt = /^prompt:(.*)@(\d+)$/.exec(node.ref);
       if (prompt?.[1] && prompt[2]) {
-        return `/traces?${new URLSearchParams({ prompt: prompt[1], prompt_version: prompt[2] })}`;
+        return `/traces?${new URLSearchParams({ prompt_name: prompt[1], prompt_version: prompt[2] })}`;
       }
       if (node.ref.startsWith("model:")) {
         return `/traces?${new URLSearchParams({ model: node.ref.slice("model:".length) })}`;
