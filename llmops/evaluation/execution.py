@@ -37,6 +37,7 @@ from llmops_evals.runner import (
     summarize,
     thresholds_from_spec,
 )
+from opentelemetry.trace import Tracer
 
 from llmops.celery import app as celery_app
 from llmops.evaluation.datasets import dataset_version_node, items_at
@@ -318,9 +319,10 @@ def verdict_from_json(data: Mapping[str, Any]) -> Verdict:
     )
 
 
-def _row(run: Run, item_id: int, result: ItemResult) -> RunResult:
+def _row(run: Run, item_id: int, result: ItemResult, trace_id: str = "") -> RunResult:
     produced = result.target
     return RunResult(
+        trace_id=trace_id,
         run=run,
         item_id=item_id,
         item_key=result.key,
@@ -387,7 +389,12 @@ def lane_work(run_id: uuid.UUID, lane: int, token: uuid.UUID) -> None:
         )
         if run.config["target"]["type"] == "outputs":
             target = OutputsTarget(run.config["outputs"])
-        _work(state, todo, target, _evaluators_for(run, evaluators), in_flight)
+        # Only items that call a model get a trace of their own, holding those calls.
+        calls_models = run.config["target"]["type"] == "prompt" or any(
+            "connection_id" in e for e in run.config["evaluators"]
+        )
+        item_tracer = provider.get_tracer("llmops.evaluation") if calls_models else None
+        _work(state, todo, target, _evaluators_for(run, evaluators), in_flight, item_tracer)
     except SuiteError as exc:
         run_fail(run, str(exc))
         return
@@ -401,18 +408,38 @@ def lane_work(run_id: uuid.UUID, lane: int, token: uuid.UUID) -> None:
     finalize_if_complete(run.pk)
 
 
+def _evaluate_traced(
+    tracer: Tracer | None,
+    run_id: str,
+    item: Item,
+    target: Callable[[Item], TargetOutput] | None,
+    evaluators: Sequence[Evaluator],
+) -> tuple[ItemResult, str]:
+    """The item's result, and the id of the trace its target and judge calls were made in: a
+    parent span here makes the provider's LLM spans (created in this thread) its children."""
+    if tracer is None:
+        return evaluate_item(item, target, evaluators), ""
+    with tracer.start_as_current_span(
+        f"evaluation item {item.key}",
+        attributes={"llmops.evaluation.run_id": run_id, "llmops.evaluation.item_key": item.key},
+    ) as span:
+        result = evaluate_item(item, target, evaluators)
+        return result, format(span.get_span_context().trace_id, "032x")
+
+
 def _work(
     state: _Lane,
     todo: Sequence[int],
     target: Callable[[Item], TargetOutput] | None,
     evaluators: Sequence[Evaluator],
     in_flight: int,
+    tracer: Tracer | None = None,
 ) -> None:
     chunk_size = settings.EVAL_CHUNK_SIZE
     run = state.run
     baseline = run.baseline
     remaining = list(todo)
-    pending: dict[Future[ItemResult], int] = {}
+    pending: dict[Future[tuple[ItemResult, str]], int] = {}
     with ThreadPoolExecutor(max_workers=in_flight) as pool:
         while (remaining or pending) and not state.stopped:
             # Keep the pool fed: the next chunk is read while the last one is still running.
@@ -432,11 +459,15 @@ def _work(
                     if item_id in before:
                         metadata["baseline_output"] = before[item_id]
                     item = Item(row.key, row.input, row.expected, metadata)
-                    pending[pool.submit(evaluate_item, item, target, evaluators)] = item_id
+                    work = pool.submit(
+                        _evaluate_traced, tracer, str(run.pk), item, target, evaluators
+                    )
+                    pending[work] = item_id
                 continue
             done, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
             for future in done:
-                state.buffer.append(_row(run, pending.pop(future), future.result()))
+                result, trace_id = future.result()
+                state.buffer.append(_row(run, pending.pop(future), result, trace_id))
             if len(state.buffer) >= 20 or time.monotonic() - state.flushed_at > 1.0:
                 state.flush()
         if state.stopped:

@@ -176,6 +176,8 @@ class RunResult(models.Model):
     error = models.TextField(blank=True, default="")
     latency_ms = models.FloatField(null=True)
     total_tokens = models.IntegerField(default=0)
+    # The trace holding this item's calls to the target and judges ("" when it made none).
+    trace_id = models.CharField(max_length=32, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

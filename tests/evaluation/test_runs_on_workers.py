@@ -49,6 +49,17 @@ def test_a_suite_runs_on_a_worker_with_a_target_and_a_judge(setup: Setup, worker
 
     # One target call and one judge call per item, over HTTP.
     assert setup.llm.requests == 10
+    # Each item's two calls are in a trace of its own, which its result names.
+    traces = {r["trace_id"] for r in results}
+    assert len(traces) == 5
+    assert "" not in traces
+    item_spans = Span.objects.filter(project=setup.tenant.project, trace_id__in=traces)
+    assert wait_for(lambda: item_spans.exclude(model_requested="").count() == 10, 10)
+    assert set(item_spans.values_list("model_requested", flat=True)) == {
+        "",  # the item's own span, parent of the two calls
+        "local-model",
+        "local-judge",
+    }
     # The judge's calls are traced into the project with their token usage.
     judge_spans = Span.objects.filter(project=setup.tenant.project, model_requested="local-judge")
     assert wait_for(lambda: judge_spans.count() == 5, 10)

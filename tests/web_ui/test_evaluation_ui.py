@@ -243,11 +243,16 @@ def test_run_now_shows_live_progress_summary_and_failed_items(
     expect(rows.first).to_contain_text("warp")
     expect(rows.first).to_contain_text("Answer: teleport")
     expect(rows.first).to_contain_text("fail")
+    # The item's calls to the prompt's model and the judge are in its trace.
+    rows.first.get_by_role("link", name="Trace of item q5").click()
+    expect(page.get_by_text("evaluation item q5").first).to_be_visible()
+    expect(page.get_by_text("local-judge").first).to_be_visible()
 
     [run] = Run.objects.filter(project=tenant.project)
     assert run.status == RunStatus.FAILED
     assert run.created_by == "erin"
-    assert page.url.endswith(f"/evaluations/runs/{run.pk}")
+    failed = RunResult.objects.get(run=run, item_key="q5")
+    assert page.url.endswith(f"/traces/{failed.trace_id}")
 
 
 def test_schedules_list_their_last_result(

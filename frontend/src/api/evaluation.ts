@@ -119,6 +119,8 @@ export interface RunResult {
   error: string;
   latency_ms: number | null;
   total_tokens: number;
+  /** The trace of the item's target and judge calls; "" when it made none. */
+  trace_id?: string;
 }
 
 export interface RunResultPage {

@@ -1,10 +1,14 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import type { ReactElement } from "react";
+import { MemoryRouter } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RunResult } from "../api/evaluation";
 import { ResultsPanel, resultFailed } from "../pages/evaluation/ResultsPanel";
 import { mockFetch } from "./fetchMock";
 
 afterEach(() => vi.unstubAllGlobals());
+
+const inRouter = (ui: ReactElement) => render(<MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>{ui}</MemoryRouter>);
 
 const passing: RunResult = {
   item_key: "hours",
@@ -25,6 +29,7 @@ const failing: RunResult = {
   error: "",
   latency_ms: 95,
   total_tokens: 28,
+  trace_id: "0af7651916cd43dd8448eb211c80319c",
 };
 
 describe("run results", () => {
@@ -41,7 +46,7 @@ describe("run results", () => {
       const failedOnly = new URL(call.url, "http://x").searchParams.get("failed") === "true";
       return { body: { items: failedOnly ? [failing] : [passing, failing], next_cursor: null } };
     });
-    const { container } = render(<ResultsPanel runId="r1" evaluators={["mentions", "correct"]} />);
+    const { container } = inRouter(<ResultsPanel runId="r1" evaluators={["mentions", "correct"]} />);
     await waitFor(() => expect(container.querySelectorAll("table.results tbody tr")).toHaveLength(2));
     expect(calls[0]?.url).not.toContain("failed=");
     const rows = container.querySelectorAll("table.results tbody tr");
@@ -56,6 +61,10 @@ describe("run results", () => {
     expect(within(only).getByText("refund")).toBeInTheDocument();
     expect(within(only).getByText("fail")).toBeInTheDocument();
     expect(within(only).getByText("judge did not answer with a JSON object")).toBeInTheDocument();
+    expect(within(only).getByRole("link", { name: "Trace of item refund" })).toHaveAttribute(
+      "href",
+      "/traces/0af7651916cd43dd8448eb211c80319c",
+    );
 
     fireEvent.click(screen.getByLabelText("Failed only"));
     await waitFor(() => expect(container.querySelectorAll("table.results tbody tr")).toHaveLength(2));
@@ -64,7 +73,7 @@ describe("run results", () => {
 
   it("says so when no item failed", async () => {
     mockFetch(() => ({ body: { items: [], next_cursor: null } }));
-    render(<ResultsPanel runId="r1" evaluators={["mentions"]} />);
+    inRouter(<ResultsPanel runId="r1" evaluators={["mentions"]} />);
     fireEvent.click(await screen.findByLabelText("Failed only"));
     expect(await screen.findByText("No failed items.")).toBeInTheDocument();
   });

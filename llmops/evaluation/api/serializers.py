@@ -251,6 +251,9 @@ class ResultOutput(serializers.Serializer[Any]):
     error = serializers.CharField()
     latency_ms = serializers.FloatField(allow_null=True)
     total_tokens = serializers.IntegerField()
+    trace_id = serializers.CharField(
+        help_text="The trace of this item's target and judge calls; empty when it made none."
+    )
 
 
 class ResultListQuery(serializers.Serializer[Any]):

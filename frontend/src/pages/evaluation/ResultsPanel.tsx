@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Link } from "react-router-dom";
 import { evaluationApi, type RunResult, type Verdict } from "../../api/evaluation";
 import type { Json } from "../../api/types";
 import { formatMs, formatNumber } from "../../lib/format";
@@ -88,6 +89,13 @@ export function ResultsPanel({ runId, evaluators, refreshKey }: { runId: string;
                   <td>
                     <code>{r.item_key}</code>
                     {failed && <span className="badge neg-bg">failed</span>}
+                    {r.trace_id && (
+                      <div className="small">
+                        <Link to={`/traces/${r.trace_id}`} aria-label={`Trace of item ${r.item_key}`}>
+                          trace
+                        </Link>
+                      </div>
+                    )}
                   </td>
                   <td>
                     <Preview value={r.input} />
