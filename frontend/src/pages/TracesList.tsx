@@ -153,6 +153,27 @@ function ScoreTags({ item }: { item: TraceListItem }) {
   );
 }
 
+/** The order a list is in: the URL's order_by, or the API's default (newest first). */
+function currentOrder(filters: TraceFilters): string {
+  return filters.order_by ?? "-start_time";
+}
+
+/** A column header that sorts by its column: largest (or newest) first, then the reverse. */
+function SortHeader({ field, label, filters, numeric = false }: { field: string; label: string; filters: TraceFilters; numeric?: boolean }) {
+  const order = currentOrder(filters);
+  const sorted = order === field ? "ascending" : order === `-${field}` ? "descending" : "none";
+  const next = sorted === "descending" ? field : `-${field}`;
+  const search = filtersToSearch(withFilter(filters, "order_by", next === "-start_time" ? "" : next)).toString();
+  return (
+    <th scope="col" className={numeric ? "num" : undefined} aria-sort={sorted}>
+      <Link to={`/traces?${search}`} className="sort-link" title={`Sort by ${label.toLowerCase()}`}>
+        {label}
+        <span aria-hidden="true">{sorted === "descending" ? " ↓" : sorted === "ascending" ? " ↑" : ""}</span>
+      </Link>
+    </th>
+  );
+}
+
 export function TracesList() {
   const [params, setParams] = useSearchParams();
   const filters = filtersFromSearch(params);
@@ -184,14 +205,14 @@ export function TracesList() {
         <table className="table traces-table">
           <thead>
             <tr>
-              <th scope="col">Time</th>
+              <SortHeader field="start_time" label="Time" filters={filters} />
               <th scope="col">Name</th>
               <th scope="col">User</th>
               <th scope="col">Session</th>
               <th scope="col">Tags</th>
-              <th scope="col" className="num">Latency</th>
-              <th scope="col" className="num">Tokens</th>
-              <th scope="col" className="num">Cost</th>
+              <SortHeader field="latency_ms" label="Latency" filters={filters} numeric />
+              <SortHeader field="total_tokens" label="Tokens" filters={filters} numeric />
+              <SortHeader field="cost_total" label="Cost" filters={filters} numeric />
               <th scope="col">Status</th>
             </tr>
           </thead>

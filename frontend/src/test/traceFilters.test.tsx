@@ -98,4 +98,19 @@ describe("trace filters <-> URL", () => {
     expect(screen.getByLabelText("Score at least")).toHaveValue(0.5);
     expect(screen.getByText(/^More filters/).closest("details")).toHaveAttribute("open");
   });
+
+  it("sorts by a column from its header, largest first, then the reverse", async () => {
+    mockFetch((call) => (new URL(call.url, "http://x").pathname === "/api/v1/traces" ? { body: { items: [trace("a")], next_cursor: null } } : undefined));
+    render(
+      <MemoryRouter initialEntries={["/traces?user_id=u1&order_by=-latency_ms"]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+        <TracesList />
+      </MemoryRouter>,
+    );
+    await screen.findByText("chat-a");
+    expect(screen.getByRole("columnheader", { name: /Latency/ })).toHaveAttribute("aria-sort", "descending");
+    expect(screen.getByRole("link", { name: /Latency/ })).toHaveAttribute("href", "/traces?user_id=u1&order_by=latency_ms");
+    expect(screen.getByRole("link", { name: /Cost/ })).toHaveAttribute("href", "/traces?user_id=u1&order_by=-cost_total");
+    expect(screen.getByRole("columnheader", { name: /Time/ })).toHaveAttribute("aria-sort", "none");
+    expect(screen.getByRole("link", { name: /Time/ })).toHaveAttribute("href", "/traces?user_id=u1");
+  });
 });
