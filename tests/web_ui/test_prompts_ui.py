@@ -90,8 +90,8 @@ def test_create_a_prompt_in_the_ui_edit_it_twice_and_diff_versions_1_and_3(
     page.get_by_label("Base").select_option("1")
     page.get_by_label("Target").select_option("3")
     page.get_by_role("button", name="Show diff").click()
-    removed = page.locator("tr[data-op='removed']")
-    added = page.locator("tr[data-op='added']")
+    removed = page.locator("[data-op='removed']")
+    added = page.locator("[data-op='added']")
     expect(removed.filter(has_text="Hello {{name}}.")).to_have_count(1)
     expect(added.filter(has_text="Ask about {{topic}}.")).to_have_count(1)
 
@@ -202,6 +202,11 @@ def test_playground_runs_a_version_on_the_local_llm_and_links_its_trace(
     span = Span.objects.get(project=tenant.project, trace_id=trace_id, kind="llm")
     assert (span.prompt_name, span.prompt_version, span.input_tokens) == ("support/answer", "1", 4)
     assert llm.requests == 1
+    # The run counts in the version's usage at once.
+    usage_row = page.get_by_role("region", name="Usage").locator("tbody tr")
+    expect(usage_row).to_have_count(1)
+    expect(usage_row.locator("td").nth(0)).to_have_text("v1")
+    expect(usage_row.locator("td").nth(1)).to_have_text("1")
 
     link.click()
     expect(page).to_have_url(re.compile(rf"/traces/{trace_id}$"))

@@ -42,7 +42,9 @@ export function PromptDetail() {
   const versions = useAsync(() => api.versions(name), [name, reload]);
   const labels = useAsync(() => promptsApi.labels(name), [name, reload]);
   const gates = useAsync(() => promptsApi.gates(name).catch(() => []), [name, reload]);
-  const usage = useAsync(() => promptsApi.usage(name), [name, reload]);
+  // A playground run adds a trace to the version's usage, without reloading the rest.
+  const [ran, setRan] = useState(0);
+  const usage = useAsync(() => promptsApi.usage(name), [name, reload, ran]);
   const list = versions.data ?? [];
   const [selected, setSelected] = useState<number | null>(null);
   const [base, setBase] = useState<number | null>(null);
@@ -134,7 +136,7 @@ export function PromptDetail() {
                     onMoved={() => setReload((r) => r + 1)}
                   />
                 )}
-                {tool === "playground" && <Playground key={current.number} name={name} version={current} />}
+                {tool === "playground" && <Playground key={current.number} name={name} version={current} onRan={() => setRan((r) => r + 1)} />}
               </>
             )}
             <div className="block">

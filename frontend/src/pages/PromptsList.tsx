@@ -151,7 +151,7 @@ export function PromptsList() {
               <tr key={f.path} className="folder-row">
                 <td colSpan={5}>
                   <button type="button" className="link" onClick={() => setParam("folder", f.path)}>
-                    <span aria-hidden="true">📁 </span>
+                    <span aria-hidden="true" className="folder-mark">▸ </span>
                     {f.name}/
                   </button>{" "}
                   <span className="muted small">

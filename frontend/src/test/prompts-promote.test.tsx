@@ -52,31 +52,31 @@ describe("promote a version onto a label", () => {
   });
 
   it("starts the gate when the move answers 409, shows its progress, then the failed threshold and items", async () => {
-    const polls = [
-      promotion("pending", 3),
-      promotion("refused", 5, {
-        reason: "1 threshold(s) failed",
-        failures: [
-          {
-            suite: "faq-gate", run: "run-1", threshold: "pass rate of correct >= 0.8", actual: 0, baseline: null,
-            message: "0.0 < 0.8",
-            items: [
-              { item_key: "q0", score: 0, error: null, reason: "does not mention the question" },
-              { item_key: "q1", score: 0, error: null, reason: "off topic" },
-            ],
-          },
-        ],
-      }),
-    ];
+    // The gate stays pending until the test has seen its progress.
+    let decided = false;
+    const refusal = promotion("refused", 5, {
+      reason: "1 threshold(s) failed",
+      failures: [
+        {
+          suite: "faq-gate", run: "run-1", threshold: "pass rate of correct >= 0.8", actual: 0, baseline: null,
+          message: "0.0 < 0.8",
+          items: [
+            { item_key: "q0", score: 0, error: null, reason: "does not mention the question" },
+            { item_key: "q1", score: 0, error: null, reason: "off topic" },
+          ],
+        },
+      ],
+    });
     const calls = mockFetch((call: Call) => {
       if (call.method === "PUT") return { status: 409, body: { error: "conflict", message: "label 'production' is protected" } };
       if (call.method === "POST") return { status: 202, body: promotion("pending", 0) };
-      return { body: polls.shift() ?? promotion("refused", 5) };
+      return { body: decided ? refusal : promotion("pending", 3) };
     });
     const onMoved = show([]);
     promote("production");
     expect(await screen.findByText(/3 \/ 5 items evaluated/)).toBeInTheDocument();
     expect(screen.getByRole("progressbar", { name: "Gate progress" })).toHaveAttribute("value", "3");
+    decided = true;
     const refused = await screen.findByRole("alert");
     expect(refused).toHaveTextContent("Gate refused: production did not move. 1 threshold(s) failed");
     const failure = within(refused).getByRole("region", { name: "Failed threshold 1" });

@@ -69,7 +69,7 @@ export function LabelsPanel({ name, labels, gates }: { name: string; labels: Pro
               <td>
                 {l.protected ? (
                   <>
-                    <span aria-hidden="true">🔒 </span>protected{suites.length > 0 && <span className="muted small"> · gate: {suites.join(", ")}</span>}
+                    <span className="badge protected-badge">protected</span>{suites.length > 0 && <span className="muted small"> · gate: {suites.join(", ")}</span>}
                   </>
                 ) : (
                   <span className="muted">moves freely</span>

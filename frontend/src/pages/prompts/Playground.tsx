@@ -28,7 +28,7 @@ function Output({ value }: { value: string | ChatMessage[] }) {
 }
 
 /** Fill a version's variables, render it, and run it on a provider connection's model. */
-export function Playground({ name, version }: { name: string; version: PromptVersion }) {
+export function Playground({ name, version, onRan }: { name: string; version: PromptVersion; onRan?: () => void }) {
   const connections = useAsync(() => promptsApi.connections(), []);
   const placeholders = placeholderNames(version.template);
   const [values, setValues] = useState<Record<string, string>>({});
@@ -73,6 +73,7 @@ export function Playground({ name, version }: { name: string; version: PromptVer
         ...(params ? { parameters: params } : {}),
       });
       setResult(answer);
+      onRan?.();
       setRendered({ version: answer.version, type: typeof answer.rendered === "string" ? "text" : "chat", output: answer.rendered });
     } catch (e) {
       setError(e);
@@ -99,6 +100,7 @@ export function Playground({ name, version }: { name: string; version: PromptVer
             <textarea
               id={`pg-var-${v}`}
               rows={2}
+              aria-describedby={`pg-var-${v}-errors`}
               value={values[v] ?? ""}
               onChange={(e) => setValues((s) => ({ ...s, [v]: e.target.value }))}
             />
