@@ -158,18 +158,31 @@ def test_trace_list_item_carries_totals(tenant: Tenant) -> None:
     assert item["latency_ms"] == 2000.0
 
 
-def test_cursor_pages_cover_everything_once(tenant: Tenant) -> None:
+@pytest.mark.parametrize(
+    ("query", "limit", "expected"),
+    [
+        ({}, "2", [3, 2, 1]),
+        ({"order_by": "-latency_ms"}, "1", [2, 3, 1]),
+        ({"order_by": "latency_ms"}, "1", [1, 3, 2]),
+        ({"order_by": "-total_tokens"}, "1", [3, 1, 2]),
+        ({"order_by": "start_time", "user_id": "alice"}, "1", [1, 2]),
+    ],
+)
+def test_cursor_pages_cover_everything_once(
+    tenant: Tenant, query: dict[str, str], limit: str, expected: list[int]
+) -> None:
+    """The list pages the same under every sort order and filter the web UI sends."""
     seed(tenant.project)
     seen: list[str] = []
     cursor = None
     for _ in range(5):
-        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
-        body = tenant.client().get("/api/v1/traces", query).json()
+        page_query = {**query, "limit": limit, **({"cursor": cursor} if cursor else {})}
+        body = tenant.client().get("/api/v1/traces", page_query).json()
         seen += [item["trace_id"] for item in body["items"]]
         cursor = body["next_cursor"]
         if cursor is None:
             break
-    assert seen == [trace_hex(3), trace_hex(2), trace_hex(1)]
+    assert seen == [trace_hex(n) for n in expected]
 
 
 def test_bad_list_parameters_name_the_field(tenant: Tenant) -> None:
