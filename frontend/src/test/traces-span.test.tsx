@@ -68,4 +68,26 @@ describe("span detail", () => {
     expect(screen.queryByRole("region", { name: "Input" })).toBeNull();
     expect(screen.queryByRole("table", { name: "Usage and cost" })).toBeNull();
   });
+
+  it("shows recorded exceptions with their stack traces", () => {
+    show(
+      makeSpan({
+        span_id: "boom",
+        name: "call-api",
+        status: "error",
+        error_type: "TimeoutError",
+        events: [
+          { name: "retry", attributes: {} },
+          {
+            name: "exception",
+            time_unix_nano: 1,
+            attributes: { "exception.type": "TimeoutError", "exception.message": "read timed out", "exception.stacktrace": "Traceback (most recent call last):\n  ..." },
+          },
+        ],
+      }),
+    );
+    const exceptions = screen.getByRole("region", { name: "Exceptions" });
+    expect(exceptions).toHaveTextContent("TimeoutError: read timed out");
+    expect(exceptions.querySelector("pre")?.textContent).toBe("Traceback (most recent call last):\n  ...");
+  });
 });

@@ -116,6 +116,41 @@ function RawAttributes({ span }: { span: Span }) {
   );
 }
 
+interface RecordedException {
+  type: string;
+  message: string;
+  stacktrace: string;
+}
+
+/** The exceptions recorded as OpenTelemetry "exception" events, in the order they happened. */
+export function exceptionsOf(span: Span): RecordedException[] {
+  return span.events.flatMap((event) => {
+    const attrs = event.attributes;
+    if (event.name !== "exception" || !attrs || typeof attrs !== "object" || Array.isArray(attrs)) return [];
+    const text = (key: string) => (typeof attrs[key] === "string" ? (attrs[key] as string) : "");
+    return [{ type: text("exception.type"), message: text("exception.message"), stacktrace: text("exception.stacktrace") }];
+  });
+}
+
+function Exceptions({ span }: { span: Span }) {
+  const exceptions = exceptionsOf(span);
+  if (exceptions.length === 0) return null;
+  return (
+    <section aria-label="Exceptions" className="payload">
+      <h3>Exceptions</h3>
+      {exceptions.map((exc, index) => (
+        <div key={index} className="exception">
+          <p className="error">
+            <strong>{exc.type || "Exception"}</strong>
+            {exc.message && `: ${exc.message}`}
+          </p>
+          {exc.stacktrace && <pre className="payload-text">{exc.stacktrace}</pre>}
+        </div>
+      ))}
+    </section>
+  );
+}
+
 function promptLink(span: Span): string {
   const path = `/prompts/${span.prompt_name.split("/").map(encodeURIComponent).join("/")}`;
   return /^\d+$/.test(span.prompt_version) ? `${path}?version=${span.prompt_version}` : path;
@@ -186,6 +221,7 @@ export function SpanDetail({ span, offsetMs, scores }: { span: Span; offsetMs: n
           </>
         )}
       </dl>
+      <Exceptions span={span} />
       {(span.usage.total_tokens > 0 || span.cost.total !== null) && <UsageTable span={span} />}
       {scores.length > 0 && (
         <section aria-label="Span scores">
