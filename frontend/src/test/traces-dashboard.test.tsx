@@ -114,6 +114,7 @@ describe("dashboard page", () => {
     expect(overall.get("from")).toBe("2026-03-03T12:30:00.000Z");
     expect(screen.getByRole("button", { name: "Last 7 days" })).toHaveAttribute("aria-pressed", "true");
     expect(within(screen.getByLabelText("Totals")).getByText("1500")).toBeInTheDocument();
+    expect(within(screen.getByLabelText("Totals")).getByRole("link", { name: "4" })).toHaveAttribute("href", "/traces?range=7d");
     const byModel = screen.getByRole("region", { name: "By model" });
     expect(within(byModel).getAllByRole("rowheader", { name: "gpt-4o-mini" })).toHaveLength(3);
   });

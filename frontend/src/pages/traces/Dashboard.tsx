@@ -77,7 +77,11 @@ export function Dashboard() {
           <dl className="tiles" aria-label="Totals">
             <div>
               <dt>Traces</dt>
-              <dd>{sum.count}</dd>
+              <dd>
+                <Link to={`/traces?range=${range}`} title="Open these traces">
+                  {sum.count}
+                </Link>
+              </dd>
             </div>
             <div>
               <dt>Cost</dt>
@@ -89,7 +93,11 @@ export function Dashboard() {
             </div>
             <div>
               <dt>Error rate</dt>
-              <dd>{sum.errorRate === null ? "–" : `${(sum.errorRate * 100).toFixed(1)}%`}</dd>
+              <dd>
+                <Link to={`/traces?range=${range}&has_error=true`} title="Open the traces with errors">
+                  {sum.errorRate === null ? "–" : `${(sum.errorRate * 100).toFixed(1)}%`}
+                </Link>
+              </dd>
             </div>
           </dl>
           <section aria-label="Over time" className="chart-grid">
