@@ -66,16 +66,53 @@ def message_diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[d
                     _message_entry("equal", a1 + offset, b1 + offset, None, new[b1 + offset])
                 )
             continue
-        paired = min(a2 - a1, b2 - b1) if op == "replace" else 0
-        for offset in range(paired):
-            result.append(
-                _message_entry(
-                    "changed", a1 + offset, b1 + offset, old[a1 + offset], new[b1 + offset]
+        result.extend(_replaced(old, new, a1, a2, b1, b2))
+    return result
+
+
+def _kind(message: dict[str, Any]) -> tuple[str, str]:
+    if message.get("type") == "placeholder":
+        return ("placeholder", str(message.get("name")))
+    return ("message", str(message.get("role")))
+
+
+def _replaced(
+    old: list[dict[str, Any]], new: list[dict[str, Any]], a1: int, a2: int, b1: int, b2: int
+) -> list[dict[str, Any]]:
+    """A block of differing messages: a message whose role survives is shown changed, with its
+    line diff; a placeholder is never paired with a message (that would read as a role change
+    from "user" to "placeholder"), so it is added or removed whole."""
+    result: list[dict[str, Any]] = []
+    matcher = difflib.SequenceMatcher(
+        a=[_kind(m) for m in old[a1:a2]], b=[_kind(m) for m in new[b1:b2]], autojunk=False
+    )
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        olds, news = range(a1 + i1, a1 + i2), range(b1 + j1, b1 + j2)
+        if op == "equal":
+            # Same role (or the same placeholder) at both ends: changed in place.
+            for o, n in zip(olds, news, strict=True):
+                same = _message_key(old[o]) == _message_key(new[n])
+                result.append(
+                    _message_entry("equal", o, n, None, new[n])
+                    if same
+                    else _message_entry("changed", o, n, old[o], new[n])
                 )
-            )
-        for index in range(a1 + paired, a2):
+            continue
+        paired = 0
+        if op == "replace":
+            # Messages pair in place as a role change; placeholders do not pair.
+            while (
+                paired < min(len(olds), len(news))
+                and _kind(old[olds[paired]])[0] == "message"
+                and _kind(new[news[paired]])[0] == "message"
+            ):
+                paired += 1
+        for offset in range(paired):
+            o, n = olds[offset], news[offset]
+            result.append(_message_entry("changed", o, n, old[o], new[n]))
+        for index in olds[paired:]:
             result.append(_message_entry("removed", index, None, old[index], None))
-        for index in range(b1 + paired, b2):
+        for index in news[paired:]:
             result.append(_message_entry("added", None, index, None, new[index]))
     return result
 

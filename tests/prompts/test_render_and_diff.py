@@ -162,14 +162,65 @@ def test_chat_diff_reports_messages_added_removed_and_changed(tenant: Tenant) ->
     assert [(m["op"], m["old_index"], m["new_index"]) for m in messages] == [
         ("changed", 0, 0),
         ("equal", 1, 1),
-        ("changed", 2, 2),
+        ("removed", 2, None),
+        ("added", None, 2),
     ]
     assert messages[0]["lines"] == [
         {"op": "equal", "old": 1, "new": 1, "text": "Be brief."},
         {"op": "removed", "old": 2, "new": None, "text": "Be kind."},
         {"op": "added", "old": None, "new": 2, "text": "Be very kind."},
     ]
-    assert (messages[2]["old_role"], messages[2]["new_role"]) == ("assistant", "placeholder")
+    # A message replaced by a placeholder is not a role change: one goes, the other comes.
+    assert messages[2]["message"] == {"role": "assistant", "content": "example"}
+    assert messages[3]["message"] == {"type": "placeholder", "name": "history"}
+
+
+def test_chat_diff_pairs_a_changed_message_across_an_inserted_placeholder(
+    tenant: Tenant,
+) -> None:
+    client = tenant.client()
+    make(
+        client,
+        "c",
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi {{name}}"}],
+        prompt_type="chat",
+    )
+    new = [
+        {"role": "system", "content": "Be brief."},
+        {"type": "placeholder", "name": "history"},
+        {"role": "user", "content": "Hello {{name}}\nHow are you?"},
+    ]
+    client.post(f"{BASE}/c/versions", {"template": new}, format="json")
+    messages = client.get(f"{BASE}/c/diff", {"base": 1, "target": 2}).json()["template"]["messages"]
+    assert [(m["op"], m["old_index"], m["new_index"]) for m in messages] == [
+        ("equal", 0, 0),
+        ("added", None, 1),
+        ("changed", 1, 2),
+    ]
+    assert (messages[2]["old_role"], messages[2]["new_role"]) == ("user", "user")
+    assert [(line["op"], line["text"]) for line in messages[2]["lines"]] == [
+        ("removed", "Hi {{name}}"),
+        ("added", "Hello {{name}}"),
+        ("added", "How are you?"),
+    ]
+
+
+def test_chat_diff_shows_a_role_change_in_place(tenant: Tenant) -> None:
+    client = tenant.client()
+    make(client, "c", [{"role": "user", "content": "Rules"}], prompt_type="chat")
+    client.post(
+        f"{BASE}/c/versions",
+        {"template": [{"role": "developer", "content": "Rules, stricter"}]},
+        format="json",
+    )
+    [message] = client.get(f"{BASE}/c/diff", {"base": 1, "target": 2}).json()["template"][
+        "messages"
+    ]
+    assert (message["op"], message["old_role"], message["new_role"]) == (
+        "changed",
+        "user",
+        "developer",
+    )
 
 
 def test_chat_diff_with_pure_additions_and_removals(tenant: Tenant) -> None:

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from llmops.local_llm.server import LocalLLM
+from llmops.prompts.domain import prompt_create
 from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion
 from llmops.tenancy.models import Role
 from llmops.tracing.models import Span, Trace
@@ -100,6 +101,60 @@ def test_create_a_prompt_in_the_ui_edit_it_twice_and_diff_versions_1_and_3(
     page.get_by_role("button", name="support/").click()
     expect(page).to_have_url(re.compile(r"folder=support"))
     expect(page.get_by_role("link", name="support/answer")).to_be_visible()
+
+
+def test_edit_a_chat_prompt_with_the_keyboard_and_diff_its_messages_and_config(
+    live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page
+) -> None:
+    prompt, _ = prompt_create(
+        project=tenant.project,
+        name="bot/chat",
+        prompt_type="chat",
+        template=[
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Hi {{name}}"},
+        ],
+        config={"model": "m1"},
+    )
+    make_user("alice", tenant.organization, Role.MEMBER)
+    _open_prompt(page, live_server, "bot/chat")
+    expect(_version_heading(page, 1)).to_be_visible()
+    page.get_by_role("button", name="New version").click()
+    page.get_by_label("Content of message 2").fill("Hello {{name}}\nHow are you?")
+    page.get_by_role("button", name="Add placeholder").click()
+    expect(page.get_by_label("Placeholder name of message 3")).to_be_focused()
+    page.get_by_label("Placeholder name of message 3").fill("history")
+    move = page.get_by_role("button", name="Move message 3 up")
+    move.focus()
+    page.keyboard.press("Enter")
+    # Focus follows the message to its new place, so pressing again keeps moving it.
+    expect(page.get_by_role("button", name="Move message 2 up")).to_be_focused()
+    expect(page.get_by_label("Placeholder name of message 2")).to_have_value("history")
+    page.get_by_label("Config (JSON object)").fill('{"model": "m2", "tools": []}')
+    page.get_by_label("Commit message").fill("history and a greeting")
+    page.get_by_role("button", name="Save new version").click()
+    expect(_version_heading(page, 2)).to_be_visible()
+    saved = PromptVersion.objects.get(prompt=prompt, number=2)
+    assert saved.template == [
+        {"role": "system", "content": "Be brief."},
+        {"type": "placeholder", "name": "history"},
+        {"role": "user", "content": "Hello {{name}}\nHow are you?"},
+    ]
+    assert saved.config == {"model": "m2", "tools": []}
+
+    page.get_by_label("Base").select_option("1")
+    page.get_by_label("Target").select_option("2")
+    page.get_by_role("button", name="Show diff").click()
+    diff = page.get_by_role("region", name="Diff of version 1 and version 2")
+    expect(diff.locator("li[data-op='added']")).to_contain_text("placeholder history")
+    changed = diff.locator("li[data-op='changed']")
+    expect(changed.locator("[data-op='removed']")).to_have_text("removed: Hi {{name}}")
+    expect(changed.locator("[data-op='added']")).to_have_text(
+        ["added: Hello {{name}}", "added: How are you?"]
+    )
+    config_rows = diff.locator("table.config-diff tbody tr")
+    expect(config_rows.filter(has_text="model")).to_contain_text('"m1" → "m2"')
+    expect(config_rows.filter(has_text="tools")).to_contain_text("added")
 
 
 @pytest.mark.worker
