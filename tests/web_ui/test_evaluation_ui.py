@@ -94,6 +94,7 @@ def test_compare_two_evaluation_runs_with_regressions_first(
     expect(rows.first).to_contain_text("broke")
     expect(rows.first).to_contain_text("regression")
     expect(rows.first).to_contain_text("ask support")
+    expect(rows.first).to_contain_text("within 30 days")
     expect(rows.nth(1)).to_contain_text("kept")
     expect(page.get_by_text("regressed of 2 items")).to_be_visible()
 

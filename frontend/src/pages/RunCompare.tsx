@@ -29,6 +29,12 @@ function short(value: Json): string {
   return text.length > 160 ? `${text.slice(0, 160)}…` : text;
 }
 
+function output(side: CompareSide | null) {
+  if (!side) return "–";
+  if (side.error) return <span className="neg">error: {side.error}</span>;
+  return short(side.output);
+}
+
 function means(summary: RunComparison["summary"], name: string): EvaluatorMeans | null {
   const value = summary[name];
   return value && typeof value === "object" ? value : null;
@@ -73,6 +79,7 @@ export function ComparisonView({ comparison }: { comparison: RunComparison }) {
             {evaluators.map((n) => (
               <th key={n} className="num">{n}<div className="small muted">base → target (Δ)</div></th>
             ))}
+            <th>Base output</th>
             <th>Target output</th>
           </tr>
         </thead>
@@ -91,9 +98,8 @@ export function ComparisonView({ comparison }: { comparison: RunComparison }) {
                   <span className={deltaClass(item.deltas[n])}>({signed(item.deltas[n])})</span>
                 </td>
               ))}
-              <td className="small">
-                {item.target?.error ? <span className="neg">error: {item.target.error}</span> : item.target ? short(item.target.output) : "–"}
-              </td>
+              <td className="small">{output(item.base)}</td>
+              <td className="small">{output(item.target)}</td>
             </tr>
           ))}
         </tbody>
@@ -107,9 +113,11 @@ export function RunCompare() {
   const { data, error, loading } = useAsync(() => api.compareRuns(a, b), [a, b]);
   return (
     <>
-      <p className="crumbs"><Link to="/evaluations">Evaluations</Link> / compare</p>
+      <p className="crumbs"><Link to="/evaluations">Runs</Link> / compare</p>
       <h1>Run comparison</h1>
-      <p className="muted small">Base <code>{a}</code> → target <code>{b}</code></p>
+      <p className="muted small">
+        Base <Link to={`/evaluations/runs/${a}`}><code>{a}</code></Link> → target <Link to={`/evaluations/runs/${b}`}><code>{b}</code></Link>
+      </p>
       {loading && <p>Loading…</p>}
       {error && <p role="alert" className="error">{error}</p>}
       {data && <ComparisonView comparison={data} />}

@@ -12,14 +12,15 @@ export function resultFailed(result: RunResult): boolean {
   return Boolean(result.error) || Object.values(result.verdicts).some((v) => Boolean(v?.error) || v?.passed === false);
 }
 
+/** A value in a table cell: compact on one line, the whole of a long one (indented) on demand. */
 export function Preview({ value }: { value: Json }) {
-  const text = typeof value === "string" ? value : JSON.stringify(value, null, 2);
+  const text = typeof value === "string" ? value : JSON.stringify(value);
   if (text === undefined || text === "null") return <span className="muted">–</span>;
   if (text.length <= 200) return <span className="cell-text">{text}</span>;
   return (
     <details>
       <summary className="cell-text">{text.slice(0, 200)}…</summary>
-      <pre className="json">{text}</pre>
+      <pre className="json">{typeof value === "string" ? value : JSON.stringify(value, null, 2)}</pre>
     </details>
   );
 }
