@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, type KeyboardEvent } from "react";
 import { Link, useParams } from "react-router-dom";
 import type { Score, Span, SpanNode } from "../api/types";
 import { tracesApi } from "../api/traces";
@@ -30,6 +30,16 @@ function Waterfall({
       return next;
     });
   }
+  // Up and down arrows walk the spans like a list, instead of tabbing through every toggle.
+  function moveFocus(event: KeyboardEvent<HTMLUListElement>) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const buttons = Array.from(event.currentTarget.querySelectorAll<HTMLButtonElement>("button.span-row"));
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    if (at < 0) return;
+    const next = buttons[event.key === "ArrowDown" ? Math.min(buttons.length - 1, at + 1) : Math.max(0, at - 1)];
+    next?.focus();
+    event.preventDefault();
+  }
   return (
     <>
       <div className="waterfall-axis" aria-hidden="true">
@@ -39,7 +49,7 @@ function Waterfall({
           </span>
         ))}
       </div>
-      <ul className="waterfall" aria-label="Span timeline">
+      <ul className="waterfall" aria-label="Span timeline" onKeyDown={moveFocus}>
         {rows.map((row) => {
           const { span } = row;
           const isSelected = span.span_id === selected;

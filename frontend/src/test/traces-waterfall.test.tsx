@@ -100,6 +100,13 @@ describe("trace detail page", () => {
     fireEvent.click(within(timeline).getByRole("button", { name: "Expand chat" }));
     expect(within(timeline).getByRole("button", { name: /lookup/ })).toBeInTheDocument();
 
+    const rootButton = within(timeline).getByRole("button", { name: /^agent rag-agent/ });
+    rootButton.focus();
+    fireEvent.keyDown(rootButton, { key: "ArrowDown" });
+    expect(document.activeElement).toBe(within(timeline).getByRole("button", { name: /search-kb/ }));
+    fireEvent.keyDown(document.activeElement!, { key: "ArrowUp" });
+    expect(document.activeElement).toBe(rootButton);
+
     fireEvent.click(within(timeline).getByRole("button", { name: /search-kb/ }));
     const detail = screen.getByRole("region", { name: "Span search-kb" });
     const docs = within(within(detail).getByRole("list", { name: "Retrieved documents" })).getAllByRole("listitem");
