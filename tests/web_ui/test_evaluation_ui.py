@@ -165,10 +165,21 @@ def test_create_a_dataset_and_import_a_jsonl_file(
     expect(rows).to_have_count(3)
     expect(page.locator("table.items")).to_contain_text("opening hours")
 
+    # Editing an item replaces it by key in a new version.
+    page.get_by_role("button", name="Show the latest").click()
+    page.get_by_role("button", name="Edit item refund").click()
+    page.get_by_label("Expected (JSON, optional)").fill('"within 30 days"')
+    page.get_by_role("button", name="Save item").click()
+    expect(page.get_by_role("status")).to_contain_text("version 3 has 2 items")
+    expect(rows.filter(has_text="refund")).to_contain_text("within 30 days")
+
     dataset = Dataset.objects.get(project=tenant.project, name="support-faq")
     assert dataset.description == "questions customers ask"
-    assert dataset.latest_version == 2
-    assert dict(dataset.versions.values_list("number", "item_count")) == {1: 3, 2: 2}
+    assert dataset.latest_version == 3
+    assert dict(dataset.versions.values_list("number", "item_count")) == {1: 3, 2: 2, 3: 2}
+    refund = DatasetItem.objects.get(dataset=dataset, key="refund", removed_in__isnull=True)
+    assert refund.expected == "within 30 days"
+    assert refund.added_in == 3
 
 
 @pytest.mark.worker
