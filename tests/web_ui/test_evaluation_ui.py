@@ -88,7 +88,17 @@ def test_compare_two_evaluation_runs_with_regressions_first(
         runs[name] = run
     sign_in(page, live_server, "carol")
     expect(page.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
-    page.goto(f"{live_server.url}/evaluations/compare/{runs['before'].pk}/{runs['after'].pk}")
+    # Pick the two runs in the list, the baseline first.
+    page.goto(f"{live_server.url}/evaluations")
+    expect(page.locator("table.runs tbody tr")).to_have_count(2)
+    compare = page.get_by_role("button", name="Compare selected")
+    expect(compare).to_be_disabled()
+    page.get_by_label(f"Pick run {runs['before'].pk}").check()
+    page.get_by_label(f"Pick run {runs['after'].pk}").check()
+    compare.click()
+    expect(page).to_have_url(
+        f"{live_server.url}/evaluations/compare/{runs['before'].pk}/{runs['after'].pk}"
+    )
     rows = page.locator("table.compare tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("broke")
