@@ -2,6 +2,7 @@ import { useState, type KeyboardEvent } from "react";
 import { Link, useParams } from "react-router-dom";
 import type { Score, Span, SpanNode } from "../api/types";
 import { tracesApi } from "../api/traces";
+import { PayloadView } from "../components/ChatMessages";
 import { formatCost, formatMs, formatTime } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
 import { SpanDetail } from "./traces/SpanDetail";
@@ -197,6 +198,21 @@ export function TraceDetail() {
               </div>
             )}
           </dl>
+          {(trace.input !== null || trace.output !== null) && (
+            <details className="trace-io">
+              <summary>Trace input and output</summary>
+              <div className="trace-io-cols">
+                <section aria-label="Trace input">
+                  <h3>Input</h3>
+                  <PayloadView value={trace.input} />
+                </section>
+                <section aria-label="Trace output">
+                  <h3>Output</h3>
+                  <PayloadView value={trace.output} />
+                </section>
+              </div>
+            </details>
+          )}
           {traceScores.length > 0 && (
             <section aria-label="Trace scores">
               <h2>Scores</h2>

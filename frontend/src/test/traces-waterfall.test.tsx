@@ -73,6 +73,8 @@ describe("trace detail page", () => {
       trace_id: "t1",
       name: "rag-agent",
       span_count: 4,
+      input: "When does my parcel ship?",
+      output: [{ role: "assistant", content: "Within 2 days." }],
       spans: [
         node(makeSpan({ span_id: "root", name: "rag-agent", kind: "agent", duration_ms: 1000 }), [
           node(retriever),
@@ -91,6 +93,8 @@ describe("trace detail page", () => {
       </MemoryRouter>,
     );
     const timeline = await screen.findByRole("list", { name: "Span timeline" });
+    expect(screen.getByRole("region", { name: "Trace input" })).toHaveTextContent("When does my parcel ship?");
+    expect(within(screen.getByRole("region", { name: "Trace output" })).getByRole("list", { name: "Conversation" })).toHaveTextContent("Within 2 days.");
     const bar = within(timeline).getByRole("button", { name: /search-kb/ }).querySelector(".timeline-bar") as HTMLElement;
     expect(bar.style.left).toBe("10%");
     expect(bar.style.width).toBe("20%");
