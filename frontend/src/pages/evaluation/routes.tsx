@@ -1,4 +1,4 @@
-import { NavLink, Outlet, Route } from "react-router-dom";
+import { NavLink, Outlet, Route, useLocation } from "react-router-dom";
 import "../../styles/evaluation.css";
 import { Evaluations } from "../Evaluations";
 import { RunCompare } from "../RunCompare";
@@ -12,10 +12,13 @@ import { SuiteDetail } from "./SuiteDetail";
 import { Suites } from "./Suites";
 
 function EvaluationLayout() {
+  const { pathname } = useLocation();
+  // A run's page and a comparison belong to the Runs tab.
+  const onRuns = pathname === "/evaluations" || /^\/evaluations\/(runs|compare)\//.test(pathname);
   return (
     <>
       <nav aria-label="Evaluation" className="subnav">
-        <NavLink to="/evaluations" end>
+        <NavLink to="/evaluations" end className={onRuns ? "active" : undefined} aria-current={onRuns ? "page" : undefined}>
           Runs
         </NavLink>
         <NavLink to="/evaluations/datasets">Datasets</NavLink>
