@@ -239,3 +239,21 @@ def test_list_with_search_tag_and_folder(tenant: Tenant) -> None:
     assert names({"tag": "routing"}) == ["support/triage"]
     assert names({"search": "pitch"}) == ["sales/pitch"]
     assert client.get(BASE).json()[0]["latest_version"] == 1
+
+
+def test_versions_page_newest_first_with_limit_and_before(tenant: Tenant) -> None:
+    client = tenant.client()
+    assert create(client, "paged", template="v1").status_code == 201
+    for number in range(2, 6):
+        assert save(client, "paged", f"v{number}").status_code == 201
+    url = f"{BASE}/paged/versions"
+    first = client.get(url, {"limit": 2}).json()
+    assert [v["number"] for v in first] == [5, 4]
+    assert first[0]["labels"] == ["latest"]
+    older = client.get(url, {"limit": 2, "before": 4}).json()
+    assert [v["number"] for v in older] == [3, 2]
+    assert [v["number"] for v in client.get(url, {"before": 2}).json()] == [1]
+    assert len(client.get(url).json()) == 5
+    refused = client.get(url, {"limit": 0})
+    assert refused.status_code == 400
+    assert list(refused.json()["fields"]) == ["limit"]

@@ -2,7 +2,7 @@
 // usage per version, release gates and promotions (llmops/evaluation/api), provider
 // connections and the playground (llmops/prompts/api).
 import { request } from "./client";
-import type { ChatMessage, DateTime, Decimal, Json, LabelMove, Prompt } from "./types";
+import type { ChatMessage, DateTime, Decimal, Json, LabelMove, Prompt, PromptVersion } from "./types";
 
 const enc = (name: string) => name.split("/").map(encodeURIComponent).join("/");
 
@@ -132,6 +132,10 @@ export interface PromptQuery {
 
 export const promptsApi = {
   list: (query: PromptQuery) => request<Prompt[]>("/prompts", { query: { ...query } }),
+  /** Newest first; `before` pages back through older versions. */
+  versions: (name: string, limit: number, before?: number) =>
+    request<PromptVersion[]>(`/prompts/${enc(name)}/versions`, { query: { limit, before } }),
+  version: (name: string, number: number) => request<PromptVersion>(`/prompts/${enc(name)}/versions/${number}`),
   labels: (name: string) => request<PromptLabel[]>(`/prompts/${enc(name)}/labels`),
   labelHistory: (name: string, label: string) =>
     request<LabelHistory>(`/prompts/${enc(name)}/labels/${encodeURIComponent(label)}/history`),

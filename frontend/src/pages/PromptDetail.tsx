@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { Link, useParams } from "react-router-dom";
+import { Link, useParams, useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
 import { promptsApi } from "../api/prompts";
 import type { Json, PromptDiff, PromptVersion } from "../api/types";
@@ -36,17 +36,35 @@ function VersionBody({ version }: { version: PromptVersion }) {
 
 type Tool = "promote" | "playground" | null;
 
+const PAGE = 50;
+
 export function PromptDetail() {
   const name = useParams()["*"] ?? "";
   const [reload, setReload] = useState(0);
-  const versions = useAsync(() => api.versions(name), [name, reload]);
+  const versions = useAsync(() => promptsApi.versions(name, PAGE), [name, reload]);
+  // Older versions are read a page at a time, never the whole history at once.
+  const [older, setOlder] = useState<PromptVersion[]>([]);
+  const [olderError, setOlderError] = useState<string | null>(null);
+  useEffect(() => setOlder([]), [versions.data]);
   const labels = useAsync(() => promptsApi.labels(name), [name, reload]);
   const gates = useAsync(() => promptsApi.gates(name).catch(() => []), [name, reload]);
   // A playground run adds a trace to the version's usage, without reloading the rest.
   const [ran, setRan] = useState(0);
   const usage = useAsync(() => promptsApi.usage(name), [name, reload, ran]);
-  const list = versions.data ?? [];
-  const [selected, setSelected] = useState<number | null>(null);
+  const list = [...(versions.data ?? []), ...older];
+  // Versions are numbered from 1 and never deleted: anything above 1 has older ones.
+  const hasOlder = (list[list.length - 1]?.number ?? 1) > 1;
+  const [params, setParams] = useSearchParams();
+  const selected = Number(params.get("version")) || null;
+  const setSelected = (number: number) => setParams({ version: String(number) }, { replace: true });
+  // A link to a version not among those loaded reads that one version.
+  const linked = useAsync(
+    () =>
+      selected !== null && versions.data && !list.some((v) => v.number === selected)
+        ? promptsApi.version(name, selected)
+        : Promise.resolve(null),
+    [name, selected, versions.data],
+  );
   const [base, setBase] = useState<number | null>(null);
   const [target, setTarget] = useState<number | null>(null);
   const [diff, setDiff] = useState<PromptDiff | null>(null);
@@ -54,10 +72,21 @@ export function PromptDetail() {
   const [editing, setEditing] = useState(false);
   const [tool, setTool] = useState<Tool>(null);
 
+  async function loadOlder() {
+    const oldest = list[list.length - 1];
+    if (!oldest) return;
+    setOlderError(null);
+    try {
+      const page = await promptsApi.versions(name, PAGE, oldest.number);
+      setOlder((o) => [...o, ...page]);
+    } catch (e) {
+      setOlderError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
   useEffect(() => {
     const newest = list[0];
     if (!newest) return;
-    setSelected((s) => (s !== null && list.some((v) => v.number === s) ? s : newest.number));
     setTarget((t) => t ?? newest.number);
     setBase((b) => b ?? (list[1] ?? newest).number);
   }, [versions.data]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -73,7 +102,8 @@ export function PromptDetail() {
     }
   }
 
-  const current = list.find((v) => v.number === selected) ?? list[0];
+  const current =
+    list.find((v) => v.number === selected) ?? (linked.data?.number === selected ? linked.data : null) ?? list[0];
   const newest = list[0];
   const toggle = (next: Tool) => setTool((t) => (t === next ? null : next));
 
@@ -106,6 +136,13 @@ export function PromptDetail() {
                 </li>
               ))}
             </ul>
+            {hasOlder && (
+              <button type="button" onClick={() => void loadOlder()}>
+                Load older versions
+              </button>
+            )}
+            {olderError && <p role="alert" className="error">{olderError}</p>}
+            {linked.error && <p role="alert" className="error">{linked.error}</p>}
           </section>
           <section className="grow">
             {current && (

@@ -38,6 +38,15 @@ class VersionCreateInput(StrictInputSerializer):
     )
 
 
+class VersionListQuery(StrictInputSerializer):
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=500, help_text="At most this many (default all)."
+    )
+    before = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only versions numbered below this one."
+    )
+
+
 class VersionOutput(serializers.Serializer[Any]):
     number = serializers.IntegerField()
     content_hash = serializers.CharField()

@@ -36,6 +36,7 @@ from llmops.prompts.api.serializers import (
     RenderOutput,
     UsageRowOutput,
     VersionCreateInput,
+    VersionListQuery,
     VersionOutput,
     VersionSavedOutput,
     WebhookCreatedOutput,
@@ -209,14 +210,20 @@ def _fetch(project: Any, name: str, label: str | None, number: int | None) -> Pr
 class VersionListCreateView(ProjectScopedView):
     @extend_schema(
         operation_id="prompt_versions_list",
-        parameters=[PROJECT_HEADER_PARAMETER],
+        parameters=[VersionListQuery, PROJECT_HEADER_PARAMETER],
         responses=VersionOutput(many=True),
-        summary="All versions of a prompt, newest first, with their labels",
+        summary="Versions of a prompt, newest first, with their labels; page with limit/before",
     )
     def get(self, request: Request, name: str) -> Response:
+        query = VersionListQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
         prompt = _call(selectors.prompt_get, project=self.project, name=name)
         labels = selectors.labels_of(prompt)
         versions = prompt.versions.select_related("derived_from").order_by("-number")
+        if "before" in query.validated_data:
+            versions = versions.filter(number__lt=query.validated_data["before"])
+        if "limit" in query.validated_data:
+            versions = versions[: query.validated_data["limit"]]
         return Response([_version_data(v, labels) for v in versions])
 
     @extend_schema(
