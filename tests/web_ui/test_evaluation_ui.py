@@ -1,6 +1,6 @@
 """The evaluation pages in real headless Chromium against a live server: compare two runs,
 regressions first; create a dataset and import a file; start a run on real workers and watch it
-finish; schedules with their last result."""
+finish; schedules with their last result; a suite made in the JSON editor."""
 
 from __future__ import annotations
 
@@ -333,3 +333,54 @@ def test_schedules_list_their_last_result(
     rows.first.get_by_role("link", name="Last run: failed").click()
     expect(page.get_by_role("heading", name="Run of faq-gate")).to_be_visible()
     expect(page.locator(".run-progress .run-status")).to_have_text("failed")
+
+
+def test_create_a_suite_in_the_json_editor_with_field_errors(
+    live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page
+) -> None:
+    make_user("gus", tenant.organization, Role.MEMBER)
+    with LocalLLM() as server:
+        setup = Setup(tenant.client(), tenant, server)
+        setup.dataset()
+        setup.connection()
+        setup.prompt("support/answer", GOOD_TEMPLATE, ["production"])
+    sign_in(page, live_server, "gus")
+    expect(page.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
+    page.goto(f"{live_server.url}/evaluations/suites")
+    expect(page.get_by_text("No suites yet")).to_be_visible()
+    page.get_by_role("button", name="New suite").click()
+    page.get_by_label("Suite name").fill("smoke")
+    page.get_by_label("Dataset").select_option("faq")
+    target = page.get_by_label("Target (JSON)")
+    target.fill(
+        '{"type": "prompt", "prompt": "support/answer", "connection": "nowhere", "model": "m"}'
+    )
+    evaluators = page.get_by_label("Evaluators (JSON)")
+    thresholds = page.get_by_label("Thresholds (JSON)")
+
+    # Caught in the browser: a threshold naming no evaluator of the suite.
+    evaluators.fill('[{"type": "contains", "name": "mentions"}]')
+    thresholds.fill('[{"evaluator": "relevance", "min_mean": 0.5}]')
+    page.get_by_role("button", name="Create suite").click()
+    expect(thresholds).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("names no evaluator of the suite (mentions)")).to_be_visible()
+
+    # Caught by the server: the connection does not exist; the message sits by the target.
+    thresholds.fill('[{"evaluator": "mentions", "min_pass_rate": 0.8}]')
+    page.get_by_role("button", name="Create suite").click()
+    expect(target).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".json-field .field-error")).to_contain_text(
+        "target.connection: no provider connection named 'nowhere'"
+    )
+    assert not Suite.objects.filter(project=tenant.project).exists()
+
+    target.fill(
+        '{"type": "prompt", "prompt": "support/answer", "connection": "local", "model": "m"}'
+    )
+    page.get_by_role("button", name="Create suite").click()
+    expect(page.get_by_role("heading", name="smoke", exact=True)).to_be_visible()
+    expect(page.get_by_text("prompt support/answer · m via local")).to_be_visible()
+    expect(page.get_by_label("Prompt version to run")).to_contain_text("label production (v1)")
+    suite = Suite.objects.get(project=tenant.project, name="smoke")
+    assert suite.thresholds == [{"evaluator": "mentions", "min_pass_rate": 0.8}]
+    assert suite.dataset.name == "faq"
