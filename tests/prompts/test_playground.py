@@ -143,3 +143,22 @@ def test_a_failing_provider_is_a_502_and_the_attempt_is_traced(
     assert llm.requests == 1  # a 4xx is not retried
     span = Span.objects.get(project=tenant.project, kind="llm")
     assert span.status == "error"
+
+
+def test_an_unreachable_provider_is_a_502_naming_the_failure(tenant: Tenant, llm: LocalLLM) -> None:
+    client = _setup(tenant, llm)
+    ok(
+        client.post(
+            "/api/v1/connections",
+            # Port 9 (discard) is closed on loopback: the connection is refused at once.
+            {"name": "down", "base_url": "http://127.0.0.1:9/v1", "model_names": ["m"]},
+            format="json",
+        )
+    )
+    failed = client.post(
+        f"{BASE}/support/answer/playground",
+        {"variables": {"topic": "x"}, "placeholders": {"history": []}, "connection": "down"},
+        format="json",
+    )
+    assert failed.status_code == 502, failed.content
+    assert "the provider call failed after 2 attempt(s)" in failed.json()["message"]
