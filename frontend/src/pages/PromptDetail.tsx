@@ -2,14 +2,14 @@ import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
 import { promptsApi } from "../api/prompts";
-import type { Json, PromptDiff, PromptVersion } from "../api/types";
+import type { PromptDiff, PromptVersion } from "../api/types";
 import { DiffView } from "../components/DiffView";
-import { PayloadView } from "../components/ChatMessages";
 import { JsonBlock } from "../components/JsonBlock";
 import { TemplateHighlight } from "../components/TemplateHighlight";
 import { VersionEditor } from "../components/VersionEditor";
 import { formatTime } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
+import { ChatTemplateView } from "./prompts/ChatTemplateView";
 import { LabelsPanel } from "./prompts/LabelsPanel";
 import { Playground } from "./prompts/Playground";
 import { PromotePanel } from "./prompts/PromotePanel";
@@ -22,7 +22,7 @@ function VersionBody({ version }: { version: PromptVersion }) {
       {typeof version.template === "string" ? (
         <TemplateHighlight text={version.template} />
       ) : (
-        <PayloadView value={version.template as unknown as Json} />
+        <ChatTemplateView messages={version.template} />
       )}
       {Object.keys(version.config).length > 0 && (
         <>

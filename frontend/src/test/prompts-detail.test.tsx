@@ -63,4 +63,23 @@ describe("prompt page", () => {
     fireEvent.click(screen.getByRole("button", { name: /^v59\b/ }));
     expect(await screen.findByRole("heading", { name: /^Version 59/ })).toBeInTheDocument();
   });
+
+  it("shows a chat version as its messages, with placeholders as slots and variables marked", async () => {
+    const chat: PromptVersion = {
+      ...version(1),
+      template: [
+        { role: "system", content: "Be brief." },
+        { type: "placeholder", name: "history" },
+        { role: "user", content: "About {{topic}}" },
+      ],
+      variables: ["topic"],
+    };
+    mockFetch((call: Call) => (call.url.includes("/versions?") ? { body: [chat] } : { body: [] }));
+    show("/prompts/support/answer");
+    const messages = await screen.findByRole("list", { name: "Template messages" });
+    const items = within(messages).getAllByRole("listitem");
+    expect(items.map((i) => i.querySelector(".chat-role")?.textContent)).toEqual(["system", "placeholder", "user"]);
+    expect(items[1]).toHaveTextContent("history");
+    expect(within(items[2] as HTMLElement).getByText("{{topic}}").tagName).toBe("MARK");
+  });
 });

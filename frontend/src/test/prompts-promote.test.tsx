@@ -59,7 +59,7 @@ describe("promote a version onto a label", () => {
       failures: [
         {
           suite: "faq-gate", run: "run-1", threshold: "pass rate of correct >= 0.8", actual: 0, baseline: null,
-          message: "0.0 < 0.8",
+          message: "0",
           items: [
             { item_key: "q0", score: 0, error: null, reason: "does not mention the question" },
             { item_key: "q1", score: 0, error: null, reason: "off topic" },
@@ -85,6 +85,7 @@ describe("promote a version onto a label", () => {
       "q00does not mention the question",
       "q10off topic",
     ]);
+    expect(failure).toHaveTextContent("Measured: 0.");
     expect(within(failure).getByRole("link", { name: "Open the run" })).toHaveAttribute("href", "/evaluations/runs/run-1");
     expect(calls[1]).toMatchObject({ method: "POST", url: "/api/v1/promotions", body: { prompt: "support/answer", label: "production", version: 3 } });
     expect(calls.filter((c) => c.method === "GET").every((c) => c.url === "/api/v1/promotions/p-1")).toBe(true);

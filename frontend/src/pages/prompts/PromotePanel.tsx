@@ -66,9 +66,9 @@ function GateResult({ promotion, from }: { promotion: Promotion; from: number | 
             {failure.threshold ?? "Run failed"} <span className="muted">in suite {failure.suite}</span>
           </h4>
           <p>
-            {failure.actual !== undefined && failure.actual !== null && <>Actual: {formatNumber(failure.actual)}. </>}
-            {failure.baseline !== undefined && failure.baseline !== null && <>Baseline: {formatNumber(failure.baseline)}. </>}
-            {failure.message} <Link to={`/evaluations/runs/${failure.run}`}>Open the run</Link>
+            {/* The server words the measurement: "0", "mean 0.6 vs baseline 0.8", or why a run failed. */}
+            {failure.threshold ? `Measured: ${failure.message}.` : failure.message}{" "}
+            <Link to={`/evaluations/runs/${failure.run}`}>Open the run</Link>
           </p>
           {failure.items.length > 0 && (
             <table className="table">
