@@ -198,6 +198,10 @@ def test_promoting_onto_a_protected_label_is_refused_by_the_gate_then_passes(
     expect(failure.get_by_role("heading")).to_contain_text("pass rate of correct >= 0.8")
     expect(failure.locator("tbody tr")).to_have_count(5)
     expect(failure.locator("tbody tr").first).to_contain_text("q")
+    attempts = labels.get_by_role("table", name="Recent promotions through a release gate")
+    expect(attempts.locator("tbody tr")).to_have_count(1)
+    expect(attempts.locator("tbody tr").first).to_contain_text(f"v{bad} → production")
+    expect(attempts.locator("tbody tr").first).to_contain_text("refused")
     assert (
         PromptLabel.objects.get(prompt__name="support/answer", name="production").version.number
         == 1
@@ -221,7 +225,9 @@ def test_promoting_onto_a_protected_label_is_refused_by_the_gate_then_passes(
     )
     # The page reloads its labels: the table now has production on the good version, and its
     # history lists the gated move.
-    row = labels.get_by_role("row").filter(has_text="production")
+    expect(attempts.locator("tbody tr")).to_have_count(2)
+    expect(attempts.locator("tbody tr").first).to_contain_text("passed")
+    row = labels.get_by_role("table").first.get_by_role("row").filter(has_text="production")
     expect(row).to_contain_text(f"v{good}")
     row.get_by_role("button", name="History").click()
     expect(

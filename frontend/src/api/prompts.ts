@@ -144,6 +144,8 @@ export const promptsApi = {
   connections: () => request<ConnectionChoice[]>("/connections"),
   startPromotion: (prompt: string, label: string, version: number) =>
     request<Promotion>("/promotions", { method: "POST", body: { prompt, label, version } }),
+  promotions: (prompt: string, limit: number) =>
+    request<{ items: Promotion[]; next_cursor: string | null }>("/promotions", { query: { prompt, limit } }),
   promotion: (id: string) => request<Promotion>(`/promotions/${encodeURIComponent(id)}`),
   render: (name: string, input: Pick<PlaygroundInput, "version" | "variables" | "placeholders">) =>
     request<Rendered>(`/prompts/${enc(name)}/render`, { method: "POST", body: input }),

@@ -13,6 +13,7 @@ import { ChatTemplateView } from "./prompts/ChatTemplateView";
 import { LabelsPanel } from "./prompts/LabelsPanel";
 import { Playground } from "./prompts/Playground";
 import { PromotePanel } from "./prompts/PromotePanel";
+import { PromotionsPanel } from "./prompts/PromotionsPanel";
 import { UsagePanel } from "./prompts/UsagePanel";
 import "../styles/prompts.css";
 
@@ -51,6 +52,11 @@ export function PromptDetail() {
   // A playground run adds a trace to the version's usage, without reloading the rest.
   const [ran, setRan] = useState(0);
   const usage = useAsync(() => promptsApi.usage(name), [name, reload, ran]);
+  const [settled, setSettled] = useState(0);
+  const promotions = useAsync(
+    () => promptsApi.promotions(name, 10).then((page) => page.items, () => []),
+    [name, reload, settled],
+  );
   const list = [...(versions.data ?? []), ...older];
   // Versions are numbered from 1 and never deleted: anything above 1 has older ones.
   const hasOlder = (list[list.length - 1]?.number ?? 1) > 1;
@@ -171,6 +177,7 @@ export function PromptDetail() {
                     version={current.number}
                     labels={labels.data ?? []}
                     onMoved={() => setReload((r) => r + 1)}
+                    onSettled={() => setSettled((n) => n + 1)}
                   />
                 )}
                 {tool === "playground" && <Playground key={current.number} name={name} version={current} onRan={() => setRan((r) => r + 1)} />}
@@ -217,6 +224,7 @@ export function PromptDetail() {
               <h2>Labels</h2>
               {labels.error && <p role="alert" className="error">{labels.error}</p>}
               {labels.data && <LabelsPanel name={name} labels={labels.data} gates={gates.data ?? []} />}
+              <PromotionsPanel promotions={promotions.data ?? []} />
             </section>
             <section className="block" aria-label="Usage">
               <h2>Usage by version</h2>

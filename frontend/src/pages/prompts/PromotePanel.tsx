@@ -17,6 +17,8 @@ interface Props {
   labels: PromptLabel[];
   /** Called once a label points somewhere new, so the page reloads versions and labels. */
   onMoved: () => void;
+  /** Called when a gate reaches its verdict, whichever it is. */
+  onSettled?: () => void;
   pollMs?: number;
 }
 
@@ -101,7 +103,7 @@ function GateResult({ promotion, from }: { promotion: Promotion; from: number | 
 
 /** Points a label at this version. A protected label only moves through its release gate:
  * the promotion runs the gate's suites on workers; this polls it to the verdict. */
-export function PromotePanel({ name, version, labels, onMoved, pollMs = 1000 }: Props) {
+export function PromotePanel({ name, version, labels, onMoved, onSettled, pollMs = 1000 }: Props) {
   const [label, setLabel] = useState("production");
   const [state, setState] = useState<State>({ step: "idle" });
   const [from, setFrom] = useState<number | null>(null);
@@ -114,8 +116,7 @@ export function PromotePanel({ name, version, labels, onMoved, pollMs = 1000 }: 
       promptsApi.promotion(pending.id).then(
         (promotion) => {
           if (!live) return;
-          setState({ step: "gate", promotion });
-          if (promotion.status === "passed") onMoved();
+          settle(promotion);
         },
         (e: unknown) => live && setState({ step: "failed", message: e instanceof Error ? e.message : String(e) }),
       );
@@ -127,8 +128,12 @@ export function PromotePanel({ name, version, labels, onMoved, pollMs = 1000 }: 
   }, [pending, pollMs]); // eslint-disable-line react-hooks/exhaustive-deps
 
   async function gate(target: string) {
-    const promotion = await promptsApi.startPromotion(name, target, version);
+    settle(await promptsApi.startPromotion(name, target, version));
+  }
+
+  function settle(promotion: Promotion) {
     setState({ step: "gate", promotion });
+    if (promotion.status !== "pending") onSettled?.();
     if (promotion.status === "passed") onMoved();
   }
 
