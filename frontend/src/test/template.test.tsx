@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { TemplateHighlight } from "../components/TemplateHighlight";
-import { extractVariables, tokenizeTemplate } from "../lib/template";
+import { extractVariables, placeholderNames, templateVariables, tokenizeTemplate } from "../lib/template";
 
 describe("template variables", () => {
   it("extracts distinct variables in order, skipping includes and invalid tags", () => {
@@ -25,5 +25,19 @@ describe("template variables", () => {
     const marks = container.querySelectorAll("mark.tpl-variable");
     expect(Array.from(marks).map((m) => m.textContent)).toEqual(["{{name}}", "{{order_id}}"]);
     expect(screen.getByTestId("template-highlight").textContent).toBe("Dear {{name}},\nyour order {{order_id}} shipped.");
+  });
+});
+
+describe("chat template variables", () => {
+  it("collects variables across messages in order and lists placeholders", () => {
+    const chat = [
+      { role: "system", content: "You help {{customer}}." },
+      { type: "placeholder" as const, name: "history" },
+      { role: "user", content: "{{question}} for {{customer}}" },
+    ];
+    expect(templateVariables(chat)).toEqual(["customer", "question"]);
+    expect(placeholderNames(chat)).toEqual(["history"]);
+    expect(templateVariables("Hi {{name}}")).toEqual(["name"]);
+    expect(placeholderNames("Hi {{name}}")).toEqual([]);
   });
 });
