@@ -20,7 +20,9 @@ from llmops.evaluation.models import Dataset, ProviderConnection, Suite
 from llmops.field_errors import FieldError
 from llmops.lineage.domain import NodeRef
 from llmops.lineage.models import NodeKind
+from llmops.prompts import selectors as prompt_selectors
 from llmops.prompts.models import Prompt, PromptLabel, PromptVersion
+from llmops.prompts.templates import TemplateError, expand_includes
 from llmops.tenancy.models import Project
 
 JUDGE_TYPES = ("judge", "pairwise")
@@ -207,6 +209,20 @@ def suite_save(
     )
 
 
+def _expanded(project: Project, version: PromptVersion, field: str) -> Any:
+    """The version's template with its ``{{> includes}}`` filled in, as the run will use it."""
+    try:
+        return expand_includes(
+            prompt_name=version.prompt.name,
+            template=version.template,
+            resolve=prompt_selectors.include_resolver(project),
+        )
+    except TemplateError as exc:
+        raise SuiteError(
+            f"prompt {version.prompt.name!r} v{version.number}: {exc}", field=field
+        ) from None
+
+
 def resolve_evaluators(
     project: Project, specs: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -224,7 +240,7 @@ def resolve_evaluators(
                 project=project, name=spec["connection"], field=f"{where}.connection"
             )
             resolved.update(
-                rubric=rubric.template,
+                rubric=_expanded(project, rubric, f"{where}.prompt"),
                 rubric_version_id=rubric.pk,
                 rubric_version=rubric.number,
                 connection_id=connection.pk,
@@ -252,7 +268,7 @@ def resolve_config(suite: Suite, prompt_version: PromptVersion | None) -> dict[s
             prompt=prompt_version.prompt.name,
             prompt_version_id=prompt_version.pk,
             prompt_version=prompt_version.number,
-            template=prompt_version.template,
+            template=_expanded(project, prompt_version, "version"),
             model=suite.target["model"],
             params=suite.target.get("params") or {},
             connection_id=connection.pk,

@@ -172,6 +172,52 @@ def _render_text(
     return "".join(parts)
 
 
+def _expand_text(text: str, resolve: IncludeResolver, chain: tuple[str, ...], field: str) -> str:
+    parts: list[str] = []
+    for token in tokenize(text, field=field):
+        if token.kind == "text":
+            parts.append(token.value)
+        elif token.kind == "variable":
+            parts.append("{{" + token.value + "}}")
+        else:
+            assert token.include is not None
+            key = token.include.name
+            if key in chain:
+                raise TemplateError("include cycle: " + " -> ".join([*chain, key]), field=field)
+            if len(chain) > MAX_INCLUDE_DEPTH:
+                raise TemplateError(
+                    f"includes nest deeper than {MAX_INCLUDE_DEPTH} levels", field=field
+                )
+            parts.append(_expand_text(resolve(token.include), resolve, (*chain, key), field))
+    return "".join(parts)
+
+
+def expand_includes(
+    *, prompt_name: str, template: str | list[dict[str, Any]], resolve: IncludeResolver
+) -> str | list[dict[str, Any]]:
+    """The template with every include replaced by the included text, variables kept.
+
+    For code that fills templates with its own engine (evaluation targets and judge rubrics):
+    pinning the expanded text makes a run independent of later moves of the included labels.
+    """
+    if isinstance(template, str):
+        return _expand_text(template, resolve, (prompt_name,), "template")
+    return [
+        message
+        if message.get("type") == "placeholder"
+        else {
+            **message,
+            "content": _expand_text(
+                str(message.get("content") or ""),
+                resolve,
+                (prompt_name,),
+                f"template[{index}].content",
+            ),
+        }
+        for index, message in enumerate(template)
+    ]
+
+
 def render(
     *,
     prompt_name: str,
