@@ -136,6 +136,19 @@ class Rendered:
     used_variables: set[str]
 
 
+def _descend(
+    token: Token, chain: tuple[str, ...], field: str
+) -> tuple[IncludeRef, tuple[str, ...]]:
+    """The include a token names and the chain inside it; refuses cycles and deep nesting."""
+    assert token.include is not None
+    key = token.include.name
+    if key in chain:
+        raise TemplateError("include cycle: " + " -> ".join([*chain, key]), field=field)
+    if len(chain) > MAX_INCLUDE_DEPTH:
+        raise TemplateError(f"includes nest deeper than {MAX_INCLUDE_DEPTH} levels", field=field)
+    return token.include, (*chain, key)
+
+
 def _render_text(
     text: str,
     variables: Mapping[str, Any],
@@ -157,17 +170,9 @@ def _render_text(
             elif token.value not in missing:
                 missing.append(token.value)
         else:
-            assert token.include is not None
-            key = token.include.name
-            if key in chain:
-                raise TemplateError("include cycle: " + " -> ".join([*chain, key]), field=field)
-            if len(chain) > MAX_INCLUDE_DEPTH:
-                raise TemplateError(
-                    f"includes nest deeper than {MAX_INCLUDE_DEPTH} levels", field=field
-                )
-            included = resolve(token.include)
+            ref, inner = _descend(token, chain, field)
             parts.append(
-                _render_text(included, variables, resolve, used, missing, (*chain, key), field)
+                _render_text(resolve(ref), variables, resolve, used, missing, inner, field)
             )
     return "".join(parts)
 
@@ -180,15 +185,8 @@ def _expand_text(text: str, resolve: IncludeResolver, chain: tuple[str, ...], fi
         elif token.kind == "variable":
             parts.append("{{" + token.value + "}}")
         else:
-            assert token.include is not None
-            key = token.include.name
-            if key in chain:
-                raise TemplateError("include cycle: " + " -> ".join([*chain, key]), field=field)
-            if len(chain) > MAX_INCLUDE_DEPTH:
-                raise TemplateError(
-                    f"includes nest deeper than {MAX_INCLUDE_DEPTH} levels", field=field
-                )
-            parts.append(_expand_text(resolve(token.include), resolve, (*chain, key), field))
+            ref, inner = _descend(token, chain, field)
+            parts.append(_expand_text(resolve(ref), resolve, inner, field))
     return "".join(parts)
 
 

@@ -3,14 +3,18 @@ the evaluation's own template engine sees the same text the platform's renderer 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from llmops.evaluation.connections import connection_save
 from llmops.evaluation.datasets import dataset_create
+from llmops.evaluation.models import Suite
 from llmops.evaluation.suites import SuiteError, resolve_config, suite_save
 from llmops.prompts.domain import label_move, prompt_create, version_create
 from llmops.prompts.models import Prompt
 from llmops.prompts.templates import TemplateError, expand_includes
+from llmops.tenancy.models import Project
 from tests.conftest import Tenant
 
 
@@ -48,6 +52,30 @@ def test_expand_includes_refuses_a_cycle() -> None:
         )
 
 
+def _suite(project: Project, evaluators: list[dict[str, Any]]) -> Suite:
+    """A suite over support/answer on a connection nothing is called on: only pinning is tested."""
+    dataset_create(project=project, name="faq")
+    connection_save(
+        project=project,
+        name="local",
+        base_url="http://127.0.0.1:9/v1",
+        model_names=["m"],
+        api_key="k",
+        concurrency=1,
+        timeout_seconds=5,
+    )
+    suite, _ = suite_save(
+        project=project,
+        name="gate",
+        dataset_name="faq",
+        target={"type": "prompt", "prompt": "support/answer", "connection": "local", "model": "m"},
+        evaluators=evaluators,
+        thresholds=[],
+        baseline_label="production",
+    )
+    return suite
+
+
 def test_a_run_pins_target_and_rubric_with_their_includes_expanded(tenant: Tenant) -> None:
     project = tenant.project
     prompt_create(
@@ -70,35 +98,16 @@ def test_a_run_pins_target_and_rubric_with_their_includes_expanded(tenant: Tenan
         template="{{> house/tone}} Judge <output>{{output}}</output>",
         labels=["production"],
     )
-    dataset_create(project=project, name="faq")
-    connection_save(
-        project=project,
-        name="local",
-        base_url="http://127.0.0.1:9/v1",
-        model_names=["m"],
-        api_key="k",
-        concurrency=1,
-        timeout_seconds=5,
-    )
-    suite, _ = suite_save(
-        project=project,
-        name="gate",
-        dataset_name="faq",
-        target={"type": "prompt", "prompt": "support/answer", "connection": "local", "model": "m"},
-        evaluators=[
-            {
-                "type": "judge",
-                "name": "correct",
-                "prompt": "judges/correct",
-                "connection": "local",
-                "model": "m",
-                "scale": [1, 5],
-                "pass_at": 4,
-            }
-        ],
-        thresholds=[],
-        baseline_label="production",
-    )
+    judge = {
+        "type": "judge",
+        "name": "correct",
+        "prompt": "judges/correct",
+        "connection": "local",
+        "model": "m",
+        "scale": [1, 5],
+        "pass_at": 4,
+    }
+    suite = _suite(project, [judge])
     config = resolve_config(suite, target)
     assert config["target"]["template"] == "Be kind. {{question}}"
     assert config["evaluators"][0]["rubric"] == "Be kind. Judge <output>{{output}}</output>"
@@ -120,25 +129,7 @@ def test_an_unresolvable_include_is_an_error_naming_the_version(tenant: Tenant) 
         prompt_type="text",
         template="{{> house/tone}} {{q}}",
     )
-    dataset_create(project=project, name="faq")
-    connection_save(
-        project=project,
-        name="local",
-        base_url="http://127.0.0.1:9/v1",
-        model_names=["m"],
-        api_key="k",
-        concurrency=1,
-        timeout_seconds=5,
-    )
-    suite, _ = suite_save(
-        project=project,
-        name="gate",
-        dataset_name="faq",
-        target={"type": "prompt", "prompt": "support/answer", "connection": "local", "model": "m"},
-        evaluators=[{"type": "contains", "name": "mentions"}],
-        thresholds=[],
-        baseline_label="production",
-    )
+    suite = _suite(project, [{"type": "contains", "name": "mentions"}])
     with pytest.raises(SuiteError) as raised:
         resolve_config(suite, target)
     assert raised.value.field == "version"
