@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -344,13 +345,13 @@ def seed_evaluation(api: Api, llm: LocalLLM) -> list[str]:
     return runs
 
 
-def seed_tracking(url: str, secret_key: str) -> None:
+def seed_tracking(url: str, secret_key: str) -> dict[str, str]:
     os.environ["MLFLOW_TRACKING_URI"] = url
     os.environ["MLFLOW_TRACKING_TOKEN"] = secret_key
     import mlflow
     from mlflow import MlflowClient
 
-    mlflow.set_experiment("churn-classifier")
+    experiment = mlflow.set_experiment("churn-classifier")
     run_ids = []
     for lr in (0.1, 0.03, 0.01):
         with mlflow.start_run(run_name=f"lr-{lr}") as run:
@@ -369,9 +370,10 @@ def seed_tracking(url: str, secret_key: str) -> None:
     client.set_registered_model_alias("churn-classifier", "champion", "1")
     client.set_registered_model_alias("churn-classifier", "champion", "2")
     client.transition_model_version_stage("churn-classifier", "2", "Production")
+    return {"experiment_id": str(experiment.experiment_id), "mlflow_run_id": run_ids[-1]}
 
 
-def shoot(url: str, credentials: dict[str, str], runs: list[str], out: Path) -> list[Path]:
+def shoot(url: str, credentials: dict[str, str], seeded: dict[str, str], out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -397,16 +399,18 @@ def shoot(url: str, credentials: dict[str, str], runs: list[str], out: Path) -> 
 
         snap(
             "prompts",
-            "/prompts",
-            lambda: page.get_by_role("link", name="support/answer").wait_for(),
+            "/prompts?folder=support",
+            lambda: page.get_by_text("support/answer").first.wait_for(),
         )
 
         def prompt_diff() -> None:
-            page.get_by_role("heading", name="support/answer").first.wait_for()
             page.get_by_label("Base").select_option("1")
             page.get_by_label("Target").select_option("3")
             page.get_by_role("button", name="Show diff").click()
-            page.locator(".diff-messages, .diff-lines").first.wait_for()
+            diff = page.locator(".diff-messages, .diff-lines").first
+            diff.wait_for()
+            page.get_by_role("heading", name="Compare versions").scroll_into_view_if_needed()
+            page.evaluate("window.scrollBy(0, -80)")
 
         snap("prompt-diff", "/prompts/support/answer", prompt_diff)
         snap("traces", "/traces", lambda: page.locator("table tbody tr").first.wait_for())
@@ -415,31 +419,42 @@ def shoot(url: str, credentials: dict[str, str], runs: list[str], out: Path) -> 
             page.get_by_role("button", name="chat gpt-4o-mini").first.click()
             page.get_by_role("list", name="Conversation").first.wait_for()
 
-        first = requests.get(
-            url + "/api/v1/traces",
-            params={"name": "answer", "limit": "1"},
-            headers={"Authorization": f"Bearer {credentials['secret_key']}"},
-            timeout=30,
-        ).json()
-        trace_id = (first.get("items") or [{}])[0].get("trace_id")
-        if trace_id:
-            snap("trace", f"/traces/{trace_id}", trace_detail)
+        snap("trace", f"/traces/{seeded['trace_id']}", trace_detail)
         snap("dashboard", "/dashboard", lambda: page.locator("figure.chart svg").first.wait_for())
-        snap("sessions", "/sessions", lambda: page.locator("table tbody tr").first.wait_for())
+        snap(
+            "session",
+            "/sessions/chat-ana",
+            lambda: page.get_by_text("refund policy").first.wait_for(),
+        )
+        snap(
+            "evaluation-run",
+            f"/evaluations/runs/{seeded['run_b']}",
+            lambda: page.get_by_text("failed").first.wait_for(),
+        )
         snap(
             "run-compare",
-            f"/evaluations/compare/{runs[0]}/{runs[1]}",
+            f"/evaluations/compare/{seeded['run_a']}/{seeded['run_b']}",
             lambda: page.locator("table.compare tbody tr").first.wait_for(),
         )
         snap(
-            "experiments",
-            "/experiments",
-            lambda: page.get_by_text("churn-classifier").first.wait_for(),
+            "experiment",
+            f"/experiments/{seeded['experiment_id']}",
+            lambda: page.get_by_text("lr-0.01").first.wait_for(),
         )
         snap(
-            "models",
+            "experiment-run",
+            f"/experiments/runs/{seeded['mlflow_run_id']}",
+            lambda: page.locator("figure.chart svg").first.wait_for(),
+        )
+        snap(
+            "model",
             "/models/churn-classifier",
             lambda: page.get_by_text("champion").first.wait_for(),
+        )
+        snap(
+            "lineage",
+            "/lineage?" + urlencode({"kind": "model_version", "ref": seeded["model_version_ref"]}),
+            lambda: page.locator("svg").first.wait_for(),
         )
         browser.close()
     return taken
@@ -460,10 +475,17 @@ def main() -> None:
             seed_prompts(api)
             seed_live_traces(platform.url, credentials["secret_key"], llm)
             seed_history(platform.url, credentials["secret_key"])
-            runs = seed_evaluation(api, llm)
-            seed_tracking(platform.url, credentials["secret_key"])
+            run_a, run_b = seed_evaluation(api, llm)
+            seeded = {"run_a": run_a, "run_b": run_b}
+            seeded.update(seed_tracking(platform.url, credentials["secret_key"]))
+            traces = api.call("GET", "/traces?name=answer&limit=1")["items"]
+            seeded["trace_id"] = traces[0]["trace_id"]
+            model = api.call("GET", "/models/churn-classifier")
+            seeded["model_version_ref"] = next(
+                v["lineage_ref"] for v in model["versions"] if str(v["version"]) == "2"
+            )
             print("taking screenshots…")
-            shoot(platform.url, credentials, runs, args.out)
+            shoot(platform.url, credentials, seeded, args.out)
         finally:
             platform.stop()
 
