@@ -399,8 +399,8 @@ def shoot(url: str, credentials: dict[str, str], seeded: dict[str, str], out: Pa
 
         snap(
             "prompts",
-            "/prompts?folder=support",
-            lambda: page.get_by_text("support/answer").first.wait_for(),
+            "/prompts",
+            lambda: page.get_by_text("judges/correct").first.wait_for(),
         )
 
         def prompt_diff() -> None:
