@@ -72,6 +72,10 @@ def test_versions_are_immutable_records(tenant: Tenant) -> None:
     assert [(v["number"], v["labels"]) for v in listed] == [(2, ["latest"]), (1, [])]
     first = client.get(f"{BASE}/support/answer/versions/1").json()
     assert first["template"] == "Answer {{question}} politely, {{customer}}."
+    # The version's node in the lineage graph, for the web UI's lineage links.
+    stored = PromptVersion.objects.get(prompt__name="support/answer", number=1)
+    assert first["lineage_ref"] == str(stored.pk)
+    assert LineageNode.objects.filter(kind="prompt_version", ref=first["lineage_ref"]).exists()
     missing = client.get(f"{BASE}/support/answer/versions/9")
     assert missing.status_code == 404
     assert missing.json()["message"] == "prompt 'support/answer' has no version 9"

@@ -232,3 +232,25 @@ def test_lineage_picker_finds_a_prompt_version_and_links_to_the_prompt(
     )
     page.get_by_role("link", name="Open its page").click()
     expect(page).to_have_url(re.compile(r"/prompts/support/answer$"))
+
+
+def test_a_prompt_versions_page_opens_the_lineage_centred_on_that_version(
+    live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page
+) -> None:
+    make_user("alice", tenant.organization, Role.VIEWER)
+    prompt, _ = prompt_create(
+        project=tenant.project, name="support/answer", prompt_type="text", template="Hi {{name}}"
+    )
+    prompt_version_create(prompt=prompt, template="Hello {{name}}", commit_message="warmer")
+
+    sign_in(page, live_server, "alice")
+    expect(page.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
+    page.goto(live_server.url + "/prompts/support/answer?version=2")
+    expect(page.get_by_role("heading", name=re.compile(r"^Version 2\b"))).to_be_visible()
+    page.get_by_role("link", name="Lineage of v2").click()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Focus: Prompt version support\/answer v2"))
+    ).to_be_visible()
+    expect(
+        page.get_by_role("button", name="Prompt version support/answer v1 (upstream)")
+    ).to_be_visible()

@@ -80,6 +80,8 @@ export interface IncludeRef {
 /** GET /prompts/{name}/versions returns PromptVersion[] (newest first, with labels). */
 export interface PromptVersion {
   number: number;
+  /** The version's ref in the lineage graph (kind "prompt_version"). */
+  lineage_ref?: string;
   content_hash: string;
   template: Template;
   config: JsonObject;

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
 import { promptsApi } from "../api/prompts";
+import { LineageLink } from "../components/LineageLink";
 import type { PromptDiff, PromptVersion } from "../api/types";
 import { DiffView } from "../components/DiffView";
 import { JsonBlock } from "../components/JsonBlock";
@@ -169,6 +170,11 @@ export function PromptDetail() {
                   <button type="button" aria-expanded={tool === "playground"} onClick={() => toggle("playground")}>
                     Playground
                   </button>
+                  {current.lineage_ref && (
+                    <LineageLink kind="prompt_version" nodeRef={current.lineage_ref}>
+                      Lineage of v{current.number}
+                    </LineageLink>
+                  )}
                 </div>
                 {tool === "promote" && (
                   <PromotePanel

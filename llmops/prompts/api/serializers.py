@@ -49,6 +49,9 @@ class VersionListQuery(StrictInputSerializer):
 
 class VersionOutput(serializers.Serializer[Any]):
     number = serializers.IntegerField()
+    lineage_ref = serializers.CharField(
+        source="pk", help_text="This version's ref in the lineage graph (kind prompt_version)."
+    )
     content_hash = serializers.CharField()
     template = serializers.JSONField()
     config = serializers.DictField()

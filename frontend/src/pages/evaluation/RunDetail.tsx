@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
 import { evaluationApi, isFinished, type RunDetail as LiveRun } from "../../api/evaluation";
+import { LineageLink } from "../../components/LineageLink";
 import type { Run } from "../../api/types";
 import { formatTime } from "../../lib/format";
 import { Alert, errorText } from "./FormErrors";
@@ -111,6 +112,12 @@ export function RunDetail() {
             </dd>
             <dt>Dataset</dt>
             <dd>version {run.dataset_version}</dd>
+            <dt>Lineage</dt>
+            <dd>
+              <LineageLink kind="eval_run" nodeRef={run.id}>
+                What this run used and gated
+              </LineageLink>
+            </dd>
             <dt>Trigger</dt>
             <dd>
               {run.trigger} by {run.created_by || "–"}
