@@ -202,15 +202,19 @@ def test_lineage_centres_on_a_model_version_and_moves_to_the_run_that_produced_i
     expect(page.get_by_role("heading", name="Run trainer")).to_be_visible()
 
 
-def test_lineage_picker_finds_a_prompt_version_and_links_to_the_prompt(
-    live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page
-) -> None:
+def _two_prompt_versions(tenant: Tenant, make_user: MakeUser) -> None:
+    """support/answer v2 derived from v1, and a viewer to look at them."""
     make_user("alice", tenant.organization, Role.VIEWER)
     prompt, _ = prompt_create(
         project=tenant.project, name="support/answer", prompt_type="text", template="Hi {{name}}"
     )
     prompt_version_create(prompt=prompt, template="Hello {{name}}", commit_message="warmer")
 
+
+def test_lineage_picker_finds_a_prompt_version_and_links_to_the_prompt(
+    live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page
+) -> None:
+    _two_prompt_versions(tenant, make_user)
     sign_in(page, live_server, "alice")
     page.get_by_role("link", name="Lineage").click()
     expect(page.get_by_role("heading", name="Lineage", exact=True)).to_be_visible()
@@ -237,12 +241,7 @@ def test_lineage_picker_finds_a_prompt_version_and_links_to_the_prompt(
 def test_a_prompt_versions_page_opens_the_lineage_centred_on_that_version(
     live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page
 ) -> None:
-    make_user("alice", tenant.organization, Role.VIEWER)
-    prompt, _ = prompt_create(
-        project=tenant.project, name="support/answer", prompt_type="text", template="Hi {{name}}"
-    )
-    prompt_version_create(prompt=prompt, template="Hello {{name}}", commit_message="warmer")
-
+    _two_prompt_versions(tenant, make_user)
     sign_in(page, live_server, "alice")
     expect(page.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
     page.goto(live_server.url + "/prompts/support/answer?version=2")
