@@ -9,6 +9,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -39,10 +40,23 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    # Every request the app makes, so each browser test also proves the UI needs nothing from
+    # the internet (no fonts, scripts or images from elsewhere).
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
     opened = context.new_page()
     opened.set_default_timeout(15_000)
     yield opened
     context.close()
+    elsewhere = [url for url in requested if not _is_local(url)]
+    assert not elsewhere, f"the web UI requested something outside this server: {elsewhere}"
+
+
+def _is_local(url: str) -> bool:
+    parsed = urlsplit(url)
+    if parsed.scheme in ("data", "blob", "about"):
+        return True
+    return parsed.hostname in ("127.0.0.1", "localhost")
 
 
 def sign_in(page: Page, live_server: Any, username: str) -> None:
