@@ -400,7 +400,7 @@ def shoot(url: str, credentials: dict[str, str], seeded: dict[str, str], out: Pa
         snap(
             "prompts",
             "/prompts",
-            lambda: page.get_by_text("judges/correct").first.wait_for(),
+            lambda: page.get_by_text("judges/").first.wait_for(),
         )
 
         def prompt_diff() -> None:
@@ -409,8 +409,10 @@ def shoot(url: str, credentials: dict[str, str], seeded: dict[str, str], out: Pa
             page.get_by_role("button", name="Show diff").click()
             diff = page.locator(".diff-messages, .diff-lines").first
             diff.wait_for()
-            page.get_by_role("heading", name="Compare versions").scroll_into_view_if_needed()
-            page.evaluate("window.scrollBy(0, -80)")
+            # The diff is below the version: bring its heading to the top of the window.
+            page.get_by_role("heading", name="Compare versions").evaluate(
+                "el => el.scrollIntoView({block: 'start'})"
+            )
 
         snap("prompt-diff", "/prompts/support/answer", prompt_diff)
         snap("traces", "/traces", lambda: page.locator("table tbody tr").first.wait_for())
