@@ -19,9 +19,15 @@ describe("a session as a conversation", () => {
     expect(userText(history)).toBe("Where is my parcel?");
     expect(assistantText([{ role: "assistant", content: "It ships tomorrow." }])).toBe("It ships tomorrow.");
     expect(userText("plain question")).toBe("plain question");
-    expect(userText({ query: "refund" })).toBe('{"query":"refund"}');
     expect(userText(null)).toBeNull();
     expect(assistantText([{ role: "assistant", content: null }])).toBeNull();
+  });
+
+  it("shows a function's single recorded argument as plain text, anything else as JSON", () => {
+    expect(userText(["What is your refund policy"])).toBe("What is your refund policy");
+    expect(userText({ question: "Opening hours?" })).toBe("Opening hours?");
+    expect(userText(["a", "b"])).toBe('["a","b"]');
+    expect(assistantText({ answer: "30 days", sources: 2 })).toBe('{"answer":"30 days","sources":2}');
   });
 
   it("orders turns by time and falls back to the first LLM span when the root has no input", () => {

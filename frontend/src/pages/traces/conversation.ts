@@ -23,6 +23,20 @@ function text(content: Json): string {
   return JSON.stringify(content);
 }
 
+/**
+ * A value as a person would say it. Instrumented functions record their arguments (`["hi"]`,
+ * `{"question": "hi"}`); one string among them is what was said, so it is shown bare.
+ */
+export function plainText(value: Json): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value) && value.length === 1 && typeof value[0] === "string") return value[0];
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const values = Object.values(value);
+    if (values.length === 1 && typeof values[0] === "string") return values[0];
+  }
+  return JSON.stringify(value);
+}
+
 function isEmpty(value: Json | undefined): boolean {
   return value === undefined || value === null || value === "";
 }
@@ -35,7 +49,7 @@ export function userText(input: Json | undefined): string | null {
     const last = [...messages].reverse().find((m) => m.role === "user");
     return last ? text(last.content) : null;
   }
-  return typeof input === "string" ? input : JSON.stringify(input);
+  return plainText(input as Json);
 }
 
 /** The assistant's answer: the assistant messages of chat output, or the whole value. */
@@ -46,7 +60,7 @@ export function assistantText(output: Json | undefined): string | null {
     const answers = messages.filter((m) => m.role === "assistant" && !isEmpty(m.content)).map((m) => text(m.content));
     return answers.length > 0 ? answers.join("\n\n") : null;
   }
-  return typeof output === "string" ? output : JSON.stringify(output);
+  return plainText(output as Json);
 }
 
 /**
