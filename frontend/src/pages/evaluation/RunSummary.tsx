@@ -46,7 +46,10 @@ export function RunSummary({ run }: { run: Run }) {
                       <span className={`badge ${o.passed ? "pos-bg" : "neg-bg"}`}>{o.passed ? "passed" : "failed"}</span>{" "}
                       {o.description}: actual {formatNumber(o.actual)}
                       {o.baseline !== null && <span className="muted"> (baseline {formatNumber(o.baseline)})</span>}
-                      {o.message && !o.passed && <div className="small muted">{o.message}</div>}
+                      {/* The message repeats the numbers shown above unless there were none to show. */}
+                      {o.message && (o.actual === null || (o.kind === "max_regression" && o.baseline === null)) && (
+                        <div className="small muted">{o.message}</div>
+                      )}
                     </div>
                   ))}
                 </td>
