@@ -87,4 +87,21 @@ describe("a session as a conversation", () => {
     expect(within(bubbles[3]!).getByRole("link", { name: "Trace 2: turn-2" })).toHaveAttribute("href", "/traces/t2");
     expect(screen.getByRole("link", { name: "alice" })).toHaveAttribute("href", "/traces?user_id=alice");
   });
+
+  it("says when a session is longer than the page shows", async () => {
+    const traces = Array.from({ length: 500 }, (_, i) =>
+      makeTrace({ trace_id: `t${i}`, name: `turn-${i}`, startMs: i * 1000, input: `q${i}`, output: `a${i}` }),
+    );
+    mockFetch((call) => (call.url.endsWith("/api/v1/sessions/long") ? { body: { session_id: "long", traces } } : undefined));
+    render(
+      <MemoryRouter initialEntries={["/sessions/long"]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+        <Routes>
+          <Route path="/sessions/:sessionId" element={<SessionDetail />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+    const notice = await screen.findByRole("status");
+    expect(notice).toHaveTextContent("first 500 traces");
+    expect(within(notice).getByRole("link", { name: "The trace list" })).toHaveAttribute("href", "/traces?session_id=long");
+  });
 });

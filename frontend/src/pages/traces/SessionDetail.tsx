@@ -5,6 +5,9 @@ import { useAsync } from "../../lib/useAsync";
 import { conversationTurns } from "./conversation";
 import "../../styles/traces.css";
 
+/** The most traces GET /sessions/{id} returns (its oldest ones); the trace list pages past it. */
+export const SESSION_TRACE_LIMIT = 500;
+
 /** A session's traces in order, read as one conversation; every turn links to its trace. */
 export function SessionDetail() {
   const { sessionId = "" } = useParams();
@@ -42,6 +45,12 @@ export function SessionDetail() {
             )}{" "}
             · <Link to={`/traces?session_id=${encodeURIComponent(sessionId)}`}>as a trace list</Link>
           </p>
+          {data.traces.length >= SESSION_TRACE_LIMIT && (
+            <p role="status" className="empty">
+              This page shows the session's first {SESSION_TRACE_LIMIT} traces.{" "}
+              <Link to={`/traces?session_id=${encodeURIComponent(sessionId)}`}>The trace list</Link> pages through all of them.
+            </p>
+          )}
           <ol className="chat session-chat" aria-label="Conversation">
             {turns.flatMap((turn, index) => {
               const traceLink = (
