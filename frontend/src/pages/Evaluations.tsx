@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import { evaluationApi } from "../api/evaluation";
 import { RunsTable } from "./evaluation/RunsTable";
-import { usePaged } from "./evaluation/usePaged";
+import { usePaged } from "../lib/usePaged";
 import { Alert } from "./evaluation/FormErrors";
 
 const STATUSES = ["queued", "running", "passed", "failed", "errored", "cancelled"];

@@ -7,7 +7,7 @@ import { useAsync } from "../../lib/useAsync";
 import { Alert, errorText, FormErrors } from "./FormErrors";
 import { parseJson } from "./jsonFields";
 import { Preview } from "./ResultsPanel";
-import { usePaged } from "./usePaged";
+import { usePaged } from "../../lib/usePaged";
 
 const ITEMS_PAGE = 50;
 

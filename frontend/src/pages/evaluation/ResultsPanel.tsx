@@ -3,7 +3,7 @@ import { Link } from "react-router-dom";
 import { evaluationApi, type RunResult, type Verdict } from "../../api/evaluation";
 import type { Json } from "../../api/types";
 import { formatMs, formatNumber } from "../../lib/format";
-import { usePaged } from "./usePaged";
+import { usePaged } from "../../lib/usePaged";
 import { Alert } from "./FormErrors";
 
 export const RESULTS_PAGE = 50;

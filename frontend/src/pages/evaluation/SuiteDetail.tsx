@@ -10,7 +10,7 @@ import { Alert, FormErrors } from "./FormErrors";
 import { RunsTable } from "./RunsTable";
 import { SuiteForm } from "./SuiteForm";
 import { targetText } from "./Suites";
-import { usePaged } from "./usePaged";
+import { usePaged } from "../../lib/usePaged";
 
 /** "label:<name>" and "version:<n>" choices, labels first, from the prompt's versions. */
 export function runChoices(versions: PromptVersion[]): { value: string; text: string }[] {

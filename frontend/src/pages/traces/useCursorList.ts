@@ -1,5 +1,5 @@
-import { useEffect, useState } from "react";
 import { ApiError } from "../../api/client";
+import { usePaged } from "../../lib/usePaged";
 
 export interface CursorPage<T> {
   items: T[];
@@ -17,32 +17,15 @@ export function describeError(e: unknown): string {
 
 /**
  * A server-paged list: the first page whenever `key` changes, then further pages appended by
- * `loadMore`. Only the pages asked for are ever held, never the whole collection.
+ * `loadMore`; a refused filter is described naming its parameter.
  */
 export function useCursorList<T>(fetchPage: (cursor: string | undefined) => Promise<CursorPage<T>>, key: string) {
-  const [items, setItems] = useState<T[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-
-  async function load(from: string | null) {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await fetchPage(from ?? undefined);
-      setItems((old) => (from ? [...old, ...page.items] : page.items));
-      setCursor(page.next_cursor);
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setLoading(false);
-    }
-  }
-
-  useEffect(() => {
-    setItems([]);
-    void load(null);
-  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
-
-  return { items, loading, error, hasMore: cursor !== null && !loading, loadMore: () => void load(cursor) };
+  const paged = usePaged<T>(fetchPage, [key], describeError);
+  return {
+    items: paged.items,
+    loading: paged.loading,
+    error: paged.error,
+    hasMore: paged.next !== null && !paged.loading,
+    loadMore: () => void paged.loadMore(),
+  };
 }

@@ -14,9 +14,18 @@ export interface Paged<T> {
   reload: () => void;
 }
 
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Cursor pagination: the first page when `deps` change, more pages appended on demand. Answers
- * to a superseded request (deps changed meanwhile) are dropped. */
-export function usePaged<T>(load: (cursor?: string) => Promise<Page<T>>, deps: DependencyList): Paged<T> {
+ * to a superseded request (deps changed meanwhile) are dropped. Only the pages asked for are
+ * held, never the whole collection. `describe` turns a failure into the sentence shown. */
+export function usePaged<T>(
+  load: (cursor?: string) => Promise<Page<T>>,
+  deps: DependencyList,
+  describe: (e: unknown) => string = message,
+): Paged<T> {
   const [items, setItems] = useState<T[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -39,7 +48,7 @@ export function usePaged<T>(load: (cursor?: string) => Promise<Page<T>>, deps: D
       },
       (e: unknown) => {
         if (mine !== generation.current) return;
-        setError(e instanceof Error ? e.message : String(e));
+        setError(describe(e));
         setLoading(false);
       },
     );
@@ -56,7 +65,7 @@ export function usePaged<T>(load: (cursor?: string) => Promise<Page<T>>, deps: D
       setItems((old) => [...old, ...page.items]);
       setNext(page.next_cursor);
     } catch (e) {
-      if (mine === generation.current) setError(e instanceof Error ? e.message : String(e));
+      if (mine === generation.current) setError(describe(e));
     } finally {
       if (mine === generation.current) setLoading(false);
     }
