@@ -119,7 +119,8 @@ REST_FRAMEWORK = {
         "llmops.tenancy.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One check for every view: the action it declares (llmops.tenancy.access).
+    "DEFAULT_PERMISSION_CLASSES": ["llmops.restapi.access_check.DeclaredAccess"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,8 +1,7 @@
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from llmops.mlflow_api import server_info
-from llmops.system.views import healthz
+from llmops.system.views import SchemaDocsView, SchemaView, healthz
 from llmops.system.web_ui import app_page
 from llmops.tracing.api.receiver import export_traces
 
@@ -19,8 +18,8 @@ api_v1 = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("v1/traces", export_traces, name="otlp-traces"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", SchemaDocsView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
     # MLflow's paths, so the official mlflow client works against this server unchanged.
     path("version", server_info.version, name="mlflow-version"),

@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -23,7 +23,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from llmops.tenancy import domain
-from llmops.tenancy.models import Organization, Project, Role
+from llmops.tenancy.models import KeyScope, Organization, Project, Role
 
 
 @dataclass
@@ -32,10 +32,21 @@ class Tenant:
     project: Project
     public_key: str
     secret_key: str
+    # Secret keys of other scopes, issued on first use (``secret_key`` is a member key).
+    scoped_keys: dict[str, str] = field(default_factory=dict)
 
-    def client(self) -> APIClient:
+    def key(self, scope: str = KeyScope.MEMBER) -> str:
+        if scope == KeyScope.MEMBER:
+            return self.secret_key
+        if scope not in self.scoped_keys:
+            issued = domain.api_key_create(project=self.project, note=f"test {scope}", scope=scope)
+            self.scoped_keys[scope] = issued.secret_key
+        return self.scoped_keys[scope]
+
+    def client(self, scope: str = KeyScope.MEMBER) -> APIClient:
+        """A client acting with a key of ``scope`` (member unless asked)."""
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {self.secret_key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {self.key(scope)}")
         return client
 
     def basic_client(self) -> APIClient:

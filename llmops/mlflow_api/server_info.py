@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from llmops.restapi.access_check import declare_access
+from llmops.tenancy.access import PUBLIC
+
 # The MLflow release whose REST surface these endpoints follow.
 COMPATIBLE_VERSION = "3.17.2"
 
 
+@declare_access({"GET": PUBLIC})
 def version(request: HttpRequest) -> HttpResponse:
     return HttpResponse(COMPATIBLE_VERSION, content_type="text/plain")
 
 
+@declare_access({"GET": PUBLIC})
 def server_info(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"store_type": "SqlStore", "workspaces_enabled": False})

@@ -20,6 +20,7 @@ from llmops.mlflow_api.views import (
     timestamp_ms,
 )
 from llmops.registry import domain, selectors
+from llmops.registry.api import access as actions
 from llmops.registry.domain import RegistryError
 from llmops.registry.models import ModelVersion, RegisteredModel
 
@@ -136,6 +137,8 @@ class RegistryView(MlflowView):
 
 
 class RegisteredModelCreateView(RegistryView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         model = domain.model_create(
@@ -148,11 +151,15 @@ class RegisteredModelCreateView(RegistryView):
 
 
 class RegisteredModelGetView(RegistryView):
+    access = {"GET": actions.READ}
+
     def get(self, request: Request) -> Response:
         return Response({"registered_model": model_json(self.model(fields(request)))})
 
 
 class RegisteredModelRenameView(RegistryView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         model = domain.model_rename(model=self.model(data), new_name=text(data, "new_name"))
@@ -160,6 +167,8 @@ class RegisteredModelRenameView(RegistryView):
 
 
 class RegisteredModelUpdateView(RegistryView):
+    access = {"PATCH": actions.WRITE}
+
     def patch(self, request: Request) -> Response:
         data = fields(request)
         model = domain.model_update(
@@ -169,12 +178,16 @@ class RegisteredModelUpdateView(RegistryView):
 
 
 class RegisteredModelDeleteView(RegistryView):
+    access = {"DELETE": actions.WRITE}
+
     def delete(self, request: Request) -> Response:
         domain.model_delete(model=self.model(fields(request)))
         return Response({})
 
 
 class RegisteredModelSearchView(RegistryView):
+    access = {"GET": actions.READ}
+
     def get(self, request: Request) -> Response:
         data = fields(request)
         found, token = selectors.models_search(
@@ -192,6 +205,8 @@ class RegisteredModelSearchView(RegistryView):
 
 
 class LatestVersionsView(RegistryView):
+    access = {"GET": actions.READ, "POST": actions.READ}
+
     def _answer(self, request: Request) -> Response:
         data = fields(request)
         latest = selectors.latest_versions(self.model(data), string_list(data, "stages"))
@@ -205,6 +220,8 @@ class LatestVersionsView(RegistryView):
 
 
 class RegisteredModelSetTagView(RegistryView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         domain.model_tag_set(
@@ -216,6 +233,8 @@ class RegisteredModelSetTagView(RegistryView):
 
 
 class RegisteredModelDeleteTagView(RegistryView):
+    access = {"DELETE": actions.WRITE}
+
     def delete(self, request: Request) -> Response:
         data = fields(request)
         domain.model_tag_delete(model=self.model(data), key=text(data, "key"))
@@ -223,6 +242,8 @@ class RegisteredModelDeleteTagView(RegistryView):
 
 
 class AliasView(RegistryView):
+    access = {"GET": actions.READ, "POST": actions.WRITE, "DELETE": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         model = self.model(data)
@@ -250,6 +271,8 @@ class AliasView(RegistryView):
 
 
 class VersionCreateView(RegistryView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         model = self.model(data)
@@ -267,12 +290,16 @@ class VersionCreateView(RegistryView):
 
 
 class VersionGetView(RegistryView):
+    access = {"GET": actions.READ}
+
     def get(self, request: Request) -> Response:
         version = self.version(fields(request))
         return Response({"model_version": versions_json([version])[0]})
 
 
 class VersionUpdateView(RegistryView):
+    access = {"PATCH": actions.WRITE}
+
     def patch(self, request: Request) -> Response:
         data = fields(request)
         version = domain.version_update(
@@ -282,12 +309,16 @@ class VersionUpdateView(RegistryView):
 
 
 class VersionDeleteView(RegistryView):
+    access = {"DELETE": actions.WRITE}
+
     def delete(self, request: Request) -> Response:
         domain.version_delete(version=self.version(fields(request)))
         return Response({})
 
 
 class VersionSearchView(RegistryView):
+    access = {"GET": actions.READ}
+
     def get(self, request: Request) -> Response:
         data = fields(request)
         found, token = selectors.versions_search(
@@ -305,12 +336,16 @@ class VersionSearchView(RegistryView):
 
 
 class DownloadUriView(RegistryView):
+    access = {"GET": actions.READ}
+
     def get(self, request: Request) -> Response:
         version = self.version(fields(request))
         return Response({"artifact_uri": selectors.download_uri(version)})
 
 
 class TransitionStageView(RegistryView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         version = domain.version_transition(
@@ -323,6 +358,8 @@ class TransitionStageView(RegistryView):
 
 
 class VersionSetTagView(RegistryView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         domain.version_tag_set(
@@ -334,6 +371,8 @@ class VersionSetTagView(RegistryView):
 
 
 class VersionDeleteTagView(RegistryView):
+    access = {"DELETE": actions.WRITE}
+
     def delete(self, request: Request) -> Response:
         data = fields(request)
         domain.version_tag_delete(version=self.version(data), key=text(data, "key"))

@@ -4,10 +4,26 @@ from dataclasses import asdict
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from llmops.restapi.access_check import DeclaredAccess, declare_access
 from llmops.system.health import check_broker, check_database
+from llmops.tenancy.access import PUBLIC
 
 
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document: public, like the API's own description of itself."""
+
+    permission_classes = [DeclaredAccess]
+    access = {"GET": PUBLIC}
+
+
+class SchemaDocsView(SpectacularSwaggerView):
+    permission_classes = [DeclaredAccess]
+    access = {"GET": PUBLIC}
+
+
+@declare_access({"GET": PUBLIC})
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Unauthenticated liveness and readiness: 200 when the database and broker answer, else 503."""

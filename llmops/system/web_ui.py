@@ -11,6 +11,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from llmops.restapi.access_check import declare_access
+from llmops.tenancy.access import PUBLIC
+
 _NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>LLMOps platform</title></head>
 <body style="font-family: sans-serif; max-width: 40rem; margin: 4rem auto">
@@ -23,6 +26,7 @@ _NOT_BUILT = """<!doctype html>
 """
 
 
+@declare_access({"GET": PUBLIC})
 @require_GET
 def app_page(request: HttpRequest, route: str = "") -> HttpResponse:
     index = settings.WEB_UI_DIST / "index.html"

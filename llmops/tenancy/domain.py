@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from llmops.tenancy import keys
-from llmops.tenancy.models import ApiKey, Membership, Organization, Project, Role
+from llmops.tenancy.models import ApiKey, KeyScope, Membership, Organization, Project, Role
 
 # last_used_at is written at most this often per key, so authenticated traffic does not turn
 # every request into a row update.
@@ -58,7 +58,11 @@ def project_create(*, organization: Organization, name: str) -> Project:
 
 
 def api_key_create(
-    *, project: Project, note: str = "", created_by: User | None = None
+    *,
+    project: Project,
+    note: str = "",
+    scope: str = KeyScope.MEMBER,
+    created_by: User | None = None,
 ) -> IssuedApiKey:
     secret = keys.new_secret_key()
     api_key = ApiKey.objects.create(
@@ -67,6 +71,7 @@ def api_key_create(
         secret_hash=keys.digest_secret(secret),
         secret_hint=keys.secret_hint(secret),
         note=note,
+        scope=scope,
         created_by=created_by,
     )
     return IssuedApiKey(api_key=api_key, secret_key=secret)

@@ -19,6 +19,14 @@ class Role(models.TextChoices):
 ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 
+class KeyScope(models.TextChoices):
+    """What an API key may do; see ``llmops.tenancy.access`` for the ranks."""
+
+    INGEST = "ingest"  # send traces and scores only
+    MEMBER = "member"  # a member's rights in the key's project
+    ADMIN = "admin"  # an admin's rights in the key's project (created by an owner, on purpose)
+
+
 class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
@@ -78,6 +86,10 @@ class ApiKey(models.Model):
     # The first characters of the secret, so people can tell keys apart in a list.
     secret_hint = models.CharField(max_length=16)
     note = models.CharField(max_length=200, blank=True, default="")
+    # db_default: keys issued before scopes existed keep the rights they were documented with.
+    scope = models.CharField(
+        max_length=16, choices=KeyScope.choices, default=KeyScope.MEMBER, db_default="member"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

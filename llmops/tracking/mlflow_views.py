@@ -25,7 +25,7 @@ from llmops.mlflow_api.views import (
     tags,
     text,
 )
-from llmops.tenancy.models import Role
+from llmops.tracking import access as actions
 from llmops.tracking import artifacts, domain, selectors
 from llmops.tracking.models import LifecycleStage, LoggedModel, Metric, Run
 from llmops.tracking.search import SearchError, apply_filter, apply_order
@@ -55,6 +55,8 @@ class _RunView(MlflowView):
 
 
 class ExperimentCreate(MlflowView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         name = text(data, "name")
@@ -63,6 +65,8 @@ class ExperimentCreate(MlflowView):
 
 
 class ExperimentGet(MlflowView):
+    access = {"GET": actions.READ}
+
     def get(self, request: Request) -> Response:
         data = fields(request)
         experiment = selectors.experiment_get(
@@ -72,6 +76,8 @@ class ExperimentGet(MlflowView):
 
 
 class ExperimentGetByName(MlflowView):
+    access = {"GET": actions.READ}
+
     def get(self, request: Request) -> Response:
         data = fields(request)
         experiment = selectors.experiment_by_name(
@@ -81,8 +87,8 @@ class ExperimentGetByName(MlflowView):
 
 
 class ExperimentSearch(MlflowView):
+    access = {"GET": actions.READ, "POST": actions.READ}
     # MLflow searches with POST; it reads only, so a viewer may do it.
-    write_role = Role.VIEWER
 
     def get(self, request: Request) -> Response:
         return self.search(fields(request))
@@ -116,6 +122,8 @@ class _ExperimentView(MlflowView):
 
 
 class ExperimentUpdate(_ExperimentView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         experiment = self.experiment(data)
@@ -126,6 +134,8 @@ class ExperimentUpdate(_ExperimentView):
 
 
 class ExperimentDelete(_ExperimentView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         domain.experiment_set_stage(
             experiment=self.experiment(fields(request)), stage=LifecycleStage.DELETED
@@ -134,6 +144,8 @@ class ExperimentDelete(_ExperimentView):
 
 
 class ExperimentRestore(_ExperimentView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         domain.experiment_set_stage(
             experiment=self.experiment(fields(request)), stage=LifecycleStage.ACTIVE
@@ -142,6 +154,8 @@ class ExperimentRestore(_ExperimentView):
 
 
 class ExperimentSetTag(_ExperimentView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         experiment = self.experiment(data)
@@ -154,6 +168,8 @@ class ExperimentSetTag(_ExperimentView):
 
 
 class ExperimentDeleteTag(_ExperimentView):
+    access = {"POST": actions.WRITE, "DELETE": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         domain.experiment_tag_set(
@@ -169,6 +185,8 @@ class ExperimentDeleteTag(_ExperimentView):
 
 
 class RunCreate(MlflowView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         experiment_id = text(data, "experiment_id", required=False, default="0")
@@ -184,6 +202,8 @@ class RunCreate(MlflowView):
 
 
 class RunUpdate(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         run = domain.run_update(
@@ -196,23 +216,31 @@ class RunUpdate(_RunView):
 
 
 class RunGet(_RunView):
+    access = {"GET": actions.READ}
+
     def get(self, request: Request) -> Response:
         return _ok({"run": selectors.run_json(self.run(fields(request)))})
 
 
 class RunDelete(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         domain.run_set_stage(run=self.run(fields(request)), stage=LifecycleStage.DELETED)
         return _ok()
 
 
 class RunRestore(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         domain.run_set_stage(run=self.run(fields(request)), stage=LifecycleStage.ACTIVE)
         return _ok()
 
 
 class RunSetTag(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         domain.run_tag_set(
@@ -222,6 +250,8 @@ class RunSetTag(_RunView):
 
 
 class RunDeleteTag(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         domain.run_tag_delete(run=self.run(data), key=text(data, "key"))
@@ -240,6 +270,8 @@ def _metric(item: Mapping[str, Any]) -> domain.MetricInput:
 
 
 class RunLogMetric(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         domain.run_log(run=self.run(data), metrics=[_metric(data)])
@@ -247,6 +279,8 @@ class RunLogMetric(_RunView):
 
 
 class RunLogParameter(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         domain.run_log(
@@ -263,6 +297,8 @@ def _objects(data: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
 
 
 class RunLogBatch(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         metrics = [_metric(item) for item in _objects(data, "metrics")]
@@ -279,6 +315,8 @@ class RunLogBatch(_RunView):
 
 
 class RunLogInputs(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         run = self.run(data)
@@ -303,6 +341,8 @@ class RunLogInputs(_RunView):
 
 
 class RunLogOutputs(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         run = self.run(data)
@@ -315,6 +355,8 @@ class RunLogOutputs(_RunView):
 
 
 class RunLogModel(_RunView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         domain.run_log_model(run=self.run(data), model_json=text(data, "model_json"))
@@ -322,8 +364,8 @@ class RunLogModel(_RunView):
 
 
 class RunSearch(MlflowView):
+    access = {"GET": actions.READ, "POST": actions.READ}
     # MLflow searches with POST; it reads only, so a viewer may do it.
-    write_role = Role.VIEWER
 
     def post(self, request: Request) -> Response:
         return self.search(fields(request))
@@ -360,6 +402,8 @@ class RunSearch(MlflowView):
 
 
 class MetricHistory(_RunView):
+    access = {"GET": actions.READ}
+
     def get(self, request: Request) -> Response:
         data = fields(request)
         run = self.run(data)
@@ -382,6 +426,8 @@ class MetricHistory(_RunView):
 
 class ArtifactList(_RunView):
     """The tracking API's listing of a run's artifacts (paths relative to the run's root)."""
+
+    access = {"GET": actions.READ}
 
     def get(self, request: Request) -> Response:
         data = fields(request)
@@ -413,6 +459,8 @@ def _file_json(entry: artifacts.FileEntry, *, prefix: str = "") -> dict[str, Any
 
 
 class LoggedModelCreate(MlflowView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request) -> Response:
         data = fields(request)
         experiment = selectors.experiment_get(
@@ -441,6 +489,8 @@ class _ModelView(MlflowView):
 
 
 class LoggedModelDetail(_ModelView):
+    access = {"GET": actions.READ, "PATCH": actions.WRITE, "DELETE": actions.WRITE}
+
     def get(self, request: Request, model_id: str) -> Response:
         allow = str(request.query_params.get("allow_deleted", "")).lower() == "true"
         return _ok(
@@ -468,6 +518,8 @@ class LoggedModelDetail(_ModelView):
 
 
 class LoggedModelTags(_ModelView):
+    access = {"PATCH": actions.WRITE}
+
     def patch(self, request: Request, model_id: str) -> Response:
         data = fields(request)
         model = self.model(model_id)
@@ -476,6 +528,8 @@ class LoggedModelTags(_ModelView):
 
 
 class LoggedModelTagDelete(_ModelView):
+    access = {"DELETE": actions.WRITE}
+
     def delete(self, request: Request, model_id: str, tag_key: str) -> Response:
         model = self.model(model_id)
         if tag_key not in model.tags:
@@ -485,6 +539,8 @@ class LoggedModelTagDelete(_ModelView):
 
 
 class LoggedModelParams(_ModelView):
+    access = {"POST": actions.WRITE}
+
     def post(self, request: Request, model_id: str) -> Response:
         data = fields(request)
         domain.logged_model_update(model=self.model(model_id), params=tags(data, "params"))
@@ -492,8 +548,8 @@ class LoggedModelParams(_ModelView):
 
 
 class LoggedModelSearch(MlflowView):
+    access = {"POST": actions.READ}
     # MLflow searches with POST; it reads only, so a viewer may do it.
-    write_role = Role.VIEWER
 
     def post(self, request: Request) -> Response:
         data = fields(request)
@@ -535,6 +591,8 @@ class _RawBody(BaseParser):
 class ArtifactRoot(MlflowView):
     """``GET artifacts?path=`` lists a folder."""
 
+    access = {"GET": actions.READ}
+
     def get(self, request: Request) -> Response:
         path = artifacts.clean_path(str(request.query_params.get("path", "")))
         entries = artifacts.artifact_list(project=self.project, path=path)
@@ -542,6 +600,7 @@ class ArtifactRoot(MlflowView):
 
 
 class ArtifactFile(MlflowView):
+    access = {"GET": actions.READ, "PUT": actions.WRITE, "DELETE": actions.WRITE}
     parser_classes = [_RawBody]
 
     def get(self, request: Request, artifact_path: str) -> FileResponse:

@@ -127,7 +127,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def subscribe(tenant: Tenant, url: str, events: list[str]) -> dict[str, Any]:
-    response = tenant.client().post(
+    response = tenant.client("admin").post(
         "/api/v1/webhooks", {"url": url, "events": events}, format="json"
     )
     assert response.status_code == 201
@@ -162,7 +162,7 @@ def test_attempts_retry_recoverable_failures_and_record_each(
     headers, body = receiver.requests[-1]
     verify(hook["secret"], headers, body)
     assert json.loads(body)["data"]["prompt"] == "x"
-    deliveries = tenant.client().get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()
+    deliveries = tenant.client("admin").get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()
     assert deliveries[0]["state"] == "delivered"
     assert [a["status_code"] for a in deliveries[0]["attempts"]] == [503, 429, 200]
 

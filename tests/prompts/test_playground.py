@@ -21,7 +21,7 @@ BASE = "/api/v1/prompts"
 
 
 def _setup(tenant: Tenant, server: LocalLLM) -> Any:
-    client = tenant.client()
+    client = tenant.client("admin")  # creating a connection is an admin's
     ok(
         client.post(
             "/api/v1/connections",

@@ -155,7 +155,7 @@ def test_protected_labels_refuse_direct_moves(tenant: Tenant) -> None:
     client = tenant.client()
     create(client, labels=["production"])
     save(client, "support/answer", "v2 {{question}}")
-    protect = client.put(
+    protect = tenant.client("admin").put(
         f"{BASE}/support/answer/labels/production/protection", {"protected": True}, format="json"
     )
     assert protect.json()["protected"] is True

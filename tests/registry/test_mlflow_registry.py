@@ -145,7 +145,7 @@ def test_unknown_and_duplicate_names_answer_mlflow_errors(server: str) -> None:
 
 
 def test_aliases_move_with_history_lineage_and_webhooks(server: str, tenant: Tenant) -> None:
-    hook = tenant.client().post(
+    hook = tenant.client("admin").post(
         "/api/v1/webhooks",
         {
             "url": "http://127.0.0.1:9/hook",
@@ -219,7 +219,7 @@ def test_a_delivery_is_signed_like_prompt_webhooks(server: str, tenant: Tenant) 
     receiver = Receiver([])
     try:
         hook = (
-            tenant.client()
+            tenant.client("admin")
             .post(
                 "/api/v1/webhooks",
                 {"url": receiver.url, "events": ["model.alias_moved"]},
@@ -274,7 +274,7 @@ def test_stage_transitions_archive_and_are_recorded(server: str) -> None:
 def test_a_metric_gate_refuses_then_allows_the_alias(server: str, tenant: Tenant) -> None:
     client = MlflowClient()
     client.create_registered_model("m")
-    gate = tenant.client().put(
+    gate = tenant.client("admin").put(
         "/api/v1/models/m/gates",
         {
             "alias": "champion",
@@ -325,7 +325,7 @@ def test_a_suite_gate_needs_a_passed_evaluation_linked_to_the_version(
     client = MlflowClient()
     client.create_registered_model("m")
     client.create_model_version("m", "s3://b/1")
-    gate = tenant.client().put(
+    gate = tenant.client("admin").put(
         "/api/v1/models/m/gates",
         {"stage": "production", "suites": ["holdout-suite"]},
         format="json",

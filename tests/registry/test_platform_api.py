@@ -57,7 +57,7 @@ def test_gates_are_validated_field_by_field(tenant: Tenant) -> None:
         target={},
         evaluators=[],
     )
-    client = tenant.client()
+    client = tenant.client("admin")  # gates are an admin's to configure
     cases = [
         ({"metrics": []}, "alias"),
         ({"alias": "a", "stage": "Staging"}, "alias"),

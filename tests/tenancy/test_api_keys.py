@@ -8,8 +8,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from llmops.tenancy import domain, keys
-from llmops.tenancy.models import ApiKey
-from tests.conftest import Tenant
+from llmops.tenancy.models import ApiKey, Role
+from tests.conftest import MakeUser, Tenant, session_client
 
 pytestmark = pytest.mark.django_db
 
@@ -91,11 +91,13 @@ def test_use_records_last_used_at_most_once_a_minute(tenant: Tenant) -> None:
     assert ApiKey.objects.get(public_key=tenant.public_key).last_used_at > stale  # type: ignore[operator]
 
 
-def test_api_key_list_shows_no_secret(tenant: Tenant) -> None:
-    response = tenant.client().get("/api/v1/api-keys")
+def test_api_key_list_shows_no_secret(tenant: Tenant, make_user: MakeUser) -> None:
+    admin = session_client(make_user("ada", tenant.organization, Role.ADMIN), tenant.project)
+    response = admin.get("/api/v1/api-keys")
     assert response.status_code == 200
     (item,) = response.json()
     assert item["public_key"] == tenant.public_key
+    assert item["scope"] == "member"
     assert "secret_key" not in item
     assert tenant.secret_key not in response.content.decode()
 

@@ -18,7 +18,7 @@ def test_createproject_prints_json_with_working_keys() -> None:
     out = StringIO()
     call_command("createproject", "Acme", "checkout-agent", "--json", stdout=out)
     result = json.loads(out.getvalue())
-    assert set(result) == {"organization", "project", "public_key", "secret_key"}
+    assert set(result) == {"organization", "project", "public_key", "secret_key", "scope"}
     assert result["organization"]["name"] == "Acme"
     assert result["project"]["name"] == "checkout-agent"
     client = APIClient()

@@ -349,8 +349,11 @@ def test_retention_deletes_old_spans_in_batches(tenant: Tenant) -> None:
     assert Span.objects.count() == 1
 
 
-def test_retention_api_needs_admin_for_sessions_and_validates(tenant: Tenant) -> None:
-    client = tenant.client()
+def test_retention_api_needs_an_admin_and_validates(tenant: Tenant) -> None:
+    refused = tenant.client().put("/api/v1/retention", {"days": 14}, format="json")
+    assert refused.status_code == 403
+    assert "scope 'admin'" in refused.json()["message"]
+    client = tenant.client("admin")
     assert client.get("/api/v1/retention").json() == {"days": None}
     assert client.put("/api/v1/retention", {"days": 14}, format="json").json() == {"days": 14}
     bad = client.put("/api/v1/retention", {"days": 0}, format="json")

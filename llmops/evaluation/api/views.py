@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from llmops.evaluation import connections, datasets, execution, gate, online, schedules, suites
+from llmops.evaluation.api import access as actions
 from llmops.evaluation.api import serializers as s
 from llmops.evaluation.comparison import runs_compare
 from llmops.evaluation.models import (
@@ -86,6 +87,8 @@ def _valid(serializer_class: type[Any], data: Any) -> dict[str, Any]:
 
 
 class DatasetListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.WRITE}
+
     @extend_schema(
         operation_id="datasets_list",
         parameters=P,
@@ -110,6 +113,8 @@ class DatasetListCreateView(ProjectScopedView):
 
 
 class DatasetDetailView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="datasets_versions",
         parameters=P,
@@ -122,6 +127,8 @@ class DatasetDetailView(ProjectScopedView):
 
 
 class DatasetItemsView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.WRITE}
+
     @extend_schema(
         operation_id="datasets_items",
         parameters=[s.VersionQuery, *P],
@@ -173,6 +180,7 @@ class _TextParser(BaseParser):
 
 
 class DatasetImportView(ProjectScopedView):
+    access = {"POST": actions.WRITE}
     parser_classes = [_TextParser]
 
     @extend_schema(
@@ -214,6 +222,8 @@ class DatasetImportView(ProjectScopedView):
 
 
 class DatasetFromTracesView(ProjectScopedView):
+    access = {"POST": actions.WRITE}
+
     @extend_schema(
         operation_id="datasets_from_traces",
         request=s.ItemsFromTracesInput,
@@ -242,6 +252,8 @@ class DatasetFromTracesView(ProjectScopedView):
 
 
 class DatasetExportView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="datasets_export",
         parameters=[s.VersionQuery, *P],
@@ -265,6 +277,8 @@ class DatasetExportView(ProjectScopedView):
 
 
 class ConnectionListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.CONNECTIONS}
+
     @extend_schema(
         operation_id="connections_list",
         parameters=P,
@@ -289,6 +303,8 @@ class ConnectionListCreateView(ProjectScopedView):
 
 
 class ConnectionDetailView(ProjectScopedView):
+    access = {"DELETE": actions.CONNECTIONS}
+
     @extend_schema(
         operation_id="connections_delete",
         parameters=P,
@@ -308,6 +324,8 @@ class ConnectionDetailView(ProjectScopedView):
 
 
 class SuiteListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.WRITE}
+
     @extend_schema(
         operation_id="suites_list",
         parameters=P,
@@ -343,6 +361,8 @@ class SuiteListCreateView(ProjectScopedView):
 
 
 class SuiteDetailView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="suites_get", parameters=P, responses=s.SuiteOutput, summary="A suite"
     )
@@ -361,6 +381,8 @@ def _with_progress(runs: QuerySet[Run]) -> QuerySet[Run]:
 
 
 class RunListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.WRITE}
+
     @extend_schema(
         operation_id="runs_list",
         parameters=[s.RunListQuery, *P],
@@ -441,6 +463,8 @@ class RunListCreateView(ProjectScopedView):
 
 
 class RunDetailView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="runs_get",
         parameters=P,
@@ -452,6 +476,8 @@ class RunDetailView(ProjectScopedView):
 
 
 class RunCancelView(ProjectScopedView):
+    access = {"POST": actions.WRITE}
+
     @extend_schema(
         operation_id="runs_cancel",
         request=None,
@@ -468,6 +494,8 @@ class RunCancelView(ProjectScopedView):
 
 
 class RunResultsView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="runs_results",
         parameters=[s.ResultListQuery, *P],
@@ -516,6 +544,8 @@ def _result_failed(result: RunResult) -> bool:
 
 
 class RunCompareView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="runs_compare",
         parameters=P,
@@ -531,6 +561,8 @@ class RunCompareView(ProjectScopedView):
 
 
 class GateView(ProjectScopedView):
+    access = {"GET": actions.READ, "PUT": actions.CONFIGURE_GATES}
+
     @extend_schema(
         operation_id="gates_list",
         parameters=[s.GateQuery, *P],
@@ -589,6 +621,8 @@ class GateView(ProjectScopedView):
 
 
 class PromotionListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.WRITE}
+
     @extend_schema(
         operation_id="promotions_list",
         parameters=[s.PromotionListQuery, *P],
@@ -632,6 +666,8 @@ class PromotionListCreateView(ProjectScopedView):
 
 
 class PromotionDetailView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="promotions_get",
         parameters=P,
@@ -653,6 +689,8 @@ class PromotionDetailView(ProjectScopedView):
 
 
 class ScheduleListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.WRITE}
+
     @extend_schema(
         operation_id="schedules_list",
         parameters=P,
@@ -684,6 +722,8 @@ class ScheduleListCreateView(ProjectScopedView):
 
 
 class ScheduleDetailView(ProjectScopedView):
+    access = {"DELETE": actions.WRITE}
+
     @extend_schema(
         operation_id="schedules_delete",
         parameters=P,
@@ -699,6 +739,8 @@ class ScheduleDetailView(ProjectScopedView):
 
 
 class RuleListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.WRITE}
+
     @extend_schema(
         operation_id="online_rules_list",
         parameters=P,
@@ -723,6 +765,8 @@ class RuleListCreateView(ProjectScopedView):
 
 
 class RuleDetailView(ProjectScopedView):
+    access = {"DELETE": actions.WRITE}
+
     @extend_schema(
         operation_id="online_rules_delete",
         parameters=P,

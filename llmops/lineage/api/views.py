@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from llmops.lineage import domain, selectors
+from llmops.lineage.api import access as actions
 from llmops.lineage.api.serializers import (
     BehindQueryInput,
     EdgeCreateInput,
@@ -26,6 +27,8 @@ from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
 
 class LineageGraphView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="lineage_graph",
         parameters=[GraphQueryInput, PROJECT_HEADER_PARAMETER],
@@ -49,6 +52,8 @@ class LineageGraphView(ProjectScopedView):
 
 
 class LineageNodeListView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="lineage_nodes_list",
         parameters=[NodeListQueryInput, PROJECT_HEADER_PARAMETER],
@@ -75,6 +80,8 @@ class LineageNodeListView(ProjectScopedView):
 
 
 class LineageEdgeCreateView(ProjectScopedView):
+    access = {"POST": actions.WRITE}
+
     @extend_schema(
         operation_id="lineage_edge_create",
         request=EdgeCreateInput,
@@ -110,6 +117,8 @@ class LineageEdgeCreateView(ProjectScopedView):
 
 
 class LineageImpactView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="lineage_impact",
         parameters=[ImpactQueryInput, PROJECT_HEADER_PARAMETER],
@@ -159,6 +168,8 @@ def _behind_node(view: ProjectScopedView, params: dict[str, object]) -> tuple[st
 
 
 class LineageBehindView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="lineage_behind",
         parameters=[BehindQueryInput, PROJECT_HEADER_PARAMETER],

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from llmops.field_errors import FieldError
 from llmops.prompts import diffs, domain, playground, selectors, templates
+from llmops.prompts.api import access as actions
 from llmops.prompts.api.serializers import (
     DeliveryOutput,
     DiffOutput,
@@ -52,7 +53,6 @@ from llmops.prompts.models import (
 )
 from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.tenancy.authentication import ApiKeyPrincipal
-from llmops.tenancy.models import Role
 
 
 def _actor(request: Request) -> str:
@@ -96,6 +96,8 @@ def _version_data(
 
 
 class PromptListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.WRITE}
+
     @extend_schema(
         operation_id="prompts_list",
         parameters=[PromptListQuery, PROJECT_HEADER_PARAMETER],
@@ -148,6 +150,8 @@ class PromptListCreateView(ProjectScopedView):
 
 class PromptFetchView(ProjectScopedView):
     """The hot path of every app: the version behind a label, revalidated with an ETag."""
+
+    access = {"GET": actions.READ}
 
     @extend_schema(
         operation_id="prompts_fetch",
@@ -208,6 +212,8 @@ def _fetch(project: Any, name: str, label: str | None, number: int | None) -> Pr
 
 
 class VersionListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.WRITE}
+
     @extend_schema(
         operation_id="prompt_versions_list",
         parameters=[VersionListQuery, PROJECT_HEADER_PARAMETER],
@@ -265,6 +271,8 @@ class VersionListCreateView(ProjectScopedView):
 
 
 class VersionDetailView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="prompt_versions_get",
         parameters=[PROJECT_HEADER_PARAMETER],
@@ -277,6 +285,8 @@ class VersionDetailView(ProjectScopedView):
 
 
 class LabelListView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="prompt_labels_list",
         parameters=[PROJECT_HEADER_PARAMETER],
@@ -291,6 +301,8 @@ class LabelListView(ProjectScopedView):
 
 
 class LabelMoveView(ProjectScopedView):
+    access = {"PUT": actions.WRITE}
+
     @extend_schema(
         operation_id="prompt_labels_move",
         request=LabelMoveInput,
@@ -319,7 +331,7 @@ class LabelMoveView(ProjectScopedView):
 
 
 class LabelProtectView(ProjectScopedView):
-    write_role = Role.ADMIN
+    access = {"PUT": actions.PROTECT_LABELS}
 
     @extend_schema(
         operation_id="prompt_labels_protect",
@@ -342,6 +354,8 @@ class LabelProtectView(ProjectScopedView):
 
 
 class LabelHistoryView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="prompt_labels_history",
         parameters=[HistoryQuery, PROJECT_HEADER_PARAMETER],
@@ -381,8 +395,7 @@ def _requested_version(
 
 
 class RenderView(ProjectScopedView):
-    read_role = Role.VIEWER
-    write_role = Role.VIEWER  # rendering changes nothing
+    access = {"POST": actions.READ}
 
     @extend_schema(
         operation_id="prompts_render",
@@ -413,6 +426,8 @@ class ProviderFailed(exceptions.APIException):
 
 
 class PlaygroundView(ProjectScopedView):
+    access = {"POST": actions.WRITE}
+
     @extend_schema(
         operation_id="prompts_playground",
         request=PlaygroundInput,
@@ -446,6 +461,8 @@ class PlaygroundView(ProjectScopedView):
 
 
 class DiffView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="prompts_diff",
         parameters=[DiffQuery, PROJECT_HEADER_PARAMETER],
@@ -471,6 +488,8 @@ class DiffView(ProjectScopedView):
 
 
 class UsageView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="prompts_usage",
         parameters=[PROJECT_HEADER_PARAMETER],
@@ -483,8 +502,7 @@ class UsageView(ProjectScopedView):
 
 
 class WebhookListCreateView(ProjectScopedView):
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
+    access = {"GET": actions.WEBHOOKS, "POST": actions.WEBHOOKS}
 
     @extend_schema(
         operation_id="webhooks_list",
@@ -517,7 +535,7 @@ class WebhookListCreateView(ProjectScopedView):
 
 
 class WebhookDeleteView(ProjectScopedView):
-    write_role = Role.ADMIN
+    access = {"DELETE": actions.WEBHOOKS}
 
     @extend_schema(
         operation_id="webhooks_delete", parameters=[PROJECT_HEADER_PARAMETER], responses={204: None}
@@ -532,7 +550,7 @@ class WebhookDeleteView(ProjectScopedView):
 
 
 class WebhookDeliveriesView(ProjectScopedView):
-    read_role = Role.ADMIN
+    access = {"GET": actions.WEBHOOKS}
 
     @extend_schema(
         operation_id="webhooks_deliveries",

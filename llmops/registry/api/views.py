@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from llmops.registry import domain, selectors
+from llmops.registry.api import access as actions
 from llmops.registry.api.serializers import (
     GateInput,
     GateListOutput,
@@ -85,6 +86,8 @@ def _version(version: ModelVersion, aliases: list[str]) -> dict[str, Any]:
 
 
 class ModelListView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="registry_models_list",
         parameters=[PROJECT_HEADER_PARAMETER],
@@ -103,6 +106,8 @@ class ModelListView(ProjectScopedView):
 
 
 class ModelDetailView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="registry_models_retrieve",
         parameters=[MODEL_PARAMETER, PROJECT_HEADER_PARAMETER],
@@ -128,6 +133,8 @@ class ModelDetailView(ProjectScopedView):
 
 
 class ModelGateView(ProjectScopedView):
+    access = {"GET": actions.READ, "PUT": actions.CONFIGURE_GATES}
+
     @extend_schema(
         operation_id="registry_model_gates_list",
         parameters=[MODEL_PARAMETER, PROJECT_HEADER_PARAMETER],

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from llmops.restapi import cursor
 from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.scores import domain, selectors
+from llmops.scores.api import access as actions
 from llmops.scores.api.serializers import (
     MAX_SCORES_PER_REQUEST,
     ScoreInput,
@@ -26,6 +27,8 @@ _BUCKET_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 class ScoreListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.SEND}
+
     @extend_schema(
         operation_id="scores_list",
         parameters=[ScoreListQuery, FROM_PARAMETER, PROJECT_HEADER_PARAMETER],
@@ -91,6 +94,8 @@ class ScoreListCreateView(ProjectScopedView):
 
 
 class ScoreDeleteView(ProjectScopedView):
+    access = {"DELETE": actions.DELETE}
+
     @extend_schema(
         operation_id="scores_delete",
         parameters=[PROJECT_HEADER_PARAMETER],
@@ -104,6 +109,8 @@ class ScoreDeleteView(ProjectScopedView):
 
 
 class ScoreMetricsView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="scores_metrics",
         parameters=[ScoreMetricsQuery, FROM_PARAMETER, PROJECT_HEADER_PARAMETER],

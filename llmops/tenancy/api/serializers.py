@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from llmops.restapi.strict import StrictInputSerializer
-from llmops.tenancy.models import Role
+from llmops.tenancy.models import KeyScope, Role
 
 
 class OrganizationOutput(serializers.Serializer[Any]):
@@ -46,6 +46,12 @@ class ApiKeyOutput(serializers.Serializer[Any]):
     public_key = serializers.CharField()
     secret_hint = serializers.CharField(help_text="The first characters of the secret key.")
     note = serializers.CharField()
+    scope = serializers.ChoiceField(
+        choices=KeyScope.choices,
+        help_text="ingest: send traces and scores only; member: a member's rights in the "
+        "project; admin: an admin's rights in the project (keys, members and organizations "
+        "stay with people).",
+    )
     created_at = serializers.DateTimeField()
     last_used_at = serializers.DateTimeField(allow_null=True)
     revoked_at = serializers.DateTimeField(allow_null=True)
@@ -57,6 +63,12 @@ class ApiKeyCreatedOutput(ApiKeyOutput):
 
 class ApiKeyCreateInput(StrictInputSerializer):
     note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    scope = serializers.ChoiceField(
+        choices=KeyScope.choices,
+        required=False,
+        default=KeyScope.MEMBER,
+        help_text="What the key may do; 'admin' only by an owner.",
+    )
 
 
 class LoginInput(StrictInputSerializer):

@@ -1,27 +1,27 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.models import User
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from llmops.restapi.scoping import (
     PROJECT_HEADER_PARAMETER,
+    DeclaredView,
+    OrganizationScopedView,
     ProjectScopedView,
-    SessionOnly,
     session_user,
 )
 from llmops.tenancy import domain, selectors
+from llmops.tenancy.access import PUBLIC
+from llmops.tenancy.api import access as actions
 from llmops.tenancy.api.serializers import (
     ApiKeyCreatedOutput,
     ApiKeyCreateInput,
@@ -35,29 +35,13 @@ from llmops.tenancy.api.serializers import (
     ProjectOutput,
     SessionOutput,
 )
-from llmops.tenancy.models import ApiKey, Membership, Organization, Role
-
-
-def _organization_for(
-    request: Request, organization_id: uuid.UUID, required_role: str
-) -> Organization:
-    membership = selectors.membership_of(
-        user=session_user(request), organization_id=organization_id
-    )
-    if membership is None:
-        raise exceptions.NotFound("Organization not found.")
-    if not membership.allows(required_role):
-        raise exceptions.PermissionDenied(
-            f"Your role '{membership.role}' cannot do this; it needs '{required_role}' or higher."
-        )
-    return membership.organization
-
+from llmops.tenancy.models import ApiKey, KeyScope, Membership, Role
 
 # --- session (browser) ---------------------------------------------------------------------
 
 
-class SessionView(APIView):
-    permission_classes = [permissions.AllowAny]
+class SessionView(DeclaredView):
+    access = {"GET": PUBLIC}
 
     @extend_schema(operation_id="auth_session", responses=SessionOutput, summary="Who is signed in")
     @method_decorator(ensure_csrf_cookie)
@@ -80,8 +64,8 @@ class SessionView(APIView):
         )
 
 
-class LoginView(APIView):
-    permission_classes = [permissions.AllowAny]
+class LoginView(DeclaredView):
+    access = {"POST": PUBLIC}
     authentication_classes: list[type] = []
 
     def get_authenticate_header(self, request: Request) -> str:
@@ -111,8 +95,8 @@ class LoginView(APIView):
         )
 
 
-class LogoutView(APIView):
-    permission_classes = [SessionOnly]
+class LogoutView(DeclaredView):
+    access = {"POST": actions.SIGNED_IN}
 
     @extend_schema(operation_id="auth_logout", request=None, responses={204: None})
     def post(self, request: Request) -> Response:
@@ -123,8 +107,8 @@ class LogoutView(APIView):
 # --- organizations ---------------------------------------------------------------------------
 
 
-class OrganizationListCreateView(APIView):
-    permission_classes = [SessionOnly]
+class OrganizationListCreateView(DeclaredView):
+    access = {"GET": actions.SIGNED_IN, "POST": actions.SIGNED_IN}
 
     @extend_schema(operation_id="organizations_list", responses=OrganizationOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -146,12 +130,12 @@ class OrganizationListCreateView(APIView):
         return Response(OrganizationOutput(organization).data, status=status.HTTP_201_CREATED)
 
 
-class OrganizationProjectsView(APIView):
-    permission_classes = [SessionOnly]
+class OrganizationProjectsView(OrganizationScopedView):
+    access = {"GET": actions.ORGANIZATION_READ, "POST": actions.MANAGE_PROJECTS}
 
     @extend_schema(operation_id="organization_projects_list", responses=ProjectOutput(many=True))
     def get(self, request: Request, organization_id: uuid.UUID) -> Response:
-        organization = _organization_for(request, organization_id, Role.VIEWER)
+        organization = self.organization
         projects = selectors.projects_of_organization(organization=organization).select_related(
             "organization"
         )
@@ -163,7 +147,7 @@ class OrganizationProjectsView(APIView):
         responses={201: ProjectOutput},
     )
     def post(self, request: Request, organization_id: uuid.UUID) -> Response:
-        organization = _organization_for(request, organization_id, Role.ADMIN)
+        organization = self.organization
         body = ProjectCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
         try:
@@ -175,12 +159,12 @@ class OrganizationProjectsView(APIView):
         return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
 
 
-class OrganizationMembersView(APIView):
-    permission_classes = [SessionOnly]
+class OrganizationMembersView(OrganizationScopedView):
+    access = {"GET": actions.ORGANIZATION_READ, "POST": actions.MANAGE_MEMBERS}
 
     @extend_schema(operation_id="organization_members_list", responses=MemberOutput(many=True))
     def get(self, request: Request, organization_id: uuid.UUID) -> Response:
-        organization = _organization_for(request, organization_id, Role.VIEWER)
+        organization = self.organization
         members = Membership.objects.filter(organization=organization).select_related("user")
         return Response(MemberOutput(members.order_by("created_at"), many=True).data)
 
@@ -191,14 +175,11 @@ class OrganizationMembersView(APIView):
         summary="Add a user to the organization or change their role",
     )
     def post(self, request: Request, organization_id: uuid.UUID) -> Response:
-        organization = _organization_for(request, organization_id, Role.ADMIN)
+        organization = self.organization
         body = MemberSetInput(data=request.data)
         body.is_valid(raise_exception=True)
         role = body.validated_data["role"]
-        caller = selectors.membership_of(
-            user=session_user(request), organization_id=organization.pk
-        )
-        if role == Role.OWNER and (caller is None or caller.role != Role.OWNER):
+        if role == Role.OWNER and self.grant.role != Role.OWNER:
             raise exceptions.PermissionDenied("Only an owner can make someone an owner.")
         user = User.objects.filter(username=body.validated_data["username"]).first()
         if user is None:
@@ -211,6 +192,8 @@ class OrganizationMembersView(APIView):
 
 
 class CurrentProjectView(ProjectScopedView):
+    access = {"GET": actions.PROJECT_READ}
+
     @extend_schema(
         operation_id="project_current",
         responses=ProjectOutput,
@@ -222,13 +205,7 @@ class CurrentProjectView(ProjectScopedView):
 
 
 class ApiKeyListCreateView(ProjectScopedView):
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
-
-    def get_permissions(self) -> Sequence[Any]:
-        if self.request.method == "POST":
-            return [SessionOnly()]
-        return super().get_permissions()
+    access = {"GET": actions.MANAGE_KEYS, "POST": actions.MANAGE_KEYS}
 
     @extend_schema(
         operation_id="api_keys_list",
@@ -250,8 +227,15 @@ class ApiKeyListCreateView(ProjectScopedView):
     def post(self, request: Request) -> Response:
         body = ApiKeyCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
+        scope = body.validated_data["scope"]
+        if scope == KeyScope.ADMIN and self.grant.role != Role.OWNER:
+            # An admin-scope key outlives its creator's session: only owners issue one.
+            raise exceptions.PermissionDenied("Only an owner can create a key with scope 'admin'.")
         issued = domain.api_key_create(
-            project=self.project, note=body.validated_data["note"], created_by=session_user(request)
+            project=self.project,
+            note=body.validated_data["note"],
+            scope=scope,
+            created_by=session_user(request),
         )
         data = dict(ApiKeyOutput(issued.api_key).data)
         data["secret_key"] = issued.secret_key
@@ -259,8 +243,7 @@ class ApiKeyListCreateView(ProjectScopedView):
 
 
 class ApiKeyRevokeView(ProjectScopedView):
-    write_role = Role.ADMIN
-    permission_classes = [SessionOnly]
+    access = {"POST": actions.MANAGE_KEYS}
 
     @extend_schema(
         operation_id="api_keys_revoke",

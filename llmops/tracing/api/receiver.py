@@ -15,15 +15,19 @@ from google.protobuf import json_format
 from google.rpc import status_pb2
 from rest_framework import exceptions
 
+from llmops.restapi.access_check import declare_access
+from llmops.tenancy.access import Refused, authorize_key
 from llmops.tenancy.authentication import credentials_from_header
 from llmops.tenancy.domain import api_key_authenticate
 from llmops.tracing import otlp
+from llmops.tracing.api import access as actions
 from llmops.tracing.ingest import spans_ingest
 
 # google.rpc.Code values used in error bodies, as the OTLP specification asks.
 _INVALID_ARGUMENT = 3
 _UNAUTHENTICATED = 16
 _RESOURCE_EXHAUSTED = 8
+_PERMISSION_DENIED = 7
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -37,6 +41,7 @@ def _error(request: HttpRequest, status: int, code: int, message: str) -> HttpRe
     return HttpResponse(body.SerializeToString(), status=status, content_type=otlp.PROTOBUF)
 
 
+@declare_access({"POST": actions.INGEST})
 @csrf_exempt
 @require_POST
 def export_traces(request: HttpRequest) -> HttpResponse:
@@ -54,6 +59,10 @@ def export_traces(request: HttpRequest) -> HttpResponse:
     api_key = api_key_authenticate(secret=credentials[0], public_key=credentials[1])
     if api_key is None:
         return _error(request, 401, _UNAUTHENTICATED, "Unknown or revoked API key.")
+    try:
+        authorize_key(api_key=api_key, needed=actions.INGEST)
+    except Refused as exc:
+        return _error(request, 403, _PERMISSION_DENIED, str(exc))
     try:
         export = otlp.decode_request(
             request.body,

@@ -12,8 +12,8 @@ from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.scores import selectors as score_selectors
 from llmops.scores.api.serializers import ScoreOutput
 from llmops.scores.models import Score
-from llmops.tenancy.models import Role
 from llmops.tracing import domain, metrics, selectors
+from llmops.tracing.api import access as actions
 from llmops.tracing.api.serializers import (
     MetricsOutput,
     MetricsQuery,
@@ -48,6 +48,8 @@ def _trace_detail(trace: Trace, spans: list[Span], scores: list[Score]) -> dict[
 
 
 class TraceListView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="traces_list",
         parameters=[TraceListQuery, FROM_PARAMETER, PROJECT_HEADER_PARAMETER],
@@ -101,6 +103,8 @@ class TraceListView(ProjectScopedView):
 
 
 class TraceDetailView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="traces_get",
         parameters=[PROJECT_HEADER_PARAMETER],
@@ -117,6 +121,8 @@ class TraceDetailView(ProjectScopedView):
 
 
 class SessionListView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="sessions_list",
         parameters=[SessionListQuery, PROJECT_HEADER_PARAMETER],
@@ -140,6 +146,8 @@ class SessionListView(ProjectScopedView):
 
 
 class SessionDetailView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="sessions_get",
         parameters=[PROJECT_HEADER_PARAMETER],
@@ -162,6 +170,8 @@ class SessionDetailView(ProjectScopedView):
 
 
 class MetricsView(ProjectScopedView):
+    access = {"GET": actions.READ}
+
     @extend_schema(
         operation_id="metrics_query",
         parameters=[MetricsQuery, FROM_PARAMETER, PROJECT_HEADER_PARAMETER],
@@ -198,7 +208,7 @@ class MetricsView(ProjectScopedView):
 
 
 class RetentionView(ProjectScopedView):
-    write_role = Role.ADMIN
+    access = {"GET": actions.READ, "PUT": actions.RETENTION}
 
     @extend_schema(
         operation_id="retention_get",
@@ -224,6 +234,8 @@ class RetentionView(ProjectScopedView):
 
 
 class ModelPriceListCreateView(ProjectScopedView):
+    access = {"GET": actions.READ, "POST": actions.PRICES}
+
     @extend_schema(
         operation_id="model_prices_list",
         parameters=[PROJECT_HEADER_PARAMETER],
@@ -252,6 +264,8 @@ class ModelPriceListCreateView(ProjectScopedView):
 
 
 class ModelPriceDeleteView(ProjectScopedView):
+    access = {"DELETE": actions.PRICES}
+
     @extend_schema(
         operation_id="model_prices_delete",
         parameters=[PROJECT_HEADER_PARAMETER],

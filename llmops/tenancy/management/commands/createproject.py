@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from llmops.tenancy import domain
-from llmops.tenancy.models import Organization, Project
+from llmops.tenancy.models import KeyScope, Organization, Project
 
 
 class Command(BaseCommand):
@@ -22,6 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("organization", help="organization name (created if missing)")
         parser.add_argument("project", help="project name (must be new in the organization)")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--scope",
+            choices=[scope.value for scope in KeyScope],
+            default=KeyScope.MEMBER.value,
+            help="what the key may do (default: member; admin adds webhooks, retention, "
+            "label protection, gates and connections)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         org_name: str = options["organization"].strip()
@@ -39,12 +46,15 @@ class Command(BaseCommand):
                     f"project: {project_name!r} already exists in organization {org_name!r}"
                 )
             project = domain.project_create(organization=organization, name=project_name)
-            issued = domain.api_key_create(project=project, note="createproject")
+            issued = domain.api_key_create(
+                project=project, note="createproject", scope=options["scope"]
+            )
         result = {
             "organization": {"id": str(organization.pk), "name": organization.name},
             "project": {"id": str(project.pk), "name": project.name},
             "public_key": issued.api_key.public_key,
             "secret_key": issued.secret_key,
+            "scope": issued.api_key.scope,
         }
         if options["json"]:
             self.stdout.write(json.dumps(result))
@@ -53,3 +63,4 @@ class Command(BaseCommand):
         self.stdout.write(f"project:      {project.name} ({project.pk})")
         self.stdout.write(f"public key:   {issued.api_key.public_key}")
         self.stdout.write(f"secret key:   {issued.secret_key}   (shown once; store it now)")
+        self.stdout.write(f"key scope:    {issued.api_key.scope}")
