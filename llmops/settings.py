@@ -10,6 +10,7 @@ from llmops.config.env import (
     env_choice,
     env_int,
     env_list,
+    env_networks,
     env_path,
     env_str,
 )
@@ -212,6 +213,10 @@ STORAGES = {
         }
     ),
 }
+# Outbound calls on a user's behalf (webhooks) refuse loopback, private, link-local and other
+# non-public addresses (llmops.egress); these comma-separated CIDRs are allowed all the same,
+# for self-hosters whose receivers live on their own network.
+LLMOPS_EGRESS_ALLOW = env_networks("LLMOPS_EGRESS_ALLOW")
 # Encrypts provider API keys at rest; SECRET_KEY is used when this is empty.
 LLMOPS_ENCRYPTION_KEY = env_str("LLMOPS_ENCRYPTION_KEY", "")
 

@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
+from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 from llmops.tenancy import domain
@@ -181,6 +182,14 @@ def worker(transactional_db: None, tmp_path: Path) -> Iterator[str]:
         yield node_name
     finally:
         print(stop_worker(process)[-4000:])
+
+
+@pytest.fixture
+def egress_allows_loopback(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lets webhooks reach receivers on loopback, which the egress policy refuses unless a range
+    is allowed; the variable also reaches worker processes started after this fixture."""
+    settings.LLMOPS_EGRESS_ALLOW = ("127.0.0.0/8",)
+    monkeypatch.setenv("LLMOPS_EGRESS_ALLOW", "127.0.0.0/8")
 
 
 def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -86,6 +87,24 @@ def env_list(
     if any(item == "" for item in items):
         raise ImproperlyConfigured(f"{name}: empty item in comma-separated list {value!r}")
     return items
+
+
+def env_networks(
+    name: str, *, environ: Mapping[str, str] = os.environ
+) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated CIDRs (``10.0.0.0/8,fd00::/8``; a bare address means that one host).
+
+    Host bits must be zero: ``10.0.0.1/8`` is refused, since a typo must not open more than meant.
+    """
+    networks: list[IPv4Network | IPv6Network] = []
+    for item in env_list(name, [], environ=environ):
+        try:
+            networks.append(ip_network(item))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name}: expected comma-separated CIDRs such as 10.0.0.0/8, got {item!r} ({exc})"
+            ) from None
+    return tuple(networks)
 
 
 def env_choice(

@@ -1,4 +1,6 @@
-"""Webhook deliveries: fan-out on events, signed POSTs, one recorded attempt per try.
+"""Webhook subscriptions and deliveries: fan-out on events, signed POSTs, one recorded attempt
+per try. Every call goes through ``llmops.egress``, which vets the target at registration and at
+each attempt and reduces what the delivery log shows to a status class.
 
 Signature: header ``X-LLMOps-Signature: t=<unix seconds>,v1=<hex>`` where ``v1`` is
 HMAC-SHA256 with the subscription's secret over ``"<t>.<raw body>"``. Receivers recompute it and
@@ -10,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
@@ -20,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from llmops import egress
 from llmops.celery import app as celery_app
 from llmops.prompts.models import (
     DeliveryState,
@@ -31,7 +34,8 @@ from llmops.tenancy.models import Project
 
 DELIVER_TASK = "prompts.deliver_webhook"
 MAX_ATTEMPTS = 6
-TIMEOUT_SECONDS = 10
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 10
 
 
 class RetryLater(Exception):
@@ -45,6 +49,20 @@ class RetryLater(Exception):
 def sign(secret: str, timestamp: int, body: bytes) -> str:
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def subscription_create(
+    *, project: Project, url: str, events: Iterable[str]
+) -> WebhookSubscription:
+    """Subscribe ``url`` to ``events``; raises ``egress.EgressRefused`` (field ``url``) when the
+    platform may not call it. The signing secret is on the returned row."""
+    egress.check_url(url)
+    return WebhookSubscription.objects.create(
+        project=project,
+        url=url,
+        events=sorted(set(events)),
+        secret="whsec_" + secrets.token_urlsafe(32),
+    )
 
 
 def fanout(*, project: Project, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
@@ -77,7 +95,9 @@ def _enqueue(delivery_id: int) -> None:
 def attempt(delivery_id: int) -> str:
     """Try one delivery once; record the attempt; return the delivery's state afterwards.
 
-    Raises RetryLater when a later try may succeed and attempts remain.
+    Raises RetryLater when a later try may succeed and attempts remain. A target the egress
+    policy refuses (its name now resolves to a refused address) fails at once: retrying would
+    only ask the same question again.
     """
     delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
     if delivery is None or delivery.state != DeliveryState.PENDING:
@@ -85,10 +105,10 @@ def attempt(delivery_id: int) -> str:
     number = delivery.attempt_count + 1
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     timestamp = int(time.time())
-    request = urllib.request.Request(  # noqa: S310 — the URL was validated as http(s).
+    started = time.perf_counter()
+    outcome = egress.post(
         delivery.subscription.url,
-        data=body,
-        method="POST",
+        body=body,
         headers={
             "Content-Type": "application/json",
             "User-Agent": "llmops-webhooks/1",
@@ -96,27 +116,16 @@ def attempt(delivery_id: int) -> str:
             "X-LLMOps-Delivery": str(delivery.pk),
             "X-LLMOps-Signature": sign(delivery.subscription.secret, timestamp, body),
         },
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
     )
-    started = time.perf_counter()
-    status: int | None = None
-    error = ""
-    retry_after: float | None = None
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-        error = f"HTTP {exc.code}"
-        header = exc.headers.get("Retry-After") if exc.headers else None
-        if header and header.isdigit():
-            retry_after = float(header)
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
     duration_ms = (time.perf_counter() - started) * 1000
-    recoverable = status is None or status == 429 or status >= 500 or status == 408
-    if status is not None and 200 <= status < 300:
+    # Only the status class is kept: exception texts, ports and bodies would make this log a
+    # way to probe whatever the platform can reach.
+    error = "" if outcome.ok else outcome.result
+    if outcome.ok:
         state = DeliveryState.DELIVERED
-    elif recoverable and number < MAX_ATTEMPTS:
+    elif outcome.recoverable and number < MAX_ATTEMPTS:
         state = DeliveryState.PENDING
     else:
         state = DeliveryState.FAILED
@@ -125,12 +134,12 @@ def attempt(delivery_id: int) -> str:
         _, created = WebhookAttempt.objects.get_or_create(
             delivery=delivery,
             number=number,
-            defaults={"status_code": status, "error": error, "duration_ms": duration_ms},
+            defaults={"status_code": outcome.status, "error": error, "duration_ms": duration_ms},
         )
         if created:
             WebhookDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(
                 attempt_count=F("attempt_count") + 1, state=state
             )
     if state == DeliveryState.PENDING:
-        raise RetryLater(error or f"HTTP {status}", retry_after=retry_after)
+        raise RetryLater(outcome.result, retry_after=outcome.retry_after)
     return state

@@ -51,6 +51,7 @@ def receiver() -> Iterator[Receiver]:
     target.server.server_close()
 
 
+@pytest.mark.usefixtures("egress_allows_loopback")
 def test_a_failing_scheduled_run_alerts_and_marks_the_label(
     setup: Setup, workers: Workers, receiver: Receiver
 ) -> None:

@@ -144,6 +144,7 @@ def test_unknown_and_duplicate_names_answer_mlflow_errors(server: str) -> None:
     assert bad.error_code == "INVALID_PARAMETER_VALUE"
 
 
+@pytest.mark.usefixtures("egress_allows_loopback")
 def test_aliases_move_with_history_lineage_and_webhooks(server: str, tenant: Tenant) -> None:
     hook = tenant.client("admin").post(
         "/api/v1/webhooks",
@@ -215,6 +216,7 @@ def test_aliases_move_with_history_lineage_and_webhooks(server: str, tenant: Ten
     }
 
 
+@pytest.mark.usefixtures("egress_allows_loopback")
 def test_a_delivery_is_signed_like_prompt_webhooks(server: str, tenant: Tenant) -> None:
     receiver = Receiver([])
     try:

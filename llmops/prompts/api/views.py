@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.http import HttpResponse
@@ -12,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from llmops.field_errors import FieldError
-from llmops.prompts import diffs, domain, playground, selectors, templates
+from llmops.prompts import diffs, domain, playground, selectors, templates, webhooks
 from llmops.prompts.api import access as actions
 from llmops.prompts.api.serializers import (
     DeliveryOutput,
@@ -523,12 +522,14 @@ class WebhookListCreateView(ProjectScopedView):
     def post(self, request: Request) -> Response:
         body = WebhookCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
-        subscription = WebhookSubscription.objects.create(
-            project=self.project,
-            url=body.validated_data["url"],
-            events=sorted(set(body.validated_data["events"])),
-            secret="whsec_" + secrets.token_urlsafe(32),
-        )
+        try:
+            subscription = webhooks.subscription_create(
+                project=self.project,
+                url=body.validated_data["url"],
+                events=body.validated_data["events"],
+            )
+        except FieldError as exc:
+            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
         data = dict(WebhookOutput(subscription).data)
         data["secret"] = subscription.secret
         return Response(data, status=status.HTTP_201_CREATED)
