@@ -1,4 +1,4 @@
-"""The route matrix: every URL × every kind of caller, answered as the declared table says.
+"""The route matrix: every URL by every kind of caller, answered as the declared table says.
 
 Walks the URL configuration (REST, MLflow, OTLP, the web UI) instead of a hand-made list, so a
 new view is in the matrix the moment it is routed, and a view that declares no action for one
