@@ -4,6 +4,7 @@ connected to the address that was checked, never redirected, and logged as a sta
 from __future__ import annotations
 
 import http.server
+import importlib
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import urllib3
 import urllib3.util.connection
+from django.apps import apps as django_apps
 from pytest_django.fixtures import Settings
 
 from llmops.egress import transport
@@ -336,3 +338,32 @@ def test_dns_rebinding_cannot_redirect_the_connection_to_loopback(
     assert dns.calls["rebind.example.test"] == 1
     assert only_attempt(delivery).error == "connection failed"
     assert accepted_nothing(listener)
+
+
+def test_attempts_recorded_before_the_egress_module_are_reduced_to_their_status_class(
+    tenant: Tenant,
+) -> None:
+    reduce_errors = importlib.import_module(
+        "llmops.prompts.migrations.0004_reduce_webhook_attempt_errors"
+    ).reduce_errors
+    delivery = stored_delivery(tenant, "http://127.0.0.1:5432/hook")
+    old = [
+        (503, "HTTP 503"),
+        (404, "HTTP 404"),
+        (None, "URLError: <urlopen error [Errno 111] Connection refused>"),
+        (None, "TimeoutError: timed out"),
+        (200, ""),
+    ]
+    for number, (status_code, error) in enumerate(old, start=1):
+        WebhookAttempt.objects.create(
+            delivery=delivery, number=number, status_code=status_code, error=error, duration_ms=1
+        )
+    for _ in range(2):  # a second run changes nothing
+        reduce_errors(django_apps, None)
+        assert list(WebhookAttempt.objects.order_by("number").values_list("error", flat=True)) == [
+            "5xx",
+            "4xx",
+            "connection failed",
+            "timeout",
+            "",
+        ]
