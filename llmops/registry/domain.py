@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from llmops.lineage.domain import NodeRef, lineage_link
@@ -29,6 +29,7 @@ from llmops.registry.models import (
     StageTransition,
 )
 from llmops.tenancy.models import Project
+from llmops.tracking import selectors as tracking
 
 MAX_NAME = 256
 MAX_TAG_KEY = 250
@@ -183,10 +184,25 @@ def version_create(
     model_id: str = "",
     user_id: str = "",
 ) -> ModelVersion:
-    """Register the next version of ``model``; links the run that produced it (if named)."""
+    """Register the next version of ``model``; links the run that produced it (if named).
+
+    The run and the logged model must be the project's own: one of another project is refused
+    exactly like one that does not exist (NOT_FOUND), so that ids cannot be probed across
+    projects and a version never links to another project's objects."""
     checked = _check_tags(tags or {})
-    if not run_id and model_id:
-        run_id = _logged_model_run(project=model.project, model_id=model_id)
+    if run_id and not tracking.run_exists(project=model.project, run_id=run_id):
+        raise RegistryError(
+            f"Run with id={run_id} not found", field="run_id", code=RegistryError.NOT_FOUND
+        )
+    if model_id:
+        source_run = tracking.logged_model_source_run(project=model.project, model_id=model_id)
+        if source_run is None:
+            raise RegistryError(
+                f"Logged model with ID '{model_id}' not found.",
+                field="model_id",
+                code=RegistryError.NOT_FOUND,
+            )
+        run_id = run_id or source_run
     with transaction.atomic():
         locked = RegisteredModel.objects.select_for_update().get(pk=model.pk)
         locked.last_version += 1
@@ -221,23 +237,6 @@ def version_create(
             },
         )
     return version
-
-
-def _logged_model_run(*, project: Project, model_id: str) -> str:
-    try:
-        from llmops.tracking.models import LoggedModel
-    except ImportError:  # pragma: no cover - the tracking app is optional here
-        return ""
-    try:
-        with transaction.atomic():
-            found = (
-                LoggedModel.objects.filter(project=project, model_id=model_id)
-                .values_list("source_run_id", flat=True)
-                .first()
-            )
-    except DatabaseError:  # tracking may not be migrated yet; the link is optional
-        return ""
-    return found or ""
 
 
 def version_update(*, version: ModelVersion, description: str) -> ModelVersion:

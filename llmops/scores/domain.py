@@ -119,7 +119,8 @@ def scores_record(
     *, project: Project, items: Sequence[ScoreInput], author: str, many: bool
 ) -> list[Score]:
     """Validate every item, then store all of them or none. An item whose id is already stored
-    in the project is updated (a retried send, or a corrected judgement)."""
+    in the project is updated (a retried send, or a corrected judgement). Ids are the project's
+    own: the same id in another project is another score, and is neither read nor reported."""
     rows: list[Score] = []
     for index, item in enumerate(items):
         where = f"[{index}]." if many else ""
@@ -145,24 +146,18 @@ def scores_record(
     unique = list({row.id: row for row in rows}.values())
     ids = [row.id for row in unique]
     with transaction.atomic():
-        taken = set(
-            Score.objects.filter(pk__in=ids).exclude(project=project).values_list("pk", flat=True)
-        )
-        if taken:
-            index = next(i for i, row in enumerate(rows) if row.id in taken)
-            raise InvalidScore("This id is already used.", field=f"[{index}].id" if many else "id")
         existing = set(
-            Score.objects.filter(project=project, pk__in=ids).values_list("pk", flat=True)
+            Score.objects.filter(project=project, id__in=ids).values_list("id", flat=True)
         )
         Score.objects.bulk_create([row for row in unique if row.id not in existing])
         for row in unique:
             if row.id in existing:
-                Score.objects.filter(pk=row.id).update(
+                Score.objects.filter(project=project, id=row.id).update(
                     **{name: getattr(row, name) for name in _UPDATABLE}, updated_at=timezone.now()
                 )
     return rows
 
 
 def score_delete(*, project: Project, score_id: uuid.UUID) -> bool:
-    deleted, _ = Score.objects.filter(project=project, pk=score_id).delete()
+    deleted, _ = Score.objects.filter(project=project, id=score_id).delete()
     return deleted > 0

@@ -28,8 +28,11 @@ class Source(models.TextChoices):
 
 
 class Score(models.Model):
+    # The key is (project, id): ids are chosen by clients, so they are unique per project only,
+    # and one project can neither overwrite nor detect another's (no "already used" answer).
+    pk = models.CompositePrimaryKey("project", "id")
     # Client-chosen ids make a retried send idempotent: the same id updates, never duplicates.
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    id = models.UUIDField(default=uuid.uuid4)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     trace_id = models.CharField(max_length=32)
     span_id = models.CharField(max_length=16, blank=True, default="")

@@ -85,6 +85,21 @@ def run_get(*, project: Project, run_id: str) -> Run:
     return found
 
 
+def run_exists(*, project: Project, run_id: str) -> bool:
+    """Whether ``run_id`` names a run of ``project``; another project's run is not one."""
+    return bool(run_id) and Run.objects.filter(project=project, run_id=run_id).exists()
+
+
+def logged_model_source_run(*, project: Project, model_id: str) -> str | None:
+    """The source run id ("" when none) of a logged model of ``project``; None when the
+    project has no such model (another project's model included)."""
+    return (
+        LoggedModel.objects.filter(project=project, model_id=model_id)
+        .values_list("source_run_id", flat=True)
+        .first()
+    )
+
+
 def logged_model_get(
     *, project: Project, model_id: str, allow_deleted: bool = False
 ) -> LoggedModel:

@@ -24,8 +24,6 @@ from llmops.registry.models import AliasMove, ModelVersion, Stage, StageTransiti
 from tests.conftest import Tenant
 from tests.prompts.test_concurrency_usage_webhooks import Receiver, verify
 
-RUN_ID = "0123456789abcdef0123456789abcdef"
-
 
 def _use(monkeypatch: pytest.MonkeyPatch, url: str, key: str) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
@@ -52,6 +50,7 @@ def _error(call: Any, *args: Any, **kwargs: Any) -> MlflowException:
 
 def test_models_versions_tags_and_search_round_trip(server: str) -> None:
     client = MlflowClient()
+    run_id = client.create_run("0").info.run_id
     created = client.create_registered_model(
         "churn", tags={"team": "growth"}, description="predicts churn"
     )
@@ -60,7 +59,7 @@ def test_models_versions_tags_and_search_round_trip(server: str) -> None:
     assert created.description == "predicts churn"
 
     v1 = client.create_model_version(
-        "churn", "s3://bucket/churn/1", run_id=RUN_ID, tags={"framework": "sklearn"}
+        "churn", "s3://bucket/churn/1", run_id=run_id, tags={"framework": "sklearn"}
     )
     assert v1.version == "1"
     assert v1.status == "READY"
@@ -70,13 +69,13 @@ def test_models_versions_tags_and_search_round_trip(server: str) -> None:
 
     fetched = client.get_model_version("churn", "1")
     assert fetched.source == "s3://bucket/churn/1"
-    assert fetched.run_id == RUN_ID
+    assert fetched.run_id == run_id
     assert fetched.tags == {"framework": "sklearn"}
     assert fetched.creation_timestamp > 0
 
     found = client.search_model_versions("name='churn'")
     assert sorted(v.version for v in found) == ["1", "2"]
-    assert [v.version for v in client.search_model_versions(f"run_id='{RUN_ID}'")] == ["1"]
+    assert [v.version for v in client.search_model_versions(f"run_id='{run_id}'")] == ["1"]
     assert [v.version for v in client.search_model_versions("tags.framework = 'sklearn'")] == ["1"]
     assert client.search_model_versions("name='other'") == []
     paged = client.search_model_versions("name='churn'", max_results=1)
@@ -156,8 +155,9 @@ def test_aliases_move_with_history_lineage_and_webhooks(server: str, tenant: Ten
     )
     assert hook.status_code == 201, hook.content
     client = MlflowClient()
+    run_id = client.create_run("0").info.run_id
     client.create_registered_model("m")
-    client.create_model_version("m", "s3://b/1", run_id=RUN_ID)
+    client.create_model_version("m", "s3://b/1", run_id=run_id)
     client.create_model_version("m", "s3://b/2")
 
     client.set_registered_model_alias("m", "champion", "1")
@@ -185,7 +185,7 @@ def test_aliases_move_with_history_lineage_and_webhooks(server: str, tenant: Ten
     v1 = ModelVersion.objects.get(model__name="m", version=1)
     v2 = ModelVersion.objects.get(model__name="m", version=2)
     produced = LineageEdge.objects.get(kind=EdgeKind.PRODUCED)
-    assert (produced.source.kind, produced.source.ref) == (NodeKind.EXPERIMENT_RUN, RUN_ID)
+    assert (produced.source.kind, produced.source.ref) == (NodeKind.EXPERIMENT_RUN, run_id)
     assert (produced.target.kind, produced.target.ref) == (NodeKind.MODEL_VERSION, str(v1.pk))
     assert produced.target.label == "m v1"
     labelled = {
@@ -204,7 +204,7 @@ def test_aliases_move_with_history_lineage_and_webhooks(server: str, tenant: Ten
         "model.alias_moved",
         "model.alias_moved",
     ]
-    assert deliveries[0].payload["data"]["run_id"] == RUN_ID
+    assert deliveries[0].payload["data"]["run_id"] == run_id
     assert deliveries[3].payload["data"] == {
         "model": "m",
         "alias": "champion",

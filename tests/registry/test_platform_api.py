@@ -6,14 +6,22 @@ import pytest
 
 from llmops.evaluation.models import Dataset, Suite
 from llmops.registry import domain
+from llmops.tracking import domain as tracking
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.django_db
 
 
 def test_models_list_with_versions_aliases_and_history(tenant: Tenant) -> None:
+    run = tracking.run_create(
+        experiment=tracking.experiment_default(project=tenant.project),
+        user_id="ana",
+        run_name="training",
+        start_time=None,
+        tags={},
+    )
     model = domain.model_create(project=tenant.project, name="m", tags={"t": "1"})
-    one = domain.version_create(model=model, source="s3://1", run_id="r1", user_id="ana")
+    one = domain.version_create(model=model, source="s3://1", run_id=run.run_id, user_id="ana")
     two = domain.version_create(model=model, source="s3://2", user_id="ana")
     domain.alias_set(model=model, alias="champion", version=one, moved_by="ana")
     domain.alias_set(model=model, alias="champion", version=two, moved_by="bob")

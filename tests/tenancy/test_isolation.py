@@ -134,7 +134,7 @@ def _fill(route: str, victim: Tenant) -> str:
         "<uuid:key_id>": key_id,
         "<int:price_id>": price_id,
         "<str:trace_id>": VICTIM_TRACE,
-        "<uuid:score_id>": str(Score.objects.get(project=victim.project).pk),
+        "<uuid:score_id>": str(Score.objects.get(project=victim.project).id),
         "<str:session_id>": "victim-session",
         "<path:name>": "victim/prompt",
         "<int:number>": "1",
