@@ -5,6 +5,16 @@ from typing import Any
 from llmops.prompts import webhooks
 from llmops.tasking import platform_task
 
+# A receiver's Retry-After is honoured up to this many seconds: beyond it, the receiver could
+# park its delivery task (and the alert in it) for as long as it liked.
+MAX_RETRY_AFTER_SECONDS = 3600
+
+
+def retry_countdown(*, retries: int, retry_after: float | None) -> float:
+    """Seconds before the next attempt: exponential backoff, or the receiver's wish, capped."""
+    backoff = min(2**retries, 300)
+    return max(backoff, min(retry_after or 0, MAX_RETRY_AFTER_SECONDS))
+
 
 @platform_task(webhooks.DELIVER_TASK, soft_time_limit=60, bind=True, max_retries=None)
 def deliver_webhook(self: Any, delivery_id: int) -> str:
@@ -12,5 +22,5 @@ def deliver_webhook(self: Any, delivery_id: int) -> str:
     try:
         return webhooks.attempt(delivery_id)
     except webhooks.RetryLater as exc:
-        backoff = min(2**self.request.retries, 300)
-        raise self.retry(countdown=max(backoff, exc.retry_after or 0)) from exc
+        countdown = retry_countdown(retries=self.request.retries, retry_after=exc.retry_after)
+        raise self.retry(countdown=countdown) from exc

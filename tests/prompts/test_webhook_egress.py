@@ -19,6 +19,7 @@ from pytest_django.fixtures import Settings
 
 from llmops.egress import transport
 from llmops.prompts import webhooks
+from llmops.prompts.tasks import retry_countdown
 from llmops.prompts.models import (
     DeliveryState,
     WebhookAttempt,
@@ -367,3 +368,10 @@ def test_attempts_recorded_before_the_egress_module_are_reduced_to_their_status_
             "timeout",
             "",
         ]
+
+
+def test_a_receivers_retry_after_is_honoured_only_up_to_an_hour() -> None:
+    assert retry_countdown(retries=0, retry_after=None) == 1
+    assert retry_countdown(retries=3, retry_after=30) == 30
+    assert retry_countdown(retries=20, retry_after=None) == 300
+    assert retry_countdown(retries=0, retry_after=10**9) == 3600
