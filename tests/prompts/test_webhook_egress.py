@@ -19,13 +19,13 @@ from pytest_django.fixtures import Settings
 
 from llmops.egress import transport
 from llmops.prompts import webhooks
-from llmops.prompts.tasks import retry_countdown
 from llmops.prompts.models import (
     DeliveryState,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
+from llmops.prompts.tasks import retry_countdown
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.django_db
