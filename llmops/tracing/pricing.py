@@ -5,8 +5,20 @@ historic prices (effective dates) and tiers, bundled with the package, so no net
 A project's own prices (``CustomPrice``) win over it. Nothing here touches the database: the
 caller passes the project's prices, so ingestion loads them once per batch.
 
-Token semantics follow OpenTelemetry GenAI: cache read and cache write tokens are part of the
-input tokens, reasoning tokens part of the output tokens.
+Token semantics follow OpenTelemetry GenAI, and the price database counts the same way: cache
+read and cache write tokens are part of the input tokens, reasoning tokens part of the output
+tokens. So they go to it as they come, and it charges its cache and reasoning prices where a
+model has them and the plain input or output price where it has not.
+
+The provider decides the price, and only the price database decides which provider that is: a
+named provider is looked up by its id and its own ``provider_match`` (plus the few convention
+names below that it would read otherwise), and a model is priced only if that provider lists it,
+or the database says the provider charges another's prices for it (``fallback_model_providers``:
+Azure for OpenAI models, Vertex AI for Anthropic's). A model the named provider does not list,
+or a provider the database does not know, is unpriced, never priced at another provider's rate;
+so is a model priced only per audio hour, character or page, as tokens say nothing of its cost.
+A span with no provider is priced by the database's own inference from the model name
+(``model_match``).
 """
 
 from __future__ import annotations
@@ -20,50 +32,33 @@ from functools import lru_cache
 
 from genai_prices import Usage, calc_price
 from genai_prices.types import (
-    ModelPrice,
+    TieredPrices,
     _collect_resolved_model_prices,
     _compute_registry_priced_counts,
     calc_unit_price,
 )
 from genai_prices.types import Usage as PriceUsage
-from genai_prices.units import _get_registry
+from genai_prices.units import UnitDef, _get_registry
 
 ZERO = Decimal(0)
 MILLION = Decimal(1_000_000)
 
-# Provider names of the tracing conventions → provider ids of the price database.
-_PROVIDER_IDS = {
-    "openai": "openai",
+# The ``gen_ai.provider.name`` values (and their older spellings) that the price database would
+# not resolve to the provider the convention means: it has no match for "azure.ai.inference",
+# "gcp.gen_ai" or "x_ai", and its provider_match reads "azure.ai.openai" as OpenAI. Every other
+# name goes to it as sent ("aws.bedrock", "gcp.vertex_ai", "mistral_ai" and "moonshot_ai" it
+# matches itself).
+_CONVENTION_PROVIDERS = {
     "azure.ai.openai": "azure",
     "azure.ai.inference": "azure",
     "az.ai.openai": "azure",
-    "azure": "azure",
-    "anthropic": "anthropic",
-    "aws.bedrock": "aws",
-    "aws": "aws",
-    "amazon": "aws",
-    "gcp.gemini": "google",
-    "gcp.vertex_ai": "google",
+    "az.ai.inference": "azure",
     "gcp.gen_ai": "google",
-    "vertex_ai": "google",
-    "vertexai": "google",
-    "gemini": "google",
-    "google": "google",
-    "mistral_ai": "mistral",
-    "mistralai": "mistral",
-    "mistral": "mistral",
     "x_ai": "x-ai",
-    "xai": "x-ai",
-    "deepseek": "deepseek",
-    "groq": "groq",
-    "cohere": "cohere",
-    "perplexity": "perplexity",
-    "moonshot_ai": "moonshotai",
-    "moonshot": "moonshotai",
-    "together": "together",
-    "fireworks": "fireworks",
-    "cerebras": "cerebras",
 }
+# The reasoning share of a model without a reasoning price is cut to 15 decimals, so that output
+# minus that share stays exact within Decimal's 28 digits.
+_SHARE_EXPONENT = -15
 
 
 @dataclass(frozen=True)
@@ -157,32 +152,27 @@ def _matching_custom(
     return best
 
 
+def _provider_id(provider: str | None) -> str | None:
+    name = (provider or "").strip().lower()
+    return _CONVENTION_PROVIDERS.get(name, name) or None
+
+
 def _split(
-    model_price: ModelPrice, usage: Usage, total: Decimal, input_total: Decimal
+    resolved: tuple[tuple[UnitDef, Decimal | TieredPrices], ...], usage: Usage
 ) -> dict[str, Decimal]:
     """Cost per usage type, from the same units and counts genai-prices totals."""
-    registry = _get_registry()
-    resolved = _collect_resolved_model_prices(model_price, registry)
     counts = _compute_registry_priced_counts(resolved, PriceUsage.from_raw(usage))
     tiered_input = usage.input_tokens or 0
-    parts = {"input": ZERO, "output": ZERO, "cache_read": ZERO, "cache_write": ZERO}
+    parts = dict.fromkeys(("input", "output", "cache_read", "cache_write", "reasoning"), ZERO)
     for unit, price in resolved:
         amount = calc_unit_price(price, counts[unit.usage_key], tiered_input, unit.per)
         token_type = unit.dimensions.get("token_type")
-        if token_type in ("cache_read", "cache_write"):
+        if token_type in parts:  # cache_read, cache_write, reasoning
             parts[token_type] += amount
         elif unit.dimensions.get("direction") == "output":
             parts["output"] += amount
         else:
             parts["input"] += amount
-    if sum(parts.values(), ZERO) != total:
-        # Should the package's arithmetic ever differ from ours, keep its totals exact.
-        parts = {
-            "input": input_total,
-            "output": total - input_total,
-            "cache_read": ZERO,
-            "cache_write": ZERO,
-        }
     return parts
 
 
@@ -192,34 +182,46 @@ def _default_cost(usage: TokenUsage, model: str, provider: str | None, at: datet
         output_tokens=usage.output_tokens,
         cache_read_tokens=usage.cache_read_tokens or None,
         cache_write_tokens=usage.cache_write_tokens or None,
+        output_reasoning_tokens=usage.reasoning_tokens or None,
     )
-    provider_id = _PROVIDER_IDS.get((provider or "").lower())
-    attempts = [provider_id, None] if provider_id else [None]
-    for attempt in attempts:
-        try:
-            result = calc_price(
-                request, model_ref=model, provider_id=attempt, genai_request_timestamp=at
-            )
-        except LookupError:
-            continue
-        parts = _split(result.model_price, request, result.total_price, result.input_price)
-        # Reasoning tokens are billed as output; show their share separately.
-        reasoning = (
-            parts["output"] * usage.reasoning_tokens / usage.output_tokens
-            if usage.output_tokens and usage.reasoning_tokens
-            else ZERO
+    try:
+        result = calc_price(
+            request, model_ref=model, provider_id=_provider_id(provider), genai_request_timestamp=at
         )
-        return Cost(
-            input=parts["input"],
-            output=parts["output"] - reasoning,
-            cache_read=parts["cache_read"],
-            cache_write=parts["cache_write"],
-            reasoning=reasoning,
-            total=result.total_price,
-            source="default",
-            matched_model=result.model.id,
-        )
-    return None
+    except LookupError:
+        return None  # an unknown provider, or a model its provider does not list
+    except ValueError:
+        # Counts it refuses (more reasoning than output tokens where reasoning has its own
+        # price, more cached than input tokens where the cache has one), or a price it cannot
+        # apply.
+        return None
+    resolved = _collect_resolved_model_prices(result.model_price, _get_registry())
+    if resolved and not any(unit.dimensions.get("family") == "tokens" for unit, _ in resolved):
+        # Priced per audio hour, character or page only: its price for tokens is not zero but
+        # unknown.
+        return None
+    parts = _split(resolved, request)
+    if sum(parts.values(), ZERO) != result.total_price:
+        # Should the package's arithmetic ever differ from ours, keep its totals exact.
+        parts = dict.fromkeys(parts, ZERO)
+        parts["input"] = result.input_price
+        parts["output"] = result.total_price - result.input_price
+    reasoning_priced = any(unit.dimensions.get("token_type") == "reasoning" for unit, _ in resolved)
+    if not reasoning_priced and usage.reasoning_tokens and usage.output_tokens:
+        # No reasoning price: reasoning tokens are billed as output; show their share apart.
+        reasoning = min(usage.reasoning_tokens, usage.output_tokens)
+        share = parts["output"] * reasoning / usage.output_tokens
+        exponent = share.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < _SHARE_EXPONENT:
+            share = share.quantize(Decimal(1).scaleb(_SHARE_EXPONENT))  # only drops digits
+        parts["output"] -= share
+        parts["reasoning"] = share
+    return Cost(
+        **parts,
+        total=result.total_price,
+        source="default",
+        matched_model=result.model.id,
+    )
 
 
 def price_call(

@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from genai_prices import Usage, calc_price
 
 from llmops.tracing.pricing import CustomPrice, TokenUsage, price_call
@@ -20,6 +21,7 @@ def reference(usage: TokenUsage, model: str, provider: str, at: datetime = NOW) 
             output_tokens=usage.output_tokens,
             cache_read_tokens=usage.cache_read_tokens or None,
             cache_write_tokens=usage.cache_write_tokens or None,
+            output_reasoning_tokens=usage.reasoning_tokens or None,
         ),
         model_ref=model,
         provider_id=provider,
@@ -116,11 +118,91 @@ def test_unknown_model_has_no_price() -> None:
     assert price_call(usage=usage, model="", provider=None, at=NOW) is None
 
 
-def test_unknown_provider_falls_back_to_the_model_name() -> None:
+def test_a_provider_the_price_database_does_not_know_is_unpriced() -> None:
     usage = TokenUsage(input_tokens=1000)
-    cost = price_call(usage=usage, model="gpt-4o-mini", provider="my-gateway", at=NOW)
+    assert price_call(usage=usage, model="gpt-4o-mini", provider="my-gateway", at=NOW) is None
+
+
+def test_without_a_provider_the_price_database_infers_it_from_the_model_name() -> None:
+    usage = TokenUsage(input_tokens=1000)
+    cost = price_call(usage=usage, model="gpt-4o-mini", provider=None, at=NOW)
     assert cost is not None
-    assert cost.total == Decimal("0.00015")
+    assert (cost.total, cost.matched_model) == (Decimal("0.00015"), "gpt-4o-mini")
+    assert price_call(usage=usage, model="gpt-4o-mini", provider="  ", at=NOW) == cost
+
+
+def test_a_model_its_provider_does_not_list_is_not_priced_at_another_providers_rate() -> None:
+    usage = TokenUsage(input_tokens=10_000, output_tokens=5_000)
+    # The database infers OpenAI and DeepSeek from these names without a provider...
+    assert price_call(usage=usage, model="gpt-oss-120b", provider=None, at=NOW) is not None
+    assert price_call(usage=usage, model="deepseek-r1-0528", provider=None, at=NOW) is not None
+    # ...but Fireworks lists them only under their full names, at its own prices.
+    assert price_call(usage=usage, model="gpt-oss-120b", provider="fireworks", at=NOW) is None
+    assert price_call(usage=usage, model="deepseek-r1-0528", provider="fireworks", at=NOW) is None
+    cost = price_call(
+        usage=usage, model="accounts/fireworks/models/gpt-oss-120b", provider="fireworks", at=NOW
+    )
+    assert cost is not None
+    assert cost.total == Decimal("0.0045")  # $0.15/M in, $0.60/M out
+    # Bedrock lists Claude by its Bedrock model ids, not by Anthropic's name.
+    assert (
+        price_call(usage=usage, model="claude-3-5-sonnet", provider="aws.bedrock", at=NOW) is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "database_provider"),
+    [
+        ("azure.ai.openai", "gpt-4o-mini", "azure"),  # Azure prices OpenAI models as OpenAI does
+        ("az.ai.openai", "gpt-4o-mini", "azure"),
+        ("azure.ai.inference", "gpt-4o-mini", "azure"),
+        ("aws.bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0", "aws"),
+        ("gcp.vertex_ai", "gemini-2.5-pro", "google"),
+        ("gcp.gemini", "gemini-2.5-pro", "google"),
+        ("gcp.gen_ai", "gemini-2.5-pro", "google"),
+        ("gcp.vertex_ai", "claude-3-5-sonnet", "google"),  # Vertex AI sells Anthropic's models
+        ("mistral_ai", "mistral-large-latest", "mistral"),
+        ("x_ai", "grok-3", "x-ai"),
+        ("moonshot_ai", "kimi-k2-0711-preview", "moonshotai"),
+        ("Anthropic", "claude-3-5-sonnet", "anthropic"),
+    ],
+)
+def test_convention_provider_names_reach_the_price_databases_provider(
+    provider: str, model: str, database_provider: str
+) -> None:
+    usage = TokenUsage(input_tokens=10_000, output_tokens=2_000)
+    cost = price_call(usage=usage, model=model, provider=provider, at=NOW)
+    assert cost is not None
+    assert cost.total == reference(usage, model, database_provider)
+
+
+def test_reasoning_tokens_at_the_models_own_reasoning_price() -> None:
+    usage = TokenUsage(input_tokens=10_000, output_tokens=5_000, reasoning_tokens=3_000)
+    cost = price_call(usage=usage, model="sonar-deep-research", provider="perplexity", at=NOW)
+    assert cost is not None
+    # $2/M input, $8/M for the 2,000 other output tokens, $3/M for the 3,000 reasoning tokens.
+    assert (cost.input, cost.output, cost.reasoning) == (
+        Decimal("0.02"),
+        Decimal("0.016"),
+        Decimal("0.009"),
+    )
+    assert cost.total == Decimal("0.045") == reference(usage, "sonar-deep-research", "perplexity")
+
+
+def test_counts_the_price_database_refuses_are_unpriced() -> None:
+    # More reasoning than output tokens, for a model with a reasoning price.
+    usage = TokenUsage(input_tokens=100, output_tokens=50, reasoning_tokens=300)
+    assert (
+        price_call(usage=usage, model="sonar-deep-research", provider="perplexity", at=NOW) is None
+    )
+    # More cached than input tokens, for a model with a cache price.
+    cached = TokenUsage(input_tokens=100, cache_read_tokens=300)
+    assert price_call(usage=cached, model="gpt-4o", provider="openai", at=NOW) is None
+
+
+def test_a_model_priced_per_audio_hour_only_is_unpriced_for_tokens() -> None:
+    usage = TokenUsage(input_tokens=1000)
+    assert price_call(usage=usage, model="whisper-1", provider="openai", at=NOW) is None
 
 
 def test_project_price_wins_and_respects_its_start_date() -> None:
