@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from llmops.config.env import (
+    cache_from_url,
     database_from_url,
     env_bool,
     env_choice,
@@ -27,8 +28,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TRUST_X_FORWARDED_PROTO", False) else None
 )
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# X-Forwarded-For: its first address is the client's, for sign-in throttling (see below).
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -89,6 +90,24 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # sees the test database too.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The embedded mode (SQLite, bin/start) serves plain http on loopback; everything else is taken
+# to be served over HTTPS, where the session and CSRF cookies must never travel in clear.
+EMBEDDED = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not EMBEDDED)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE)
+
+# Shared by every web worker; sign-in throttling keeps its counters here. Redis when
+# LLMOPS_CACHE_URL names one (needed when several machines serve the web); otherwise a folder
+# of the data directory, shared by the processes of one machine.
+CACHES = {"default": cache_from_url(env_str("LLMOPS_CACHE_URL", ""), folder=DATA_DIR / "cache")}
+# Sign-in throttling (llmops/tenancy/signin.py): after this many failed sign-ins for one
+# username, or from one client address, each further failure locks it for a wait that doubles
+# from LLMOPS_SIGNIN_BACKOFF_SECONDS up to LLMOPS_SIGNIN_BACKOFF_MAX_SECONDS.
+SIGNIN_USERNAME_FAILURES = env_int("LLMOPS_SIGNIN_USERNAME_FAILURES", 5, minimum=1)
+SIGNIN_ADDRESS_FAILURES = env_int("LLMOPS_SIGNIN_ADDRESS_FAILURES", 20, minimum=1)
+SIGNIN_BACKOFF_SECONDS = env_int("LLMOPS_SIGNIN_BACKOFF_SECONDS", 1, minimum=1)
+SIGNIN_BACKOFF_MAX_SECONDS = env_int("LLMOPS_SIGNIN_BACKOFF_MAX_SECONDS", 900, minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -163,3 +163,25 @@ def database_from_url(url: str, *, name: str = "DATABASE_URL") -> dict[str, Any]
     raise ImproperlyConfigured(
         f"{name}: unsupported scheme {scheme!r}; use postgres://… or sqlite:///…"
     )
+
+
+def cache_from_url(url: str, *, folder: Path, name: str = "LLMOPS_CACHE_URL") -> dict[str, Any]:
+    """Turn ``redis://host:port/db`` (or ``rediss://``), ``locmem://`` or an empty string into
+    a CACHES entry. Empty means a folder on this machine, which its processes share."""
+    scheme = urlsplit(url).scheme if url else ""
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        # One process only: for tests, never for a server with several workers.
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url == "":
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(folder),
+            # The default of 300 entries would let a burst of sign-in failures under many
+            # usernames evict the counters of the others.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    raise ImproperlyConfigured(
+        f"{name}: unsupported scheme {scheme!r}; use redis://…, rediss://… or leave it empty"
+    )

@@ -36,6 +36,7 @@ from llmops.tenancy.api.serializers import (
     SessionOutput,
 )
 from llmops.tenancy.models import ApiKey, KeyScope, Membership, Role
+from llmops.tenancy.signin import SignInGuard
 
 # --- session (browser) ---------------------------------------------------------------------
 
@@ -79,13 +80,20 @@ class LoginView(DeclaredView):
         SessionAuthentication().enforce_csrf(request)
         body = LoginInput(data=request.data)
         body.is_valid(raise_exception=True)
+        guard = SignInGuard.for_attempt(
+            request=request._request, username=body.validated_data["username"]
+        )
+        # Before authenticate(): a locked-out attempt must cost no password hashing.
+        guard.check()
         user = authenticate(
             request._request,
             username=body.validated_data["username"],
             password=body.validated_data["password"],
         )
         if user is None:
+            guard.failed()
             raise exceptions.AuthenticationFailed("Wrong username or password.")
+        guard.succeeded()
         login(request._request, user)
         memberships = list(Membership.objects.filter(user=user).select_related("organization"))
         return Response(
