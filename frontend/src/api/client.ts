@@ -27,13 +27,17 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fields: Record<string, string[]>;
+  /** Seconds to wait before trying again, from a 429's Retry-After header; null without one. */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, body: Partial<ApiErrorBody> | null) {
+  constructor(status: number, body: Partial<ApiErrorBody> | null, retryAfter: string | null = null) {
     super(body?.message || `Request failed (${status})`);
     this.name = "ApiError";
     this.status = status;
     this.code = body?.error ?? "error";
     this.fields = body?.fields ?? {};
+    const seconds = retryAfter === null ? NaN : Number(retryAfter);
+    this.retryAfter = Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : null;
   }
 }
 
@@ -111,7 +115,8 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       data = null;
     }
   }
-  if (!response.ok) throw new ApiError(response.status, data as Partial<ApiErrorBody> | null);
+  if (!response.ok)
+    throw new ApiError(response.status, data as Partial<ApiErrorBody> | null, response.headers.get("Retry-After"));
   return data as T;
 }
 

@@ -1,6 +1,11 @@
 import { useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
 
+/** What a throttled sign-in (429) tells the user: the wait comes from Retry-After. */
+export function tooManyAttempts(seconds: number): string {
+  return `Too many sign-in attempts. Try again in ${seconds} ${seconds === 1 ? "second" : "seconds"}.`;
+}
+
 export function SignInForm({ onSignIn }: { onSignIn: (username: string, password: string) => Promise<void> }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
@@ -15,11 +20,13 @@ export function SignInForm({ onSignIn }: { onSignIn: (username: string, password
       await onSignIn(username, password);
     } catch (e) {
       setError(
-        e instanceof ApiError && e.status === 403 && e.code !== "authentication_failed"
-          ? `${e.message} (reload the page and try again)`
-          : e instanceof Error
-            ? e.message
-            : String(e),
+        e instanceof ApiError && e.status === 429 && e.retryAfter !== null
+          ? tooManyAttempts(e.retryAfter)
+          : e instanceof ApiError && e.status === 403 && e.code !== "authentication_failed"
+            ? `${e.message} (reload the page and try again)`
+            : e instanceof Error
+              ? e.message
+              : String(e),
       );
     } finally {
       setBusy(false);

@@ -7,7 +7,7 @@ export interface Call {
   body: unknown;
 }
 
-type Handler = (call: Call) => { status?: number; body?: unknown } | undefined;
+type Handler = (call: Call) => { status?: number; body?: unknown; headers?: Record<string, string> } | undefined;
 
 /** Replaces global fetch; records calls; answers from `handler` (404 when it returns nothing). */
 export function mockFetch(handler: Handler) {
@@ -24,7 +24,7 @@ export function mockFetch(handler: Handler) {
     const status = answer.status ?? 200;
     return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), {
       status,
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", ...answer.headers },
     });
   });
   vi.stubGlobal("fetch", fn);
