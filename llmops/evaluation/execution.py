@@ -5,9 +5,10 @@ one Celery task that keeps up to the provider's share of calls in flight, feedin
 pool one chunk of items at a time and writing each finished item as soon as a few are done.
 Results are unique per (run, item) and written with ``ignore_conflicts``, so a lane that is run
 again (a redelivered task, or one resumed after its worker was killed) skips finished items and
-counts nothing twice. The summary and the verdict on thresholds are computed from the stored
-results only, by whichever lane finishes last; a conditional status update makes that happen
-once.
+counts nothing twice. An item's trace (its target and judge calls) is stored in the transaction
+that writes its result, so no result ever names a trace that is not stored. The summary and
+the verdict on thresholds are computed from the stored results only, by whichever lane finishes
+last; a conditional status update makes that happen once.
 """
 
 from __future__ import annotations
@@ -62,12 +63,17 @@ from llmops.evaluation.suites import (
     resolve_config,
     version_behind,
 )
-from llmops.evaluation.tracing_export import evaluation_tracer_provider
+from llmops.evaluation.tracing_export import (
+    SpanBuffer,
+    buffered_tracer_provider,
+    evaluation_spans_store,
+)
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import EdgeKind, NodeKind
 from llmops.prompts.models import PromptVersion
 from llmops.registry.models import ModelVersion
 from llmops.tenancy.models import Project
+from llmops.tracing.models import Trace
 
 log = logging.getLogger(__name__)
 
@@ -339,15 +345,52 @@ class _Lane:
     run: Run
     lane: int
     token: uuid.UUID
+    spans: SpanBuffer = field(default_factory=SpanBuffer)
     buffer: list[RunResult] = field(default_factory=list)
     flushed_at: float = field(default_factory=time.monotonic)
     stopped: str = ""
 
+    def store_spans(self) -> None:
+        """Store the spans finished so far (in the caller's transaction, if any).
+
+        A savepoint: a trace that cannot be stored must neither fail the evaluation nor undo the
+        results written with it; those results then name no trace (see ``flush``).
+        """
+        spans = self.spans.drain()
+        if not spans:
+            return
+        try:
+            with transaction.atomic():
+                evaluation_spans_store(project=self.run.project, spans=spans)
+        except Exception:
+            log.exception("run %s lane %s: could not store its traces", self.run.pk, self.lane)
+
     def flush(self) -> None:
-        """Store finished items, prove the lane alive, and notice a cancel or a takeover."""
+        """Store finished items with their traces, prove the lane alive, and notice a cancel or
+        a takeover.
+
+        The spans go first and in the same transaction as the results: a worker killed at any
+        point commits both or neither (a redelivered lane evaluates the item again, in a new
+        trace). Every span of a buffered result's trace is in ``spans`` already, because the
+        item's thread ended them before handing its result over.
+        """
         if self.buffer:
-            RunResult.objects.bulk_create(self.buffer, ignore_conflicts=True)
+            with transaction.atomic():
+                self.store_spans()
+                named = {row.trace_id for row in self.buffer if row.trace_id}
+                stored = set(
+                    Trace.objects.filter(project=self.run.project, trace_id__in=named).values_list(
+                        "trace_id", flat=True
+                    )
+                )
+                for row in self.buffer:
+                    if row.trace_id not in stored:
+                        row.trace_id = ""
+                RunResult.objects.bulk_create(self.buffer, ignore_conflicts=True)
             self.buffer = []
+        else:
+            # Spans of items still in progress: stored now so the buffer stays small.
+            self.store_spans()
         self.flushed_at = time.monotonic()
         alive = RunLane.objects.filter(run=self.run, lane=self.lane, token=self.token).update(
             heartbeat_at=timezone.now()
@@ -378,8 +421,8 @@ def lane_work(run_id: uuid.UUID, lane: int, token: uuid.UUID) -> None:
         RunResult.objects.filter(run=run, item_id__in=item_ids).values_list("item_id", flat=True)
     )
     todo = [item_id for item_id in item_ids if item_id not in finished]
-    provider = evaluation_tracer_provider(run.project, str(run.pk))
-    state = _Lane(run, lane, token)
+    provider, spans = buffered_tracer_provider(str(run.pk))
+    state = _Lane(run, lane, token, spans)
     try:
         target, evaluators, in_flight = build_components(
             run.project,
@@ -399,8 +442,9 @@ def lane_work(run_id: uuid.UUID, lane: int, token: uuid.UUID) -> None:
         run_fail(run, str(exc))
         return
     finally:
-        provider.force_flush()
         provider.shutdown()
+        # Calls of items whose results were never written (a stopped lane) are still traced.
+        state.store_spans()
     if state.stopped:
         log.info("run %s lane %s stopped: %s", run.pk, lane, state.stopped)
         return
