@@ -54,9 +54,17 @@ def init(
     mask: Mask | None = None,
     max_queue_size: int | None = None,
     export_timeout_seconds: float | None = None,
+    flush_timeout_seconds: float | None = None,
+    prompt_timeout_seconds: float | None = None,
     tracer_provider: Any = None,
 ) -> None:
-    """Configure the SDK; arguments win over ``LLMOPS_*`` environment variables."""
+    """Configure the SDK; arguments win over ``LLMOPS_*`` environment variables.
+
+    ``flush_timeout_seconds`` (``LLMOPS_FLUSH_TIMEOUT``, default 2) bounds how long the app's
+    exit waits for the last flush; what is not sent by then is dropped and counted.
+    ``prompt_timeout_seconds`` (``LLMOPS_PROMPT_TIMEOUT``, default 2) bounds the first fetch of
+    a prompt; after a failure ``get_prompt`` answers from its fallback at once.
+    """
     settings = from_environment(
         host=host,
         public_key=public_key,
@@ -69,17 +77,20 @@ def init(
         mask=mask,
         max_queue_size=max_queue_size,
         export_timeout_seconds=export_timeout_seconds,
+        flush_timeout_seconds=flush_timeout_seconds,
+        prompt_timeout_seconds=prompt_timeout_seconds,
     )
     state.replace(Client(settings, tracer_provider=tracer_provider))
 
 
 def flush(timeout_seconds: float = 10.0) -> bool:
-    """Send what is queued; True when everything was exported in time."""
+    """Send what is queued, waiting at most ``timeout_seconds``; True when all of it was sent."""
     return state.client().flush(timeout_seconds)
 
 
-def shutdown() -> None:
-    state.client().shutdown()
+def shutdown(timeout_seconds: float | None = None) -> None:
+    """The exit flush, now: at most ``timeout_seconds`` (default ``flush_timeout_seconds``)."""
+    state.client().shutdown(timeout_seconds)
 
 
 def instrument_openai(openai_client: Any, tracer: Any = None) -> Any:

@@ -23,6 +23,10 @@ class Settings:
     mask: Mask | None
     max_queue_size: int
     export_timeout_seconds: float
+    # The most an app's exit (or a re-``init``) waits for the last flush; the rest is dropped.
+    flush_timeout_seconds: float
+    # The most ``get_prompt`` waits for a prompt it has never fetched (connect and read).
+    prompt_timeout_seconds: float
 
     @property
     def active(self) -> bool:
@@ -57,6 +61,8 @@ def from_environment(**overrides: Any) -> Settings:
         "mask": None,
         "max_queue_size": 2048,
         "export_timeout_seconds": 10.0,
+        "flush_timeout_seconds": _float(env.get("LLMOPS_FLUSH_TIMEOUT"), 2.0),
+        "prompt_timeout_seconds": _float(env.get("LLMOPS_PROMPT_TIMEOUT"), 2.0),
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     values["host"] = str(values["host"]).rstrip("/")
@@ -65,4 +71,7 @@ def from_environment(**overrides: Any) -> Settings:
     values["sample_rate"] = min(max(_float(str(values["sample_rate"]), 1.0), 0.0), 1.0)
     values["max_queue_size"] = max(int(_float(str(values["max_queue_size"]), 2048)), 1)
     values["export_timeout_seconds"] = max(_float(str(values["export_timeout_seconds"]), 10.0), 0.1)
+    # 0 is allowed: exit then drops what is queued without waiting at all.
+    values["flush_timeout_seconds"] = max(_float(str(values["flush_timeout_seconds"]), 2.0), 0.0)
+    values["prompt_timeout_seconds"] = max(_float(str(values["prompt_timeout_seconds"]), 2.0), 0.1)
     return Settings(**values)

@@ -1,35 +1,31 @@
 """``score(...)``: feedback and judgements on traces and spans, sent in the background.
 
-Scores wait in a bounded queue and a daemon thread posts them in batches. A batch the server
-cannot take now (unreachable, 429, 5xx) is retried with backoff; a score the server refuses as
-invalid is logged and dropped, the rest of its batch is sent. A score naming only a span the
-server has not stored yet is retried a few times, since spans are exported on their own clock.
+Scores wait in a bounded queue and a daemon thread posts them in batches (see ``worker``). A
+batch the server cannot take now (unreachable, 429, 5xx) is retried with backoff, up to five
+tries; a score the server refuses as invalid is logged and dropped, the rest of its batch is
+sent. A score naming only a span the server has not stored yet is retried a few times, since
+spans are exported on their own clock.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import trace
 
+from llmops_sdk import transport
 from llmops_sdk.config import Settings
-from llmops_sdk.safety import report
+from llmops_sdk.worker import BackgroundSender, Outcome
 
 log = logging.getLogger("llmops_sdk")
 
 MAX_QUEUE = 10_000
 BATCH = 100
-MAX_BACKOFF_SECONDS = 30.0
 SPAN_LOOKUP_ATTEMPTS = 5
 
 
@@ -40,61 +36,22 @@ class _Pending:
     not_before: float = 0.0
 
 
-class ScoreSender:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.queue: deque[_Pending] = deque()
-        self.dropped = 0
-        self.sent = 0
-        self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._busy = False
-        self._stopped = False
-        self._backoff = 0.0
-        self._resume_at = 0.0
-        os.register_at_fork(after_in_child=self._after_fork)
+class ScoreSender(BackgroundSender[_Pending]):
+    """Posts scores in batches of up to 100 from its own thread (see ``worker``)."""
 
-    def _after_fork(self) -> None:
-        # The worker thread does not exist in a forked child; its lock may be held by it.
-        self._wake = threading.Condition()
-        self._thread = None
-        self._busy = False
+    batch_size = BATCH
+    wake_at = 1  # scores are few: send one as soon as the thread is free
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            name="scores", max_queue=MAX_QUEUE, timeout_seconds=settings.export_timeout_seconds
+        )
+        self.settings = settings
 
     def enqueue(self, body: dict[str, Any]) -> None:
-        if len(self.queue) >= MAX_QUEUE:
-            self.dropped += 1
-            return
-        self.queue.append(_Pending(body))
-        self._ensure_thread()
-        with self._wake:
-            self._wake.notify()
+        self.put(_Pending(body))
 
-    def _ensure_thread(self) -> None:
-        # Started on first use, and again in a forked child, where threads do not survive.
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="llmops-scores", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stopped:
-            with self._wake:
-                # New scores wake the thread; during a backoff it goes back to sleep.
-                pause = self._resume_at - time.monotonic()
-                if pause > 0:
-                    self._wake.wait(pause)
-                    continue
-                if not self.queue:
-                    self._wake.wait(1.0)
-            if self.queue:
-                self._busy = True
-                try:
-                    self._send_some()
-                except Exception as exc:
-                    report(exc, "score sender")
-                finally:
-                    self._busy = False
-
-    def _send_some(self) -> None:
+    def _take(self) -> list[_Pending]:
         now = time.monotonic()
         batch: list[_Pending] = []
         later: list[_Pending] = []
@@ -102,47 +59,40 @@ class ScoreSender:
             item = self.queue.popleft()
             (batch if item.not_before <= now else later).append(item)
         self.queue.extendleft(reversed(later))
-        if not batch:
-            time.sleep(0.2)
-            return
-        self._post(batch)
+        return batch
 
-    def _post(self, batch: list[_Pending]) -> None:
-        request = urllib.request.Request(  # noqa: S310 — the configured host
-            f"{self.settings.host}/api/v1/scores",
-            data=json.dumps([item.body for item in batch]).encode(),
-            headers={
-                "Authorization": f"Bearer {self.settings.secret_key}",
-                "Content-Type": "application/json",
-            },
-            method="POST",
-        )
+    def _send(self, batch: list[_Pending], timeout: float) -> tuple[Outcome, float | None]:
+        return self._post(batch, timeout)
+
+    def _post(
+        self, batch: list[_Pending], timeout: float | None = None
+    ) -> tuple[Outcome, float | None]:
         try:
-            with urllib.request.urlopen(  # noqa: S310
-                request, timeout=self.settings.export_timeout_seconds
-            ) as response:
-                response.read()
-            self.sent += len(batch)
-            self._backoff = 0.0
-        except urllib.error.HTTPError as exc:
-            if exc.code == 400:
-                self._split_refused(batch, exc)
-            elif exc.code == 429 or exc.code >= 500:
-                self._retry_later(batch)
-            else:
-                log.warning("llmops_sdk: the platform refused scores: HTTP %s", exc.code)
-                self.dropped += len(batch)
+            response = transport.request(
+                "POST",
+                f"{self.settings.host}/api/v1/scores",
+                headers={
+                    "Authorization": f"Bearer {self.settings.secret_key}",
+                    "Content-Type": "application/json",
+                },
+                body=json.dumps([item.body for item in batch]).encode(),
+                timeout=self.timeout_seconds if timeout is None else timeout,
+            )
         except OSError:
-            self._retry_later(batch)
+            return Outcome.RETRY, None
+        if response.ok:
+            return Outcome.SENT, None
+        if response.status == 400:
+            self._split_refused(batch, response.body)
+            return Outcome.SETTLED, None
+        if response.retryable:
+            return Outcome.RETRY, response.retry_after()
+        log.warning("llmops_sdk: the platform refused scores: HTTP %s", response.status)
+        return Outcome.DROP, None
 
-    def _retry_later(self, batch: list[_Pending]) -> None:
-        self._backoff = min(max(self._backoff * 2, 0.5), MAX_BACKOFF_SECONDS)
-        self._resume_at = time.monotonic() + self._backoff
-        self.queue.extendleft(reversed(batch))
-
-    def _split_refused(self, batch: list[_Pending], exc: urllib.error.HTTPError) -> None:
+    def _split_refused(self, batch: list[_Pending], body: bytes) -> None:
         try:
-            fields: dict[str, list[str]] = json.loads(exc.read()).get("fields", {})
+            fields: dict[str, list[str]] = json.loads(body).get("fields", {})
         except ValueError:
             fields = {}
         refused: dict[int, set[str]] = {}
@@ -153,7 +103,7 @@ class ScoreSender:
                     refused.setdefault(int(position), set()).add(name)
         if not refused:
             log.warning("llmops_sdk: the platform refused a batch of scores: %s", fields)
-            self.dropped += len(batch)
+            self.dropped_unsent += len(batch)
             return
         valid: list[_Pending] = []
         for index, item in enumerate(batch):
@@ -166,34 +116,16 @@ class ScoreSender:
                     item.not_before = time.monotonic() + 2.0 * item.attempts
                     self.queue.append(item)
                 else:
-                    self.dropped += 1
+                    self.dropped_unsent += 1
             else:
                 log.warning(
                     "llmops_sdk: score %r refused: %s",
                     item.body.get("name"),
                     {name: fields.get(f"[{index}].{name}") for name in problems},
                 )
-                self.dropped += 1
+                self.dropped_unsent += 1
         # The valid ones go again at once, without the scores that were refused.
         self.queue.extendleft(reversed(valid))
-
-    def flush(self, timeout_seconds: float) -> bool:
-        deadline = time.monotonic() + timeout_seconds
-        if self.queue:
-            self._ensure_thread()
-        while self.queue or self._busy:
-            if time.monotonic() >= deadline:
-                return False
-            with self._wake:
-                self._wake.notify()
-            time.sleep(0.02)
-        return True
-
-    def shutdown(self, timeout_seconds: float) -> None:
-        self.flush(timeout_seconds)
-        self._stopped = True
-        with self._wake:
-            self._wake.notify()
 
 
 def score_body(
