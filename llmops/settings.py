@@ -56,6 +56,10 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 MIDDLEWARE = [
     "llmops.restapi.body_limit.BodyLimitMiddleware",
+    # Transient failures (database or broker unavailable, lock timeouts) answer 503 with
+    # Retry-After on every route; NUL in a URL answers 400.
+    "llmops.restapi.transient.TransientFailureMiddleware",
+    "llmops.restapi.url_text.UrlTextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -141,7 +145,8 @@ REST_FRAMEWORK = {
     ],
     # One check for every view: the action it declares (llmops.tenancy.access).
     "DEFAULT_PERMISSION_CLASSES": ["llmops.restapi.access_check.DeclaredAccess"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON nested at most 100 levels deep, with no NUL or lone surrogate in any string or key.
+    "DEFAULT_PARSER_CLASSES": ["llmops.restapi.json_limits.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "llmops.restapi.errors.exception_handler",

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 
 from llmops.evaluation.models import Dataset, DatasetItem, DatasetVersion
 from llmops.field_errors import FieldError
+from llmops.json_text import TOO_DEEP, first_unstorable_text, nests_too_deep
 from llmops.lineage.domain import NodeRef, node_record
 from llmops.lineage.models import NodeKind
 from llmops.tenancy.models import Project
@@ -139,17 +140,27 @@ def _item_from_mapping(row: dict[str, Any], where: str) -> ItemInput:
     )
 
 
+def _check_storable(row: Mapping[str, Any], number: int) -> None:
+    # Here rather than at the insert, where PostgreSQL's refusal would be a 500.
+    found = first_unstorable_text(row)
+    if found is not None:
+        raise DatasetError(f"line {number}: {found[0]}: {found[1]}", field="file")
+
+
 def parse_jsonl(text: str) -> list[ItemInput]:
     items: list[ItemInput] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if nests_too_deep(line):
+            raise DatasetError(f"line {number}: {TOO_DEEP}", field="file")
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DatasetError(f"line {number}: not JSON ({exc.msg})", field="file") from None
         if not isinstance(row, dict):
             raise DatasetError(f"line {number}: must be a JSON object", field="file")
+        _check_storable(row, number)
         items.append(_item_from_mapping(row, f"line {number}"))
     if not items:
         raise DatasetError("the file holds no items", field="file")
@@ -159,6 +170,8 @@ def parse_jsonl(text: str) -> list[ItemInput]:
 def _cell(value: str) -> Any:
     # CSV cells that hold JSON (objects, lists, numbers) are read as JSON; the rest is text.
     stripped = value.strip()
+    if nests_too_deep(stripped):
+        return value
     if stripped[:1] in ("{", "[") or stripped in ("true", "false", "null"):
         try:
             return json.loads(stripped)
@@ -171,14 +184,20 @@ def parse_csv(text: str) -> list[ItemInput]:
     """Columns ``input`` and optionally ``expected``, ``key``; other columns become input
     variables when there is no ``input`` column, else metadata."""
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
+    try:
+        header, rows = reader.fieldnames, list(reader)
+    except csv.Error as exc:  # a cell over the csv module's field limit, for one
+        # line_num counts the lines read before the one that failed.
+        raise DatasetError(f"line {reader.line_num + 1}: {exc}", field="file") from None
+    if not header:
         raise DatasetError("the CSV has no header row", field="file")
-    columns = [c.strip() for c in reader.fieldnames]
+    columns = [c.strip() for c in header]
     items: list[ItemInput] = []
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(rows, start=2):
         row = {k.strip(): v for k, v in raw.items() if k is not None}
         if None in raw:
             raise DatasetError(f"line {number}: more cells than columns", field="file")
+        _check_storable(row, number)
         extra = {c: _cell(row[c] or "") for c in columns if c not in ("input", "expected", "key")}
         if "input" in columns:
             value, metadata = _cell(row["input"] or ""), extra

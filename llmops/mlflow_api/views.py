@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from llmops.mlflow_api.errors import as_response, invalid
+from llmops.restapi.json_limits import LimitedJSONParser
 from llmops.restapi.scoping import ProjectScopedView
 
 
-class LenientJSONParser(JSONParser):
+class LenientJSONParser(LimitedJSONParser):
     """MLflow clients send JSON bodies, sometimes without a JSON content type."""
 
     media_type = "*/*"

@@ -3,14 +3,21 @@
 Every error body is ``{"error": <code>, "message": <text>, "fields": {<field>: [<text>, ...]}}``;
 ``fields`` is present for validation errors and ``message`` names the first offending field, so
 a client that shows only the message still tells the user what to fix.
+
+Two routes speak other protocols and keep their own shape for errors raised outside their views
+(:func:`problem_response`): the OTLP receiver (``google.rpc.Status``, protobuf or JSON as the
+request was) and MLflow's paths (``{"error_code", "message"}``, read by the ``mlflow`` client).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from google.protobuf import json_format
+from google.rpc import status_pb2
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -68,3 +75,49 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, Http404):
         response.data = error_body("not_found", "Not found.")
     return response
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A failure the error layer answers for every route, as each protocol spells it."""
+
+    status: int
+    code: str  # the platform's ``error`` code
+    mlflow_code: str  # MLflow's ``error_code``; its client retries 503 TEMPORARILY_UNAVAILABLE
+    rpc_code: int  # google.rpc.Code, for the OTLP receiver
+
+
+INVALID = Problem(400, "invalid", "INVALID_PARAMETER_VALUE", 3)
+UNAVAILABLE = Problem(503, "unavailable", "TEMPORARILY_UNAVAILABLE", 14)
+
+# The routes of llmops/urls.py that are not the platform's own API.
+_OTLP_PATH = "/v1/traces"
+_MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/3.0/mlflow")
+_MLFLOW_PATHS = ("/version",)
+_OTLP_JSON = "application/json"
+_OTLP_PROTOBUF = "application/x-protobuf"
+
+
+def problem_response(
+    request: HttpRequest, problem: Problem, message: str, *, field: str | None = None
+) -> HttpResponse:
+    """``problem`` in the shape the route's clients read; ``field`` names the offending input."""
+    text = f"{field}: {message}" if field else message
+    path = request.path_info
+    if path == _OTLP_PATH:
+        # As the receiver answers (llmops/tracing/api/receiver.py): JSON for an OTLP/JSON
+        # request, protobuf otherwise.
+        body = status_pb2.Status(code=problem.rpc_code, message=text)
+        if request.content_type == _OTLP_JSON:
+            return HttpResponse(
+                json_format.MessageToJson(body), status=problem.status, content_type=_OTLP_JSON
+            )
+        return HttpResponse(
+            body.SerializeToString(), status=problem.status, content_type=_OTLP_PROTOBUF
+        )
+    if path.startswith(_MLFLOW_PREFIXES) or path in _MLFLOW_PATHS:
+        return JsonResponse(
+            {"error_code": problem.mlflow_code, "message": text}, status=problem.status
+        )
+    fields = {field: [message]} if field else None
+    return JsonResponse(error_body(problem.code, text, fields), status=problem.status)
