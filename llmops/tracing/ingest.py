@@ -4,18 +4,28 @@ The contract the receiver relies on: when ``spans_ingest`` returns, every accept
 committed. Spans are inserted with ``ON CONFLICT DO NOTHING`` on (project, trace id, span id), so
 a retried export stores nothing twice, and trace totals are recomputed from the stored spans
 rather than incremented, so they are right whatever the order or repetition of arrivals.
+
+No span can fail its batch: each is checked on its own (times in a sane window, token counts and
+costs within what the columns hold, values nested at most ``MAX_VALUE_DEPTH`` deep) and rejected
+alone with a reason, and ``_to_row`` cleans every text and JSON value of what PostgreSQL cannot
+store (NUL, lone surrogates, NaN and infinities) for every ingest path. Trace totals saturate at
+the columns' maximum instead of overflowing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+import math
+import re
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from llmops.tenancy.models import Project
 from llmops.tracing.conventions.mapping import MappedSpan, map_span
@@ -30,11 +40,138 @@ log = logging.getLogger(__name__)
 # Kinds whose calls are billed per token.
 _PRICED_KINDS = {SpanKind.LLM, SpanKind.EMBEDDING}
 
+# The per-span rules (docs/architecture.md, Ingest). A span breaking one is rejected alone.
+_EARLIEST_NS = 946_684_800 * 10**9  # 2000-01-01T00:00:00Z
+_FUTURE_SLACK_NS = 86_400 * 10**9  # a day ahead of this server's clock, for skewed clocks
+# Token counts per span. A trillion is far beyond any real call, and even the largest batch
+# (LLMOPS_OTLP_MAX_SPANS is at most millions) cannot sum past a bigint at this size.
+MAX_SPAN_TOKENS = 10**12
+_BIGINT_MAX = 2**63 - 1
+# The cost columns hold 24 digits with 12 decimals, so magnitudes below 10^12 USD; the bound is a
+# whole dollar under that because SQLite keeps decimals as floats, which would round up past it.
+_COST_MAX = Decimal(10**12 - 1)
+# Deepest nesting kept in a JSON column (inputs, outputs, attributes, ...).
+MAX_VALUE_DEPTH = 64
+_OTEL_KINDS = range(6)  # SpanKind values of the OTLP specification
+_TOKEN_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "total_tokens",
+)
+_COST_FIELDS = (
+    "cost_input",
+    "cost_output",
+    "cost_cache_read",
+    "cost_cache_write",
+    "cost_reasoning",
+    "cost_total",
+)
+# Every text and JSON column of a span, cleaned by _clean_row.
+_TEXT_FIELDS = [
+    (f.attname, f.max_length)
+    for f in Span._meta.concrete_fields
+    if isinstance(f, models.CharField | models.TextField)
+]
+_JSON_FIELDS = [f.attname for f in Span._meta.concrete_fields if isinstance(f, models.JSONField)]
+# What PostgreSQL text and jsonb cannot hold: NUL, and UTF-16 surrogates (lone ones, as any
+# surrogate in a Python str is).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
 
 @dataclass(frozen=True)
 class IngestResult:
     accepted: int
     rejected: list[Rejection]
+
+
+class SpanRejected(ValueError):
+    """This span breaks a per-span rule; the message is the reason given to the exporter."""
+
+
+def _clean_text(text: str) -> str:
+    if text.isascii():  # O(1) in CPython: the flag is kept on the string
+        return text.replace("\x00", "\ufffd") if "\x00" in text else text
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+_PLAIN = (int, bool, type(None))
+
+
+def _clean_value(value: Any, depth: int = 0) -> Any:
+    """``value`` with every string cleaned and non-finite floats spelled as JSON cannot."""
+    kind = type(value)
+    if kind is str:
+        return _clean_text(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict or kind is list or kind is tuple:
+        if depth >= MAX_VALUE_DEPTH:
+            raise SpanRejected(f"a value is nested deeper than {MAX_VALUE_DEPTH} levels")
+        if kind is dict:
+            return {
+                _clean_text(k) if type(k) is str else k: _clean_value(v, depth + 1)
+                for k, v in value.items()
+            }
+        return [_clean_value(item, depth + 1) for item in value]
+    if kind is float and not math.isfinite(value):
+        # jsonb has no NaN or Infinity; keep what was sent, as text.
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def _fit(text: str, max_length: int) -> str:
+    """At most ``max_length`` characters and ``3 * max_length`` bytes of UTF-8.
+
+    Characters of any living script fit the byte bound; it binds only on runs of 4-byte
+    characters (emoji), which would otherwise overflow a btree index row (2704 bytes): the
+    covering index on spans holds four of these columns.
+    """
+    text = text[:max_length]
+    if text.isascii():
+        return text
+    encoded = text.encode()
+    if len(encoded) <= 3 * max_length:
+        return text
+    return encoded[: 3 * max_length].decode(errors="ignore")
+
+
+def _clean_row(row: Span) -> None:
+    """Make every text and JSON column storable: the one place for all ingest paths."""
+    for name, max_length in _TEXT_FIELDS:
+        text = getattr(row, name)
+        if text:
+            text = _clean_text(text)
+            setattr(row, name, _fit(text, max_length) if max_length else text)
+    for name in _JSON_FIELDS:
+        setattr(row, name, _clean_value(getattr(row, name)))
+    if row.otel_kind not in _OTEL_KINDS:
+        row.otel_kind = 0  # unspecified: an unknown kind is not worth losing the span
+
+
+def _check_costs(row: Span) -> None:
+    for name in _COST_FIELDS:
+        cost = getattr(row, name)
+        if cost is not None and (not cost.is_finite() or abs(cost) > _COST_MAX):
+            raise SpanRejected(f"{name} {cost} is outside the stored range (±{_COST_MAX} USD)")
+
+
+def _iso(ns: int) -> str:
+    seconds = ns // 10**9
+    if seconds > 253_402_300_799:  # past 9999-12-31, beyond what datetime can show
+        return f"{ns} ns"
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _check_times(raw: RawSpan, latest_ns: int) -> None:
+    for what, ns in (("start", raw.start_ns), ("end", raw.end_ns)):
+        if not _EARLIEST_NS <= ns <= latest_ns:
+            raise SpanRejected(
+                f"{what} time {_iso(ns)} is outside the accepted window "
+                "(from 2000-01-01 to one day ahead of the server's clock)"
+            )
 
 
 def project_prices(*, project: Project) -> list[CustomPrice]:
@@ -92,6 +229,10 @@ def _to_row(project: Project, span: MappedSpan, prices: Sequence[CustomPrice]) -
         reasoning_tokens=span.reasoning_tokens or 0,
         total_tokens=span.total_tokens or (span.input_tokens or 0) + (span.output_tokens or 0),
     )
+    for name in _TOKEN_FIELDS:  # before pricing, which would multiply an absurd count
+        value = getattr(usage, name)
+        if not 0 <= value <= MAX_SPAN_TOKENS:
+            raise SpanRejected(f"{name} {value} is outside 0..{MAX_SPAN_TOKENS}")
     row = Span(
         project=project,
         trace_id=span.trace_id,
@@ -167,29 +308,54 @@ def _to_row(project: Project, span: MappedSpan, prices: Sequence[CustomPrice]) -
             row.cost_reasoning = cost.reasoning
             row.cost_total = cost.total
             row.cost_source = CostSource.CUSTOM if cost.source == "custom" else CostSource.DEFAULT
+    _check_costs(row)
+    _clean_row(row)
     return row
 
 
-def _lock_traces(project: Project, trace_ids: Iterable[str]) -> None:
+# Most per-trace advisory locks one transaction takes. PostgreSQL keeps advisory locks in a
+# shared table of max_locks_per_transaction x max_connections entries (6,400 by default) for all
+# sessions together, so one lock per trace of a big batch ran out of it ("out of shared
+# memory"). 257 per writer leaves room for twenty concurrent writers.
+MAX_TRACE_LOCKS = 256
+_ALL_TRACES_KEY = int.from_bytes(
+    hashlib.blake2b(b"llmops.tracing.ingest", digest_size=8).digest(), "big", signed=True
+)
+
+
+def _lock_traces(project: Project, trace_ids: Sequence[str]) -> None:
     """Serialise concurrent writers of the same trace until commit (PostgreSQL only).
 
     Two batches that both carry spans of one trace would each recompute the trace from what they
     can see, and the later commit could overwrite the other's totals. A transaction-scoped
     advisory lock per trace, taken in sorted order (no deadlocks), makes the second batch wait
-    and then see the first batch's spans. SQLite already runs one writer at a time.
+    and then see the first batch's spans; batches of different traces run side by side.
+
+    The count is bounded: every batch first takes one lock on "all traces", shared when it
+    locks its traces one by one (at most ``MAX_TRACE_LOCKS``), exclusive when it touches more
+    traces than that; the exclusive holder then runs alone, without per-trace locks. SQLite
+    already runs one writer at a time.
     """
     if connection.vendor != "postgresql":
         return
-    keys = sorted(
-        int.from_bytes(
-            hashlib.blake2b(f"{project.pk}:{t}".encode(), digest_size=8).digest(),
-            "big",
-            signed=True,
-        )
-        for t in trace_ids
-    )
     with connection.cursor() as cursor:
+        if len(trace_ids) > MAX_TRACE_LOCKS:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ALL_TRACES_KEY])
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_ALL_TRACES_KEY])
+        keys = sorted(
+            int.from_bytes(
+                hashlib.blake2b(f"{project.pk}:{t}".encode(), digest_size=8).digest(),
+                "big",
+                signed=True,
+            )
+            for t in trace_ids
+        )
         cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
+
+
+# Ids per query, well under SQLite's and PostgreSQL's limits on bound parameters.
+_IDS_PER_QUERY = 2000
 
 
 _TRACE_FIELDS = [
@@ -221,7 +387,20 @@ _TRACE_FIELDS = [
 
 
 def traces_refresh(*, project: Project, trace_ids: Sequence[str]) -> None:
-    """Recompute the trace rows of ``trace_ids`` from their stored spans."""
+    """Recompute the trace rows of ``trace_ids`` from their stored spans.
+
+    Totals saturate at what their columns hold (tokens at 2^63-1, cost at ±999999999999 USD)
+    rather than fail the write: spans of one trace may keep arriving in any number of batches.
+    """
+    for start in range(0, len(trace_ids), _IDS_PER_QUERY):
+        _refresh(project, trace_ids[start : start + _IDS_PER_QUERY])
+
+
+def _saturated(total: int) -> int:
+    return min(total, _BIGINT_MAX)
+
+
+def _refresh(project: Project, trace_ids: Sequence[str]) -> None:
     if not trace_ids:
         return
     columns = (
@@ -311,10 +490,13 @@ def traces_refresh(*, project: Project, trace_ids: Sequence[str]) -> None:
                 prompt_versions=prompt_versions,
                 input=root_meta.get("input"),
                 output=root_meta.get("output"),
-                input_tokens=sum(s["input_tokens"] for s in spans),
-                output_tokens=sum(s["output_tokens"] for s in spans),
-                total_tokens=sum(s["total_tokens"] for s in spans),
-                cost_total=sum((s["cost_total"] or Decimal(0) for s in spans), Decimal(0)),
+                input_tokens=_saturated(sum(s["input_tokens"] for s in spans)),
+                output_tokens=_saturated(sum(s["output_tokens"] for s in spans)),
+                total_tokens=_saturated(sum(s["total_tokens"] for s in spans)),
+                cost_total=max(
+                    -_COST_MAX,
+                    min(sum((s["cost_total"] or Decimal(0) for s in spans), Decimal(0)), _COST_MAX),
+                ),
                 unpriced_span_count=sum(
                     1 for s in spans if s["cost_source"] == CostSource.UNPRICED
                 ),
@@ -341,12 +523,19 @@ def spans_ingest(
     rejected: list[Rejection] = []
     prices = project_prices(project=project)
     rows: dict[tuple[str, str], Span] = {}
+    latest_ns = time.time_ns() + _FUTURE_SLACK_NS
     for raw in raw_spans:
         key = (raw.trace_id, raw.span_id)
         if key in rows:
             continue  # the same span twice in one batch: the first one wins, as across batches
         try:
+            _check_times(raw, latest_ns)
             rows[key] = _to_row(project, map_span(raw), prices)
+        except SpanRejected as exc:
+            rejected.append(Rejection(raw.span_id, str(exc)))
+        except RecursionError:
+            # A JSON text in an attribute, nested too deep for the parser.
+            rejected.append(Rejection(raw.span_id, "a value is nested too deeply to read"))
         except Exception as exc:
             log.warning("span %s rejected: %s", raw.span_id, exc, exc_info=True)
             rejected.append(Rejection(raw.span_id, f"could not be read: {type(exc).__name__}"))

@@ -1,7 +1,9 @@
 """Decoding OTLP/HTTP trace exports (protobuf or JSON, gzip or not) into plain spans.
 
 Only this module knows the OTLP wire format. It validates each span on its own, so one span
-with a bad id is rejected (and reported) without failing the rest of its batch.
+with a bad id is rejected (and reported) without failing the rest of its batch. The body is read
+with its limits enforced while reading (raw bytes, then decompressed bytes), and an OTLP JSON
+body is checked for depth before any recursive parser sees it.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,14 +27,24 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
+# Deepest nesting of brackets an OTLP JSON body may have. A span's own structure takes about 12
+# levels and each nested attribute value (kvlist or array) about 4 more, so this leaves room for
+# values nested twenty deep while keeping json.loads and protobuf's json_format (both recursive)
+# far from Python's recursion limit.
+MAX_JSON_DEPTH = 100
+_READ_SIZE = 64 * 1024
 
 
 class OtlpError(ValueError):
     """The body is not a valid OTLP export; the message says why."""
 
 
+class UnsupportedMediaType(OtlpError):
+    """The Content-Type is neither OTLP protobuf nor OTLP JSON."""
+
+
 class BodyTooLarge(OtlpError):
-    pass
+    """A size limit was passed; the message names the setting that sets it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,22 +97,98 @@ def key_values(items: Any) -> dict[str, Any]:
     return result
 
 
-def _decompress(body: bytes, encoding: str, limit: int) -> bytes:
-    encoding = encoding.strip().lower()
-    if encoding in ("", "identity"):
-        return body
-    if encoding not in ("gzip", "deflate"):
+def media_type(content_type: str) -> str:
+    """The OTLP media type of a Content-Type header; UnsupportedMediaType if it has none."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in (PROTOBUF, JSON):
+        raise UnsupportedMediaType(
+            f"Content-Type {content_type!r} is not supported; use {PROTOBUF} or {JSON}"
+        )
+    return media
+
+
+def read_body(
+    read: Callable[[int], bytes], *, content_encoding: str, max_raw: int, max_decoded: int
+) -> bytes:
+    """Read a request body to its end through ``read`` and undo its Content-Encoding.
+
+    Both limits are enforced while reading: at most ``max_raw`` bytes are taken from the stream
+    and at most ``max_decoded`` bytes are inflated, so neither a long (chunked) upload nor a
+    small body that inflates into gigabytes (a decompression bomb) is ever held in memory.
+    """
+    encoding = content_encoding.strip().lower()
+    if encoding not in ("", "identity", "gzip", "deflate"):
         raise OtlpError(f"Content-Encoding {encoding!r} is not supported; use gzip or none")
-    # wbits 32+15 accepts gzip and zlib headers. The output is bounded so a small compressed
-    # body cannot expand into gigabytes (a decompression bomb).
-    inflater = zlib.decompressobj(32 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise OtlpError(f"body is not valid {encoding}: {exc}") from None
-    if len(data) > limit or inflater.unconsumed_tail:
-        raise BodyTooLarge(f"decompressed body exceeds the limit of {limit} bytes")
-    return data
+    # wbits 32+15 accepts gzip and zlib headers.
+    inflater = zlib.decompressobj(32 + zlib.MAX_WBITS) if encoding in ("gzip", "deflate") else None
+    parts: list[bytes] = []
+    raw_size = 0
+    decoded_size = 0
+    while chunk := read(_READ_SIZE):
+        raw_size += len(chunk)
+        if raw_size > max_raw:
+            raise BodyTooLarge(
+                f"request body exceeds the limit of {max_raw} bytes (LLMOPS_MAX_REQUEST_BYTES)"
+            )
+        if inflater is None:
+            parts.append(chunk)
+            continue
+        try:
+            data = inflater.decompress(chunk, max_decoded - decoded_size + 1)
+        except zlib.error as exc:
+            raise OtlpError(f"body is not valid {encoding}: {exc}") from None
+        decoded_size += len(data)
+        if decoded_size > max_decoded or inflater.unconsumed_tail:
+            raise BodyTooLarge(
+                f"decompressed body exceeds the limit of {max_decoded} bytes "
+                "(LLMOPS_OTLP_MAX_DECOMPRESSED_BYTES)"
+            )
+        parts.append(data)
+    if inflater is not None and raw_size and not inflater.eof:
+        # A cut stream would otherwise decode into a prefix of the batch, stored as if whole.
+        raise OtlpError(f"body is not valid {encoding}: the compressed stream is truncated")
+    return b"".join(parts)
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_INNERMOST_PAIRS = re.compile(rb"\[\]|\{\}")
+
+
+def check_json_depth(data: bytes, limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse JSON nested deeper than ``limit`` without recursing (OtlpError names the limit).
+
+    Strings are cut out and only the brackets kept; each pass then removes the innermost pairs,
+    so a body of depth d is empty after d passes. Every pass is a C-speed regular expression.
+    """
+    skeleton = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    too_deep = re.compile(rb"[\[{]{%d}" % (limit + 1))
+    for _ in range(limit + 1):
+        if not skeleton:
+            return
+        if too_deep.search(skeleton):
+            break
+        reduced = _INNERMOST_PAIRS.sub(b"", skeleton)
+        if len(reduced) == len(skeleton):
+            raise OtlpError("body is not valid JSON: unbalanced brackets")
+        skeleton = reduced
+    raise OtlpError(f"JSON body is nested deeper than {limit} levels (the OTLP JSON depth limit)")
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(node: Any) -> Any:
+    # json.loads joins escaped surrogate pairs, so any surrogate left in a string is a lone one;
+    # protobuf refuses to hold those, which would refuse the whole batch for one bad string.
+    if isinstance(node, str):
+        return node if node.isascii() else _SURROGATE.sub("\ufffd", node)
+    if isinstance(node, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_without_lone_surrogates(item) for item in node]
+    return node
 
 
 def _hex_id_to_base64(value: Any, length: int) -> str:
@@ -139,13 +229,11 @@ def _fix_json_ids(document: Any) -> None:
                                 link[key] = _hex_id_to_base64(link[key], length)
 
 
-def decode_request(
-    body: bytes, *, content_type: str, content_encoding: str, max_bytes: int
-) -> ExportTraceServiceRequest:
-    data = _decompress(body, content_encoding, max_bytes)
-    media_type = content_type.split(";", 1)[0].strip().lower()
+def decode_request(data: bytes, *, content_type: str) -> ExportTraceServiceRequest:
+    """Parse a decompressed body of ``content_type`` (OtlpError says what is wrong)."""
+    media = media_type(content_type)
     request = ExportTraceServiceRequest()
-    if media_type == PROTOBUF:
+    if media == PROTOBUF:
         try:
             request.ParseFromString(data)
         except DecodeError as exc:
@@ -153,20 +241,27 @@ def decode_request(
                 f"body is not a valid OTLP protobuf ExportTraceServiceRequest: {exc}"
             ) from None
         return request
-    if media_type == JSON:
-        try:
-            document = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise OtlpError(f"body is not valid JSON: {exc}") from None
-        _fix_json_ids(document)
-        try:
-            json_format.ParseDict(document, request, ignore_unknown_fields=True)
-        except json_format.ParseError as exc:
-            raise OtlpError(
-                f"body is not a valid OTLP JSON ExportTraceServiceRequest: {exc}"
-            ) from None
-        return request
-    raise OtlpError(f"Content-Type {content_type!r} is not supported; use {PROTOBUF} or {JSON}")
+    check_json_depth(data)
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OtlpError(f"body is not valid JSON: {exc}") from None
+    if _SURROGATE_ESCAPE.search(data):
+        document = _without_lone_surrogates(document)
+    _fix_json_ids(document)
+    try:
+        json_format.ParseDict(document, request, ignore_unknown_fields=True)
+    except json_format.ParseError as exc:
+        raise OtlpError(f"body is not a valid OTLP JSON ExportTraceServiceRequest: {exc}") from None
+    return request
+
+
+def span_count(request: ExportTraceServiceRequest) -> int:
+    return sum(
+        len(scope_spans.spans)
+        for resource_spans in request.resource_spans
+        for scope_spans in resource_spans.scope_spans
+    )
 
 
 def _valid_id(raw: bytes, length: int) -> bool:

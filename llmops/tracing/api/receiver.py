@@ -3,6 +3,12 @@
 A plain Django view rather than DRF: the body is protobuf or OTLP JSON, never a DRF-parsed
 payload, and this is the hottest path of the platform. Authentication is the same project API
 key as the REST API (``Bearer <secret>`` or Basic ``public:secret``).
+
+A 2xx means every accepted span is committed, so the view never answers 2xx for a body it did
+not read to its end: a chunked body (no Content-Length) is read from the WSGI input, which
+gunicorn de-chunks; a server that cannot promise that gets 411. A batch larger than the limits
+(bytes raw, bytes decompressed, spans) gets 413 naming the setting, which OTLP exporters do not
+retry, so a batch either succeeds or is refused for good.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from google.rpc import status_pb2
 from rest_framework import exceptions
 
 from llmops.restapi.access_check import declare_access
+from llmops.restapi.body_limit import is_chunked, reads_chunked_body
 from llmops.tenancy.access import Refused, authorize_key
 from llmops.tenancy.authentication import credentials_from_header
 from llmops.tenancy.domain import api_key_authenticate
@@ -28,6 +35,7 @@ _INVALID_ARGUMENT = 3
 _UNAUTHENTICATED = 16
 _RESOURCE_EXHAUSTED = 8
 _PERMISSION_DENIED = 7
+_FAILED_PRECONDITION = 9
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -41,6 +49,7 @@ def _error(request: HttpRequest, status: int, code: int, message: str) -> HttpRe
     return HttpResponse(body.SerializeToString(), status=status, content_type=otlp.PROTOBUF)
 
 
+@reads_chunked_body
 @declare_access({"POST": actions.INGEST})
 @csrf_exempt
 @require_POST
@@ -64,20 +73,43 @@ def export_traces(request: HttpRequest) -> HttpResponse:
     except Refused as exc:
         return _error(request, 403, _PERMISSION_DENIED, str(exc))
     try:
-        export = otlp.decode_request(
-            request.body,
-            content_type=request.headers.get("Content-Type", ""),
+        otlp.media_type(request.headers.get("Content-Type", ""))
+    except otlp.UnsupportedMediaType as exc:
+        return _error(request, 415, _INVALID_ARGUMENT, str(exc))
+    if is_chunked(request):
+        if not request.META.get("wsgi.input_terminated"):
+            # Without it the server may hand over the raw chunk framing or nothing at all.
+            return _error(
+                request,
+                411,
+                _FAILED_PRECONDITION,
+                "this server cannot read a chunked body; send it with a Content-Length",
+            )
+        # Django reads nothing of a body without Content-Length; read the de-chunked input.
+        read = request.META["wsgi.input"].read
+    else:
+        read = request.read
+    try:
+        body = otlp.read_body(
+            read,
             content_encoding=request.headers.get("Content-Encoding", ""),
-            max_bytes=settings.OTLP_MAX_DECOMPRESSED_BYTES,
+            max_raw=settings.MAX_REQUEST_BYTES,
+            max_decoded=settings.OTLP_MAX_DECOMPRESSED_BYTES,
         )
+        export = otlp.decode_request(body, content_type=request.headers.get("Content-Type", ""))
     except otlp.BodyTooLarge as exc:
-        return _error(
-            request, 413, _RESOURCE_EXHAUSTED, f"{exc} (LLMOPS_OTLP_MAX_DECOMPRESSED_BYTES)"
-        )
+        return _error(request, 413, _RESOURCE_EXHAUSTED, str(exc))
     except otlp.OtlpError as exc:
-        if "Content-Type" in str(exc):
-            return _error(request, 415, _INVALID_ARGUMENT, str(exc))
         return _error(request, 400, _INVALID_ARGUMENT, str(exc))
+    count = otlp.span_count(export)
+    if count > settings.OTLP_MAX_SPANS:
+        return _error(
+            request,
+            413,
+            _RESOURCE_EXHAUSTED,
+            f"the batch has {count} spans; the limit is {settings.OTLP_MAX_SPANS} "
+            "(LLMOPS_OTLP_MAX_SPANS): export smaller batches",
+        )
     spans, rejected = otlp.iter_spans(export)
     result = spans_ingest(project=api_key.project, raw_spans=spans)
     body, content_type = otlp.encode_response(
