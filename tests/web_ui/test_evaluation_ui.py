@@ -202,7 +202,7 @@ def test_run_now_shows_live_progress_summary_and_failed_items(
     workers: Workers,
 ) -> None:
     make_user("erin", tenant.organization, Role.MEMBER)
-    setup = Setup(tenant.client(), tenant, llm)
+    setup = Setup(tenant.client("admin"), tenant, llm)
     # The last item expects a word the answer never contains: it fails both evaluators.
     setup.dataset()
     ok(
@@ -282,7 +282,7 @@ def test_schedules_list_their_last_result(
 ) -> None:
     make_user("finn", tenant.organization, Role.MEMBER)
     with LocalLLM() as server:
-        setup = Setup(tenant.client(), tenant, server)
+        setup = Setup(tenant.client("admin"), tenant, server)
         setup.dataset()
         setup.connection()
         setup.prompt("support/answer", GOOD_TEMPLATE, ["production"])
@@ -340,7 +340,7 @@ def test_create_a_suite_in_the_json_editor_with_field_errors(
 ) -> None:
     make_user("gus", tenant.organization, Role.MEMBER)
     with LocalLLM() as server:
-        setup = Setup(tenant.client(), tenant, server)
+        setup = Setup(tenant.client("admin"), tenant, server)
         setup.dataset()
         setup.connection()
         setup.prompt("support/answer", GOOD_TEMPLATE, ["production"])

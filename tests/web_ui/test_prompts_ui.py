@@ -166,7 +166,7 @@ def test_promoting_onto_a_protected_label_is_refused_by_the_gate_then_passes(
     llm: LocalLLM,
     workers: Workers,
 ) -> None:
-    setup = Setup(tenant.client(), tenant, llm)
+    setup = Setup(tenant.client("admin"), tenant, llm)
     setup.standard()
     bad = setup.version("support/answer", BAD_TEMPLATE)
     good = setup.version("support/answer", GOOD_TEMPLATE + " (v3)")
@@ -238,7 +238,7 @@ def test_promoting_onto_a_protected_label_is_refused_by_the_gate_then_passes(
 def test_playground_runs_a_version_on_the_local_llm_and_links_its_trace(
     live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page, llm: LocalLLM
 ) -> None:
-    setup = Setup(tenant.client(), tenant, llm)
+    setup = Setup(tenant.client("admin"), tenant, llm)
     setup.connection()
     setup.prompt("support/answer", "Tell me about {{topic}}", ["production"])
     make_user("alice", tenant.organization, Role.MEMBER)
