@@ -124,6 +124,33 @@ class Api:
         return response.json() if response.content else None
 
 
+def admin_key(url: str, credentials: dict[str, str]) -> str:
+    """An admin-scope key for the demo project, issued the way an owner would: signed in.
+
+    The demo key is a member key; connections are an admin's to create.
+    """
+    browser = requests.Session()
+    browser.get(url + "/api/v1/auth/session", timeout=30)
+    csrf = {"X-CSRFToken": browser.cookies["csrftoken"], "Referer": url + "/"}
+    signed_in = browser.post(
+        url + "/api/v1/auth/login",
+        json={"username": credentials["username"], "password": credentials["password"]},
+        headers=csrf,
+        timeout=30,
+    )
+    signed_in.raise_for_status()
+    csrf["X-CSRFToken"] = browser.cookies["csrftoken"]
+    issued = browser.post(
+        url + "/api/v1/api-keys",
+        json={"scope": "admin", "note": "screenshots"},
+        headers={**csrf, "X-Project-Id": credentials["project_id"]},
+        timeout=30,
+    )
+    issued.raise_for_status()
+    secret: str = issued.json()["secret_key"]
+    return secret
+
+
 def seed_prompts(api: Api) -> None:
     api.call(
         "POST",
@@ -472,7 +499,7 @@ def main() -> None:
         platform = Platform(Path(folder), free_port())
         try:
             credentials = platform.credentials()
-            api = Api(platform.url, credentials["secret_key"])
+            api = Api(platform.url, admin_key(platform.url, credentials))
             print("filling the demo project…")
             seed_prompts(api)
             seed_live_traces(platform.url, credentials["secret_key"], llm)
