@@ -12,6 +12,8 @@ from django.db.models import Max
 
 from llmops.lineage.domain import NodeRef, lineage_link, node_record
 from llmops.lineage.models import EdgeKind, NodeKind
+from llmops.pointers.domain import pointer_move
+from llmops.pointers.kinds import MoveRequest, PointerKind
 from llmops.prompts import templates, webhooks
 from llmops.prompts.diffs import version_diff
 from llmops.prompts.models import (
@@ -240,6 +242,16 @@ def prompt_create(
     return prompt, saved.version
 
 
+# Labels are pointers (llmops.pointers): the move, its lock, no-op and history are shared.
+LABELS: PointerKind[PromptLabel, PromptVersion, LabelMove] = PointerKind(
+    pointers=PromptLabel,
+    history=LabelMove,
+    owner_field="prompt",
+    name_field="name",
+    history_name_field="label",
+)
+
+
 def label_move(
     *,
     prompt: Prompt,
@@ -257,31 +269,29 @@ def label_move(
     check_label_name(label)
     if version.prompt_id != prompt.pk:
         raise PromptError("the version belongs to another prompt", field="version")
-    with transaction.atomic():
-        current = PromptLabel.objects.select_for_update().filter(prompt=prompt, name=label).first()
-        if current is not None and current.protected and not gate_passed:
+
+    def guard(request: MoveRequest[PromptLabel, PromptVersion]) -> None:
+        # Checked before the no-op test: a protected label refuses even a move to where it is.
+        if request.pointer is not None and request.pointer.protected and not gate_passed:
             raise PromptError(
                 f"label {label!r} is protected: it moves only through the release gate "
                 "(a passing evaluation of the version)",
                 field="label",
                 status=409,
             )
-        if current is not None and current.version_id == version.pk:
-            return None
-        from_version = current.version if current else None
-        if current is None:
-            PromptLabel.objects.create(prompt=prompt, name=label, version=version)
-        else:
-            current.version = version
-            current.save(update_fields=["version", "updated_at"])
-        move = LabelMove.objects.create(
-            prompt=prompt,
-            label=label,
-            from_version=from_version,
-            to_version=version,
-            moved_by=moved_by,
-            reason=reason,
+
+    with transaction.atomic():
+        moved = pointer_move(
+            LABELS,
+            owner=prompt,
+            name=label,
+            target=version,
+            guard=guard,
+            details=lambda _: {"moved_by": moved_by, "reason": reason},
         )
+        if moved is None:
+            return None
+        from_version, move = moved.previous, moved.history
         lineage_link(
             project=prompt.project,
             upstream=NodeRef(

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
+from llmops.pointers.selectors import pointer_history
 from llmops.prompts import templates
-from llmops.prompts.domain import LATEST, PromptError
+from llmops.prompts.domain import LABELS, LATEST, PromptError
 from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion
 from llmops.scores.models import Score
 from llmops.tenancy.models import Project
@@ -79,12 +80,11 @@ def labels_of(prompt: Prompt) -> dict[int, list[str]]:
 
 
 def label_history(*, prompt: Prompt, label: str, at: datetime | None) -> QuerySet[LabelMove]:
-    moves = LabelMove.objects.filter(prompt=prompt, label=label).select_related(
+    """The label's moves, newest first; with ``at``, those up to then (the first is where the
+    label pointed at that time)."""
+    return pointer_history(LABELS, owner=prompt, name=label, at=at).select_related(
         "from_version", "to_version"
     )
-    if at is not None:
-        moves = moves.filter(moved_at__lte=at)
-    return moves.order_by("-moved_at", "-id")
 
 
 def include_resolver(project: Project) -> templates.IncludeResolver:

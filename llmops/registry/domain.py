@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import EdgeKind, NodeKind
+from llmops.pointers.domain import pointer_clear, pointer_move
+from llmops.pointers.kinds import MoveRequest, PointerKind
 from llmops.prompts import webhooks
 from llmops.prompts.models import WebhookEvent
 from llmops.registry import gates
@@ -378,6 +380,22 @@ def check_alias(alias: str) -> str:
     return alias
 
 
+def _version_number(version: ModelVersion) -> int:
+    return version.version
+
+
+# Aliases are pointers (llmops.pointers): the move, its lock, no-op and history are shared. The
+# history keeps version numbers, so it survives the deletion of a version.
+ALIASES: PointerKind[ModelAlias, ModelVersion, AliasMove] = PointerKind(
+    pointers=ModelAlias,
+    history=AliasMove,
+    owner_field="model",
+    name_field="alias",
+    history_name_field="alias",
+    recorded_as=_version_number,
+)
+
+
 def alias_set(
     *, model: RegisteredModel, alias: str, version: ModelVersion, moved_by: str
 ) -> AliasMove | None:
@@ -385,30 +403,32 @@ def alias_set(
     check_alias(alias)
     if version.model_id != model.pk:
         raise RegistryError("The version belongs to another model.", field="version")
-    with transaction.atomic():
-        # One alias change at a time per model, so two first settings cannot collide.
-        RegisteredModel.objects.select_for_update().filter(pk=model.pk).first()
-        current = ModelAlias.objects.select_for_update().filter(model=model, alias=alias).first()
-        if current is not None and current.version_id == version.pk:
-            return None
-        outcome = _refuse_unless_gate_passes(
+
+    def guard(request: MoveRequest[ModelAlias, ModelVersion]) -> gates.GateOutcome:
+        # The gate judges the target: a move to where the alias already is needs no evidence.
+        if request.unchanged:
+            return gates.GateOutcome()
+        return _refuse_unless_gate_passes(
             model=model, version=version, kind=GateKind.ALIAS, target=alias
         )
-        from_version = current.version.version if current is not None else None
-        if current is None:
-            ModelAlias.objects.create(model=model, alias=alias, version=version)
-        else:
-            current.version = version
-            current.save(update_fields=["version", "updated_at"])
-        move = AliasMove.objects.create(
-            model=model,
-            alias=alias,
-            from_version=from_version,
-            to_version=version.version,
-            moved_by=moved_by,
-            gate_passed=outcome.gated,
-            gate_checks=outcome.checks,
+
+    with transaction.atomic():
+        moved = pointer_move(
+            ALIASES,
+            owner=model,
+            name=alias,
+            target=version,
+            guard=guard,
+            details=lambda outcome: {
+                "moved_by": moved_by,
+                "gate_passed": outcome.gated,
+                "gate_checks": outcome.checks,
+            },
         )
+        if moved is None:
+            return None
+        outcome, move = moved.verdict, moved.history
+        from_version = moved.previous.version if moved.previous is not None else None
         _record_move_lineage(
             model=model,
             version=version,
@@ -439,24 +459,14 @@ def alias_set(
 def alias_delete(*, model: RegisteredModel, alias: str, moved_by: str) -> AliasMove:
     """Remove ``alias``; recorded as a move to no version and announced like any move."""
     with transaction.atomic():
-        RegisteredModel.objects.select_for_update().filter(pk=model.pk).first()
-        current = (
-            ModelAlias.objects.select_for_update()
-            .select_related("version")
-            .filter(model=model, alias=alias)
-            .first()
-        )
-        if current is None:
+        cleared = pointer_clear(ALIASES, owner=model, name=alias, details={"moved_by": moved_by})
+        if cleared is None:
             raise RegistryError(
                 f"Registered model alias {alias} not found.",
                 field="alias",
                 code=RegistryError.NOT_FOUND,
             )
-        from_version = current.version.version
-        current.delete()
-        move = AliasMove.objects.create(
-            model=model, alias=alias, from_version=from_version, to_version=None, moved_by=moved_by
-        )
+        from_version, move = cleared.previous.version, cleared.history
         webhooks.fanout(
             project=model.project,
             event=WebhookEvent.MODEL_ALIAS_MOVED,
