@@ -1,6 +1,8 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, ApiError, getProjectId, setProjectId } from "./api/client";
+import { ApiError, getProjectId, setProjectId } from "./api/client";
+import { tenancyApi } from "./api/tenancy";
 import type { Project, Session } from "./api/types";
+import { errorMessage } from "./lib/errors";
 
 interface AuthState {
   loading: boolean;
@@ -16,8 +18,8 @@ interface AuthState {
 const AuthContext = createContext<AuthState | null>(null);
 
 async function loadProjects(): Promise<Project[]> {
-  const organizations = await api.organizations();
-  const lists = await Promise.all(organizations.map((o) => api.projects(o.id)));
+  const organizations = await tenancyApi.organizations();
+  const lists = await Promise.all(organizations.map((o) => tenancyApi.projects(o.id)));
   return lists.flat();
 }
 
@@ -49,7 +51,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let live = true;
-    api
+    tenancyApi
       .session()
       .then((s) => (live ? afterSignIn(s) : undefined))
       .catch((e: unknown) => {
@@ -57,7 +59,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
           setSession({ authenticated: false, username: null, memberships: [] });
         } else {
-          setError(e instanceof Error ? e.message : String(e));
+          setError(errorMessage(e));
         }
       })
       .finally(() => live && setLoading(false));
@@ -68,11 +70,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signIn = useCallback(
     async (username: string, password: string) => {
-      const s = await api.login(username, password);
+      const s = await tenancyApi.login(username, password);
       // Django rotates the CSRF token at login; fetch the session again to get the new cookie.
       let current = s;
       try {
-        current = await api.session();
+        current = await tenancyApi.session();
       } catch {
         // keep the login answer
       }
@@ -83,12 +85,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(async () => {
     try {
-      await api.logout();
+      await tenancyApi.logout();
     } finally {
       setSession({ authenticated: false, username: null, memberships: [] });
       setProjects([]);
       try {
-        await api.session(); // a fresh csrftoken cookie for the next sign-in
+        await tenancyApi.session(); // a fresh csrftoken cookie for the next sign-in
       } catch {
         // ignore
       }

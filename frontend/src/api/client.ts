@@ -1,22 +1,4 @@
-import type {
-  ApiErrorBody,
-  LabelMoveResult,
-  Organization,
-  Project,
-  Prompt,
-  PromptCreateInput,
-  PromptCreated,
-  PromptDiff,
-  PromptVersion,
-  Run,
-  RunComparison,
-  RunList,
-  Session,
-  TraceDetail,
-  TraceList,
-  VersionCreateInput,
-  VersionSaved,
-} from "./types";
+import type { ApiErrorBody } from "./types";
 
 export const API_BASE = "/api/v1";
 /** The MLflow-compatible REST API, reached with the same session as the platform API. */
@@ -119,41 +101,3 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     throw new ApiError(response.status, data as Partial<ApiErrorBody> | null, response.headers.get("Retry-After"));
   return data as T;
 }
-
-const enc = (name: string) => name.split("/").map(encodeURIComponent).join("/");
-
-export const api = {
-  session: () => request<Session>("/auth/session", { project: false }),
-  login: (username: string, password: string) =>
-    request<Session>("/auth/login", {
-      method: "POST",
-      body: { username, password },
-      project: false,
-    }),
-  logout: () => request<void>("/auth/logout", { method: "POST", project: false }),
-  organizations: () => request<Organization[]>("/organizations", { project: false }),
-  projects: (organizationId: string) =>
-    request<Project[]>(`/organizations/${organizationId}/projects`, { project: false }),
-
-  prompts: () => request<Prompt[]>("/prompts"),
-  createPrompt: (input: PromptCreateInput) =>
-    request<PromptCreated>("/prompts", { method: "POST", body: input }),
-  versions: (name: string) => request<PromptVersion[]>(`/prompts/${enc(name)}/versions`),
-  createVersion: (name: string, input: VersionCreateInput) =>
-    request<VersionSaved>(`/prompts/${enc(name)}/versions`, { method: "POST", body: input }),
-  diff: (name: string, base: number, target: number) =>
-    request<PromptDiff>(`/prompts/${enc(name)}/diff`, { query: { base, target } }),
-  moveLabel: (name: string, label: string, version: number) =>
-    request<LabelMoveResult>(`/prompts/${enc(name)}/labels/${encodeURIComponent(label)}`, {
-      method: "PUT",
-      body: { version },
-    }),
-
-  traces: (query: Record<string, string | undefined>) => request<TraceList>("/traces", { query }),
-  trace: (traceId: string) => request<TraceDetail>(`/traces/${encodeURIComponent(traceId)}`),
-
-  runs: (cursor?: string) => request<RunList>("/runs", { query: { cursor } }),
-  run: (id: string) => request<Run>(`/runs/${encodeURIComponent(id)}`),
-  compareRuns: (a: string, b: string) =>
-    request<RunComparison>(`/runs/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}`),
-};

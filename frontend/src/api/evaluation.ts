@@ -1,7 +1,7 @@
 // The evaluation area's REST API (llmops/evaluation/api): datasets, connections, suites, runs
 // and their results, schedules and online rules. Shapes follow the DRF serializers there.
 import { API_BASE, ApiError, getProjectId, readCookie, request } from "./client";
-import type { ApiErrorBody, DateTime, Json, JsonObject, Run, RunList } from "./types";
+import type { ApiErrorBody, DateTime, Json, JsonObject, Run, RunComparison, RunList } from "./types";
 
 export interface Dataset {
   name: string;
@@ -272,6 +272,8 @@ export const evaluationApi = {
     request<RunList>("/runs", { query: { ...query } }),
   run: (id: string) => request<RunDetail>(`/runs/${enc(id)}`),
   startRun: (input: RunStartInput) => request<Run>("/runs", { method: "POST", body: input }),
+  compareRuns: (base: string, target: string) =>
+    request<RunComparison>(`/runs/${enc(base)}/compare/${enc(target)}`),
   cancelRun: (id: string) => request<Run>(`/runs/${enc(id)}/cancel`, { method: "POST" }),
   results: (id: string, query: { failed?: boolean; cursor?: string; limit?: number }) =>
     request<RunResultPage>(`/runs/${enc(id)}/results`, {

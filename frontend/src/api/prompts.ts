@@ -1,8 +1,22 @@
-// Calls and shapes of the prompts area beyond those in client.ts: labels with their history,
-// usage per version, release gates and promotions (llmops/evaluation/api), provider
+// The prompts area's calls and the shapes beyond those in types.ts: prompts and their versions,
+// diffs, labels with their history, usage per version, release gates and promotions (llmops/evaluation/api), provider
 // connections and the playground (llmops/prompts/api).
 import { request } from "./client";
-import type { ChatMessage, DateTime, Decimal, Json, LabelMove, Prompt, PromptVersion } from "./types";
+import type {
+  ChatMessage,
+  DateTime,
+  Decimal,
+  Json,
+  LabelMove,
+  LabelMoveResult,
+  Prompt,
+  PromptCreated,
+  PromptCreateInput,
+  PromptDiff,
+  PromptVersion,
+  VersionCreateInput,
+  VersionSaved,
+} from "./types";
 
 const enc = (name: string) => name.split("/").map(encodeURIComponent).join("/");
 
@@ -132,13 +146,23 @@ export interface PromptQuery {
 
 export const promptsApi = {
   list: (query: PromptQuery) => request<Prompt[]>("/prompts", { query: { ...query } }),
-  /** Newest first; `before` pages back through older versions. */
-  versions: (name: string, limit: number, before?: number) =>
+  create: (input: PromptCreateInput) => request<PromptCreated>("/prompts", { method: "POST", body: input }),
+  /** Newest first; `before` pages back through older versions; every version without `limit`. */
+  versions: (name: string, limit?: number, before?: number) =>
     request<PromptVersion[]>(`/prompts/${enc(name)}/versions`, { query: { limit, before } }),
   version: (name: string, number: number) => request<PromptVersion>(`/prompts/${enc(name)}/versions/${number}`),
+  createVersion: (name: string, input: VersionCreateInput) =>
+    request<VersionSaved>(`/prompts/${enc(name)}/versions`, { method: "POST", body: input }),
+  diff: (name: string, base: number, target: number) =>
+    request<PromptDiff>(`/prompts/${enc(name)}/diff`, { query: { base, target } }),
   labels: (name: string) => request<PromptLabel[]>(`/prompts/${enc(name)}/labels`),
   labelHistory: (name: string, label: string) =>
     request<LabelHistory>(`/prompts/${enc(name)}/labels/${encodeURIComponent(label)}/history`),
+  moveLabel: (name: string, label: string, version: number) =>
+    request<LabelMoveResult>(`/prompts/${enc(name)}/labels/${encodeURIComponent(label)}`, {
+      method: "PUT",
+      body: { version },
+    }),
   usage: (name: string) => request<UsageRow[]>(`/prompts/${enc(name)}/usage`),
   gates: (name: string) => request<Gate[]>("/gates", { query: { prompt: name } }),
   connections: () => request<ConnectionChoice[]>("/connections"),

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import type { JsonObject, Template, VersionCreateInput, VersionSaved } from "../api/types";
 import { checkConfig } from "../pages/prompts/configCheck";
-import { FormError } from "../pages/prompts/fieldErrors";
+import { FormError } from "./FormErrors";
 import { draftOf, VersionFields, type Draft } from "../pages/prompts/VersionFields";
 
 interface Props {

@@ -1,4 +1,5 @@
 import { useEffect, useState, type DependencyList } from "react";
+import { errorMessage } from "./errors";
 
 export interface AsyncState<T> {
   data: T | null;
@@ -17,7 +18,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): Async
     load().then(
       (data) => live && setState({ data, error: null, loading: false }),
       (e: unknown) =>
-        live && setState({ data: null, error: e instanceof Error ? e.message : String(e), loading: false }),
+        live && setState({ data: null, error: errorMessage(e), loading: false }),
     );
     return () => {
       live = false;

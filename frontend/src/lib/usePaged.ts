@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type DependencyList } from "react";
+import { errorMessage } from "./errors";
 
 export interface Page<T> {
   items: T[];
@@ -14,17 +15,13 @@ export interface Paged<T> {
   reload: () => void;
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** Cursor pagination: the first page when `deps` change, more pages appended on demand. Answers
  * to a superseded request (deps changed meanwhile) are dropped. Only the pages asked for are
  * held, never the whole collection. `describe` turns a failure into the sentence shown. */
 export function usePaged<T>(
   load: (cursor?: string) => Promise<Page<T>>,
   deps: DependencyList,
-  describe: (e: unknown) => string = message,
+  describe: (e: unknown) => string = errorMessage,
 ): Paged<T> {
   const [items, setItems] = useState<T[]>([]);
   const [next, setNext] = useState<string | null>(null);

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
+import { errorMessage } from "../lib/errors";
 
 /** What a throttled sign-in (429) tells the user: the wait comes from Retry-After. */
 export function tooManyAttempts(seconds: number): string {
@@ -24,9 +25,7 @@ export function SignInForm({ onSignIn }: { onSignIn: (username: string, password
           ? tooManyAttempts(e.retryAfter)
           : e instanceof ApiError && e.status === 403 && e.code !== "authentication_failed"
             ? `${e.message} (reload the page and try again)`
-            : e instanceof Error
-              ? e.message
-              : String(e),
+            : errorMessage(e),
       );
     } finally {
       setBusy(false);

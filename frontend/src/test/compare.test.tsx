@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { CompareSide, RunComparison } from "../api/types";
-import { ComparisonView } from "../pages/RunCompare";
+import { ComparisonView } from "../pages/evaluation/RunCompare";
 
 const side = (score: number | null, error: string | null = null): CompareSide => ({
   output: "out",

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, within } from "@testing-library/react";
 import { MemoryRouter, Route, Routes } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { PromptVersion } from "../api/types";
-import { PromptDetail } from "../pages/PromptDetail";
+import { PromptDetail } from "../pages/prompts/PromptDetail";
 import { mockFetch, type Call } from "./fetchMock";
 
 afterEach(() => vi.unstubAllGlobals());

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, within } from "@testing-library/react";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Prompt } from "../api/types";
-import { PromptsList } from "../pages/PromptsList";
+import { PromptsList } from "../pages/prompts/PromptsList";
 import { folderView } from "../pages/prompts/folders";
 import { mockFetch } from "./fetchMock";
 

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen } from "@testing-library/react";
 import { describe, expect, it, vi, afterEach } from "vitest";
+import { tenancyApi } from "../api/tenancy";
 import { SignInForm } from "../pages/SignIn";
-import { api } from "../api/client";
 import { mockFetch } from "./fetchMock";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -26,7 +26,7 @@ describe("throttled sign-in", () => {
   it("shows the wait from Retry-After", async () => {
     const waits = ["8", "1"];
     mockFetch((call) => (call.url === "/api/v1/auth/login" ? throttled(waits.shift() ?? "0") : undefined));
-    render(<SignInForm onSignIn={(u, p) => api.login(u, p).then(() => undefined)} />);
+    render(<SignInForm onSignIn={(u, p) => tenancyApi.login(u, p).then(() => undefined)} />);
 
     expect(await submit("ada", "right-or-wrong")).toHaveTextContent(
       "Too many sign-in attempts. Try again in 8 seconds.",
@@ -40,7 +40,7 @@ describe("throttled sign-in", () => {
         ? { status: 429, body: { error: "throttled", message: "Slow down." } }
         : undefined,
     );
-    render(<SignInForm onSignIn={(u, p) => api.login(u, p).then(() => undefined)} />);
+    render(<SignInForm onSignIn={(u, p) => tenancyApi.login(u, p).then(() => undefined)} />);
     expect(await submit("ada", "x")).toHaveTextContent("Slow down.");
   });
 });

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { MemoryRouter, useLocation } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { filtersFromSearch, filtersToApiQuery, filtersToSearch, withFilter } from "../lib/traceFilters";
-import { TracesList } from "../pages/TracesList";
+import { TracesList } from "../pages/traces/TracesList";
 import { mockFetch } from "./fetchMock";
 
 function Location() {

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, within } from "@testing-library/react";
 import { MemoryRouter, Route, Routes } from "react-router-dom";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TraceDetail } from "../pages/TraceDetail";
+import { TraceDetail } from "../pages/traces/TraceDetail";
 import { traceExtent, waterfallRows } from "../pages/traces/waterfall";
 import { mockFetch } from "./fetchMock";
 import { makeSpan, makeTrace, node } from "./traces-fixtures";

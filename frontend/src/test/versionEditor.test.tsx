@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { api, setProjectId } from "../api/client";
+import { setProjectId } from "../api/client";
+import { promptsApi } from "../api/prompts";
 import type { ChatTemplateMessage, VersionCreateInput } from "../api/types";
 import { VersionEditor } from "../components/VersionEditor";
 import { checkConfig } from "../pages/prompts/configCheck";
@@ -32,7 +33,7 @@ describe("new version editor: text", () => {
     setProjectId("proj-1");
     const calls = mockFetch((call) => (call.method === "POST" ? savedAs(4, call.body) : undefined));
     const onSaved = vi.fn();
-    render(<VersionEditor initial="Hello {{name}}" onSave={(input) => api.createVersion("team/greeting", input)} onSaved={onSaved} />);
+    render(<VersionEditor initial="Hello {{name}}" onSave={(input) => promptsApi.createVersion("team/greeting", input)} onSaved={onSaved} />);
     expect(screen.getByRole("list", { name: "Variables" })).toHaveTextContent("name");
     fireEvent.change(screen.getByLabelText("Template"), { target: { value: "Hello {{name}} from {{city}}" } });
     expect(Array.from(screen.getByRole("list", { name: "Variables" }).querySelectorAll("li")).map((l) => l.textContent)).toEqual(["name", "city"]);
@@ -51,7 +52,7 @@ describe("new version editor: text", () => {
       status: 400,
       body: { error: "invalid", message: "Invalid input.", fields: { template: ["'{{' at character 0 is never closed"], config: ["Expected a dictionary of items"] } },
     }));
-    render(<VersionEditor initial="{{" onSave={(input) => api.createVersion("p", input)} onSaved={() => undefined} />);
+    render(<VersionEditor initial="{{" onSave={(input) => promptsApi.createVersion("p", input)} onSaved={() => undefined} />);
     fireEvent.click(screen.getByRole("button", { name: "Save new version" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("Invalid input.");
     const template = screen.getByLabelText("Template");
@@ -64,7 +65,7 @@ describe("new version editor: text", () => {
 describe("new version editor: config", () => {
   it("validates the config as you type and blocks saving until it is an object with typed keys", async () => {
     const calls = mockFetch((call) => (call.method === "POST" ? savedAs(2, call.body) : undefined));
-    render(<VersionEditor initial="Hi" onSave={(input) => api.createVersion("p", input)} onSaved={() => undefined} />);
+    render(<VersionEditor initial="Hi" onSave={(input) => promptsApi.createVersion("p", input)} onSaved={() => undefined} />);
     const config = screen.getByLabelText("Config (JSON object)");
     const save = screen.getByRole("button", { name: "Save new version" });
 
@@ -107,7 +108,7 @@ describe("new version editor: chat", () => {
 
   it("adds, reorders and removes messages and placeholders, then saves them in order", async () => {
     const calls = mockFetch((call) => (call.method === "POST" ? savedAs(3, call.body) : undefined));
-    render(<VersionEditor initial={initial} onSave={(input) => api.createVersion("chat", input)} onSaved={() => undefined} />);
+    render(<VersionEditor initial={initial} onSave={(input) => promptsApi.createVersion("chat", input)} onSaved={() => undefined} />);
     expect(roles()).toEqual(["system", "user"]);
     expect(screen.getByRole("button", { name: "Move message 1 up" })).toBeDisabled();
 
@@ -152,7 +153,7 @@ describe("new version editor: chat", () => {
       status: 400,
       body: { error: "invalid", message: "Invalid input.", fields: { "template[1].content": ["'}}' at character 3 closes no '{{'"] } },
     }));
-    render(<VersionEditor initial={initial} onSave={(input) => api.createVersion("chat", input)} onSaved={() => undefined} />);
+    render(<VersionEditor initial={initial} onSave={(input) => promptsApi.createVersion("chat", input)} onSaved={() => undefined} />);
     fireEvent.click(screen.getByRole("button", { name: "Save new version" }));
     await screen.findByRole("alert");
     const second = screen.getAllByRole("group")[1] as HTMLElement;

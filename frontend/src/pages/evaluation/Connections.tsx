@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { evaluationApi } from "../../api/evaluation";
 import { formatTime } from "../../lib/format";
-import { Alert, FormErrors } from "./FormErrors";
+import { Alert, FormError } from "../../components/FormErrors";
 import { useManagedList } from "./useManagedList";
 
 /** OpenAI-compatible endpoints that suites call. Keys are write-only: the server never returns them. */
@@ -67,7 +67,7 @@ export function Connections() {
           Save connection
         </button>
       </form>
-      <FormErrors error={problem} />
+      <FormError error={problem} />
       <Alert message={deleteError} />
       <Alert message={list.error} />
       {list.data && list.data.length === 0 && (

@@ -4,7 +4,8 @@ import { evaluationApi, type DatasetItem, type ItemInput } from "../../api/evalu
 import type { JsonObject } from "../../api/types";
 import { formatTime } from "../../lib/format";
 import { useAsync } from "../../lib/useAsync";
-import { Alert, errorText, FormErrors } from "./FormErrors";
+import { Alert, FormError } from "../../components/FormErrors";
+import { errorMessage } from "../../lib/errors";
 import { parseJson } from "./jsonFields";
 import { Preview } from "./ResultsPanel";
 import { usePaged } from "../../lib/usePaged";
@@ -72,7 +73,7 @@ function ItemEditor({ initial, onSave, onClose }: { initial: DatasetItem | null;
         Metadata (JSON object)
         <input className="wide" value={metadata} onChange={(e) => setMetadata(e.target.value)} />
       </label>
-      <FormErrors error={problem} />
+      <FormError error={problem} />
       <div className="toolbar">
         <button type="submit" className="primary" disabled={saving}>
           {initial ? "Save item" : "Add item"}
@@ -119,7 +120,7 @@ function ImportForm({ onImport }: { onImport: (text: string, kind: "jsonl" | "cs
       <span className="muted small">
         JSONL: one object per line with input, expected, metadata and optionally key. CSV: a header row with those columns.
       </span>
-      <FormErrors error={problem} />
+      <FormError error={problem} />
     </form>
   );
 }
@@ -161,7 +162,7 @@ export function DatasetDetail() {
       const version = await evaluationApi.changeItems(name, { remove: [key], note: `remove ${key}` });
       changed(`Removed ${key}: version ${version.number} has ${version.item_count} items.`);
     } catch (err) {
-      setProblem(errorText(err));
+      setProblem(errorMessage(err));
     }
   }
 
@@ -181,7 +182,7 @@ export function DatasetDetail() {
       link.click();
       URL.revokeObjectURL(url);
     } catch (err) {
-      setProblem(errorText(err));
+      setProblem(errorMessage(err));
     }
   }
 

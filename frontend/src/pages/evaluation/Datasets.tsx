@@ -3,7 +3,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { evaluationApi } from "../../api/evaluation";
 import { formatTime } from "../../lib/format";
 import { useAsync } from "../../lib/useAsync";
-import { Alert, FormErrors } from "./FormErrors";
+import { Alert, FormError } from "../../components/FormErrors";
 
 export function Datasets() {
   const { data, error, loading } = useAsync(() => evaluationApi.datasets(), []);
@@ -43,7 +43,7 @@ export function Datasets() {
           Create dataset
         </button>
       </form>
-      <FormErrors error={saveError} />
+      <FormError error={saveError} />
       {loading && <p>Loading…</p>}
       <Alert message={error} />
       {data && data.length === 0 && (

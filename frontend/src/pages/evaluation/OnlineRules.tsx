@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { evaluationApi } from "../../api/evaluation";
 import { formatTime } from "../../lib/format";
-import { Alert, FormErrors } from "./FormErrors";
+import { Alert, FormError } from "../../components/FormErrors";
 import { checkEvaluators, parseJson } from "./jsonFields";
 import { useManagedList } from "./useManagedList";
 
@@ -59,7 +59,7 @@ export function OnlineRules() {
             <textarea rows={4} spellCheck={false} value={evaluators} onChange={(e) => setEvaluators(e.target.value)} />
           </label>
         </div>
-        <FormErrors error={problem} />
+        <FormError error={problem} />
         <button type="submit" className="primary">
           Save rule
         </button>

@@ -4,7 +4,7 @@ import { evaluationApi, type RunResult, type Verdict } from "../../api/evaluatio
 import type { Json } from "../../api/types";
 import { formatMs, formatNumber } from "../../lib/format";
 import { usePaged } from "../../lib/usePaged";
-import { Alert } from "./FormErrors";
+import { Alert } from "../../components/FormErrors";
 
 export const RESULTS_PAGE = 50;
 

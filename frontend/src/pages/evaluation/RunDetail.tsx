@@ -5,7 +5,8 @@ import { evaluationApi, isFinished, type RunDetail as LiveRun } from "../../api/
 import { LineageLink } from "../../components/LineageLink";
 import type { Run } from "../../api/types";
 import { formatTime } from "../../lib/format";
-import { Alert, errorText } from "./FormErrors";
+import { Alert } from "../../components/FormErrors";
+import { errorMessage } from "../../lib/errors";
 import { ResultsPanel } from "./ResultsPanel";
 import { RunProgress } from "./RunProgress";
 import { RunSummary } from "./RunSummary";
@@ -31,7 +32,7 @@ export function useLiveRun(id: string): { run: LiveRun | null; error: string | n
         },
         (e: unknown) => {
           if (!live) return;
-          setError(errorText(e));
+          setError(errorMessage(e));
           // A blip (a restart, a dropped connection) must not freeze the page; a 404 will not heal.
           if (!(e instanceof ApiError && e.status === 404)) {
             timer = setTimeout(poll, POLL_MS * 3);
@@ -67,7 +68,7 @@ export function RunDetail() {
       const cancelled = await evaluationApi.cancelRun(id);
       setRun({ ...cancelled, lanes: run?.lanes ?? [] });
     } catch (e) {
-      setCancelError(errorText(e));
+      setCancelError(errorMessage(e));
     } finally {
       setCancelling(false);
     }

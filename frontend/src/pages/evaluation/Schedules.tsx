@@ -3,7 +3,7 @@ import { Link } from "react-router-dom";
 import { evaluationApi, type Schedule } from "../../api/evaluation";
 import { formatTime } from "../../lib/format";
 import { useAsync } from "../../lib/useAsync";
-import { Alert, FormErrors } from "./FormErrors";
+import { Alert, FormError } from "../../components/FormErrors";
 import { StatusBadge } from "./RunProgress";
 import { useManagedList } from "./useManagedList";
 
@@ -81,7 +81,7 @@ export function Schedules() {
           Create schedule
         </button>
       </form>
-      <FormErrors error={problem} />
+      <FormError error={problem} />
       <Alert message={deleteError} />
       <Alert message={schedules.error} />
       {schedules.data && schedules.data.length === 0 && (

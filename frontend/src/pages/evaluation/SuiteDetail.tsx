@@ -1,12 +1,12 @@
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { api } from "../../api/client";
 import { evaluationApi, type Suite } from "../../api/evaluation";
+import { promptsApi } from "../../api/prompts";
 import type { PromptVersion } from "../../api/types";
 import { JsonBlock } from "../../components/JsonBlock";
 import { formatTime } from "../../lib/format";
 import { useAsync } from "../../lib/useAsync";
-import { Alert, FormErrors } from "./FormErrors";
+import { Alert, FormError } from "../../components/FormErrors";
 import { RunsTable } from "./RunsTable";
 import { SuiteForm } from "./SuiteForm";
 import { targetText } from "./Suites";
@@ -26,7 +26,7 @@ export function runChoices(versions: PromptVersion[]): { value: string; text: st
 
 function RunNow({ suite }: { suite: Suite }) {
   const prompt = suite.target.type === "prompt" ? String(suite.target.prompt) : null;
-  const versions = useAsync(() => (prompt ? api.versions(prompt) : Promise.resolve([] as PromptVersion[])), [prompt]);
+  const versions = useAsync(() => (prompt ? promptsApi.versions(prompt) : Promise.resolve([] as PromptVersion[])), [prompt]);
   const choices = runChoices(versions.data ?? []);
   const [choice, setChoice] = useState("");
   const [problem, setProblem] = useState<unknown>(null);
@@ -73,7 +73,7 @@ function RunNow({ suite }: { suite: Suite }) {
         {starting ? "Starting…" : "Run now"}
       </button>
       {versions.error && <span className="error">{versions.error}</span>}
-      <FormErrors error={problem} />
+      <FormError error={problem} />
     </form>
   );
 }

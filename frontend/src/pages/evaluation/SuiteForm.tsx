@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { evaluationApi, type Suite } from "../../api/evaluation";
 import { useAsync } from "../../lib/useAsync";
-import { fieldMessages, FormErrors } from "./FormErrors";
+import { fieldErrors, FormError } from "../../components/FormErrors";
 import { checkSuiteJson, type SuiteJsonTexts } from "./jsonFields";
 
 const EXAMPLE_TARGET = { type: "prompt", prompt: "support/answer", connection: "local", model: "gpt-4o-mini", params: {} };
@@ -120,7 +120,7 @@ export function SuiteForm({ initial, onSaved }: { initial: Suite | null; onSaved
           <input value={baseline} onChange={(e) => setBaseline(e.target.value)} />
         </label>
       </div>
-      {[...fieldMessages(serverError, "name"), ...fieldMessages(serverError, "dataset")].map((m) => (
+      {[...fieldErrors(serverError, "name"), ...fieldErrors(serverError, "dataset")].map((m) => (
         <p key={m} className="field-error">
           {m}
         </p>
@@ -134,7 +134,7 @@ export function SuiteForm({ initial, onSaved }: { initial: Suite | null; onSaved
           value={texts.target}
           onChange={set("target")}
           problem={clientErrors.target}
-          serverMessages={fieldMessages(serverError, "target")}
+          serverMessages={fieldErrors(serverError, "target")}
         />
         <JsonField
           id="suite-evaluators"
@@ -143,7 +143,7 @@ export function SuiteForm({ initial, onSaved }: { initial: Suite | null; onSaved
           value={texts.evaluators}
           onChange={set("evaluators")}
           problem={clientErrors.evaluators}
-          serverMessages={fieldMessages(serverError, "evaluators")}
+          serverMessages={fieldErrors(serverError, "evaluators")}
         />
         <JsonField
           id="suite-thresholds"
@@ -152,7 +152,7 @@ export function SuiteForm({ initial, onSaved }: { initial: Suite | null; onSaved
           value={texts.thresholds}
           onChange={set("thresholds")}
           problem={clientErrors.thresholds}
-          serverMessages={fieldMessages(serverError, "thresholds")}
+          serverMessages={fieldErrors(serverError, "thresholds")}
         />
       </div>
       {hasClientErrors && (
@@ -160,7 +160,7 @@ export function SuiteForm({ initial, onSaved }: { initial: Suite | null; onSaved
           Fix the highlighted JSON before saving.
         </p>
       )}
-      <FormErrors error={serverError} />
+      <FormError error={serverError} />
       <button type="submit" className="primary" disabled={saving}>
         {saving ? "Saving…" : initial ? "Save suite" : "Create suite"}
       </button>

@@ -4,7 +4,7 @@ import { evaluationApi } from "../../api/evaluation";
 import { formatTime } from "../../lib/format";
 import { useAsync } from "../../lib/useAsync";
 import { SuiteForm } from "./SuiteForm";
-import { Alert } from "./FormErrors";
+import { Alert } from "../../components/FormErrors";
 
 export function targetText(target: Record<string, unknown>): string {
   if (target.type === "prompt") return `prompt ${String(target.prompt)} · ${String(target.model)} via ${String(target.connection)}`;

@@ -2,6 +2,7 @@
 // validates (llmops/evaluation/suites.py, llmops_evals runner thresholds), so most mistakes are
 // caught before a round trip. The server stays the authority: its field errors are shown too.
 import type { Json } from "../../api/types";
+import { errorMessage } from "../../lib/errors";
 
 export const THRESHOLD_KINDS = ["min_mean", "min_pass_rate", "max_regression"] as const;
 
@@ -11,7 +12,7 @@ export function parseJson(text: string): JsonParse {
   try {
     return { ok: true, value: JSON.parse(text) as Json };
   } catch (e) {
-    return { ok: false, error: `Not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, error: `Not valid JSON: ${errorMessage(e)}` };
   }
 }
 

@@ -1,7 +1,7 @@
 import { NavLink, Outlet, Route, useLocation } from "react-router-dom";
 import "../../styles/evaluation.css";
-import { Evaluations } from "../Evaluations";
-import { RunCompare } from "../RunCompare";
+import { Evaluations } from "./Evaluations";
+import { RunCompare } from "./RunCompare";
 import { Connections } from "./Connections";
 import { DatasetDetail } from "./DatasetDetail";
 import { Datasets } from "./Datasets";

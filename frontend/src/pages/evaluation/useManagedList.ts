@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { useAsync } from "../../lib/useAsync";
-import { errorText } from "./FormErrors";
+import { errorMessage } from "../../lib/errors";
 
 /** A small collection page: the list, a way to reload it after a change, and deleting with a
  * confirmation whose failure is kept to show. */
@@ -17,7 +17,7 @@ export function useManagedList<T>(load: () => Promise<T[]>) {
       await del();
       reload();
     } catch (err) {
-      setDeleteError(errorText(err));
+      setDeleteError(errorMessage(err));
     }
   }
 

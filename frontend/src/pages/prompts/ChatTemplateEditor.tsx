@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { ChatTemplateMessage } from "../../api/types";
 import { TemplateHighlight } from "../../components/TemplateHighlight";
-import { FieldMessages } from "./fieldErrors";
+import { FieldMessages } from "../../components/FormErrors";
 
 // The roles the server accepts (llmops/prompts/domain.py ROLES).
 export const ROLES = ["system", "developer", "user", "assistant", "tool"];

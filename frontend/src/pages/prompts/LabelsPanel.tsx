@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { promptsApi, type Gate, type LabelHistory, type PromptLabel } from "../../api/prompts";
 import { formatTime } from "../../lib/format";
+import { errorMessage } from "../../lib/errors";
 
 function History({ name, label }: { name: string; label: string }) {
   const [history, setHistory] = useState<LabelHistory | null>(null);
@@ -10,7 +11,7 @@ function History({ name, label }: { name: string; label: string }) {
   function toggle() {
     setOpen((o) => !o);
     if (!history) {
-      promptsApi.labelHistory(name, label).then(setHistory, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+      promptsApi.labelHistory(name, label).then(setHistory, (e: unknown) => setError(errorMessage(e)));
     }
   }
 

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { api } from "../../api/client";
+import { promptsApi } from "../../api/prompts";
 import type { PromptCreated, PromptType } from "../../api/types";
 import { checkConfig } from "./configCheck";
-import { errorsUnder, FieldMessages, FormError } from "./fieldErrors";
+import { fieldErrors, FieldMessages, FormError } from "../../components/FormErrors";
 import { convertTemplate, draftOf, VersionFields, type Draft } from "./VersionFields";
 
 const OWN_FIELDS = ["name", "type", "description", "tags", "labels", "template", "config", "commit_message"];
@@ -36,7 +36,7 @@ export function NewPromptForm({ folder, onCreated }: { folder: string; onCreated
     setBusy(true);
     setError(null);
     try {
-      const created = await api.createPrompt({
+      const created = await promptsApi.create({
         name: name.trim(),
         type,
         template: draft.template,
@@ -72,7 +72,7 @@ export function NewPromptForm({ folder, onCreated }: { folder: string; onCreated
           <p id="new-prompt-name-help" className="muted small">
             Use “/” to put it in a folder.
           </p>
-          <FieldMessages id="new-prompt-name-errors" messages={errorsUnder(error, "name")} />
+          <FieldMessages id="new-prompt-name-errors" messages={fieldErrors(error, "name")} />
         </div>
         <div>
           <label htmlFor="new-prompt-type">Type</label>
@@ -84,7 +84,7 @@ export function NewPromptForm({ folder, onCreated }: { folder: string; onCreated
         <div>
           <label htmlFor="new-prompt-tags">Tags</label>
           <input id="new-prompt-tags" value={tags} placeholder="support, v2" onChange={(e) => setTags(e.target.value)} />
-          <FieldMessages id="new-prompt-tags-errors" messages={errorsUnder(error, "tags")} />
+          <FieldMessages id="new-prompt-tags-errors" messages={fieldErrors(error, "tags")} />
         </div>
         <div>
           <label htmlFor="new-prompt-labels">Labels</label>
@@ -94,7 +94,7 @@ export function NewPromptForm({ folder, onCreated }: { folder: string; onCreated
             placeholder="production, staging"
             onChange={(e) => setLabels(e.target.value)}
           />
-          <FieldMessages id="new-prompt-labels-errors" messages={errorsUnder(error, "labels")} />
+          <FieldMessages id="new-prompt-labels-errors" messages={fieldErrors(error, "labels")} />
         </div>
       </div>
       <label htmlFor="new-prompt-description">Description</label>

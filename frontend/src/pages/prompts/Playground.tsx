@@ -6,7 +6,7 @@ import { PayloadView } from "../../components/ChatMessages";
 import { formatMs } from "../../lib/format";
 import { placeholderNames } from "../../lib/template";
 import { useAsync } from "../../lib/useAsync";
-import { errorsUnder, FieldMessages, FormError } from "./fieldErrors";
+import { fieldErrors, FieldMessages, FormError } from "../../components/FormErrors";
 
 function parseJson<T>(text: string, what: string, check: (v: unknown) => boolean, shape: string): T {
   let value: unknown;
@@ -104,7 +104,7 @@ export function Playground({ name, version, onRan }: { name: string; version: Pr
               value={values[v] ?? ""}
               onChange={(e) => setValues((s) => ({ ...s, [v]: e.target.value }))}
             />
-            <FieldMessages id={`pg-var-${v}-errors`} messages={errorsUnder(error, `variables.${v}`)} />
+            <FieldMessages id={`pg-var-${v}-errors`} messages={fieldErrors(error, `variables.${v}`)} />
           </div>
         ))}
         {placeholders.map((p) => (
@@ -118,7 +118,7 @@ export function Playground({ name, version, onRan }: { name: string; version: Pr
               value={histories[p] ?? ""}
               onChange={(e) => setHistories((s) => ({ ...s, [p]: e.target.value }))}
             />
-            <FieldMessages id={`pg-ph-${p}-errors`} messages={errorsUnder(error, `placeholders.${p}`)} />
+            <FieldMessages id={`pg-ph-${p}-errors`} messages={fieldErrors(error, `placeholders.${p}`)} />
           </div>
         ))}
       </div>
@@ -164,7 +164,7 @@ export function Playground({ name, version, onRan }: { name: string; version: Pr
             placeholder='{"temperature": 0.2}'
             spellCheck={false}
           />
-          <FieldMessages id="pg-model-errors" messages={[...errorsUnder(error, "model"), ...errorsUnder(error, "parameters")]} />
+          <FieldMessages id="pg-model-errors" messages={[...fieldErrors(error, "model"), ...fieldErrors(error, "parameters")]} />
           <button type="submit" className="primary" disabled={busy !== null || !chosen}>
             {busy === "run" ? "Running…" : "Run"}
           </button>

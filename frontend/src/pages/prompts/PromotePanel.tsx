@@ -1,8 +1,9 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
-import { api, ApiError } from "../../api/client";
+import { ApiError } from "../../api/client";
 import { promptsApi, type Promotion, type PromptLabel } from "../../api/prompts";
 import { formatNumber } from "../../lib/format";
+import { errorMessage } from "../../lib/errors";
 
 type State =
   | { step: "idle" }
@@ -118,7 +119,7 @@ export function PromotePanel({ name, version, labels, onMoved, onSettled, pollMs
           if (!live) return;
           settle(promotion);
         },
-        (e: unknown) => live && setState({ step: "failed", message: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) => live && setState({ step: "failed", message: errorMessage(e) }),
       );
     }, pollMs);
     return () => {
@@ -149,7 +150,7 @@ export function PromotePanel({ name, version, labels, onMoved, onSettled, pollMs
         await gate(target);
         return;
       }
-      const result = await api.moveLabel(name, target, version);
+      const result = await promptsApi.moveLabel(name, target, version);
       setState({ step: "moved", label: target, unchanged: !result.moved });
       if (result.moved) onMoved();
     } catch (e) {
@@ -158,11 +159,11 @@ export function PromotePanel({ name, version, labels, onMoved, onSettled, pollMs
         try {
           await gate(target);
         } catch (inner) {
-          setState({ step: "failed", message: inner instanceof Error ? inner.message : String(inner) });
+          setState({ step: "failed", message: errorMessage(inner) });
         }
         return;
       }
-      setState({ step: "failed", message: e instanceof Error ? e.message : String(e) });
+      setState({ step: "failed", message: errorMessage(e) });
     }
   }
 

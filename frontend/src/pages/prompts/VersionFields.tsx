@@ -3,7 +3,7 @@ import { TemplateHighlight } from "../../components/TemplateHighlight";
 import { placeholderNames, templateVariables } from "../../lib/template";
 import { ChatTemplateEditor } from "./ChatTemplateEditor";
 import { checkConfig } from "./configCheck";
-import { errorsUnder, FieldMessages } from "./fieldErrors";
+import { fieldErrors, FieldMessages } from "../../components/FormErrors";
 
 /** What a version form holds before it is saved. */
 export interface Draft {
@@ -32,7 +32,7 @@ export function convertTemplate(template: Template, type: PromptType): Template 
 
 /** The server's messages for message `index` of a chat template. */
 const messageErrors = (error: unknown) => (index: number) =>
-  errorsUnder(error, `template[${index}]`);
+  fieldErrors(error, `template[${index}]`);
 
 interface Props {
   draft: Draft;
@@ -47,8 +47,8 @@ export function VersionFields({ draft, onChange, error }: Props) {
   const variables = templateVariables(template);
   const placeholders = placeholderNames(template);
   const config = checkConfig(draft.configText);
-  const templateErrors = errorsUnder(error, "template").filter((m) => !/^template\[\d+\]/.test(m));
-  const configErrors = errorsUnder(error, "config");
+  const templateErrors = fieldErrors(error, "template").filter((m) => !/^template\[\d+\]/.test(m));
+  const configErrors = fieldErrors(error, "config");
   return (
     <>
       {typeof template === "string" ? (
@@ -134,7 +134,7 @@ export function VersionFields({ draft, onChange, error }: Props) {
         onChange={(e) => onChange({ ...draft, message: e.target.value })}
         placeholder="What changed and why"
       />
-      <FieldMessages id="commit-errors" messages={errorsUnder(error, "commit_message")} />
+      <FieldMessages id="commit-errors" messages={fieldErrors(error, "commit_message")} />
     </>
   );
 }

@@ -1,6 +1,7 @@
 // A version's config is a JSON object; the keys the playground and evaluation read have types
 // the server does not check, so they are checked here while the user types.
 import type { Json, JsonObject } from "../../api/types";
+import { errorMessage } from "../../lib/errors";
 
 export interface ConfigCheck {
   config: JsonObject | null;
@@ -24,7 +25,7 @@ export function checkConfig(text: string): ConfigCheck {
   try {
     parsed = JSON.parse(text) as Json;
   } catch (e) {
-    return { config: null, errors: [`Config is not valid JSON: ${e instanceof Error ? e.message : String(e)}`] };
+    return { config: null, errors: [`Config is not valid JSON: ${errorMessage(e)}`] };
   }
   if (!isObject(parsed)) {
     return { config: null, errors: [`Config must be a JSON object like {"model": "…"}, not ${kind(parsed)}.`] };

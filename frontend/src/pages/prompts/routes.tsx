@@ -1,6 +1,6 @@
 import { Route } from "react-router-dom";
-import { PromptDetail } from "../PromptDetail";
-import { PromptsList } from "../PromptsList";
+import { PromptDetail } from "./PromptDetail";
+import { PromptsList } from "./PromptsList";
 
 /** Routes of the prompts area: the list and a prompt's page (names may contain "/"). */
 export function promptRoutes() {

@@ -1,6 +1,6 @@
 import { Route } from "react-router-dom";
-import { TraceDetail } from "../TraceDetail";
-import { TracesList } from "../TracesList";
+import { TraceDetail } from "./TraceDetail";
+import { TracesList } from "./TracesList";
 import { Dashboard } from "./Dashboard";
 import { SessionDetail } from "./SessionDetail";
 import { SessionsList } from "./SessionsList";

@@ -1,5 +1,6 @@
 import { ApiError } from "../../api/client";
 import { usePaged } from "../../lib/usePaged";
+import { errorMessage } from "../../lib/errors";
 
 export interface CursorPage<T> {
   items: T[];
@@ -12,7 +13,7 @@ export function describeError(e: unknown): string {
     const fields = Object.entries(e.fields).map(([field, messages]) => `${field}: ${messages.join(" ")}`);
     return fields.length > 0 ? `${e.message} ${fields.join("; ")}` : e.message;
   }
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }
 
 /**

@@ -5,6 +5,7 @@ import { LineageLink } from "../../components/LineageLink";
 import { useAsync } from "../../lib/useAsync";
 import { MetricCharts } from "./MetricCharts";
 import { formatEpochMs, runDuration } from "./runFormat";
+import { errorMessage } from "../../lib/errors";
 
 function PairsTable({ caption, pairs, empty }: { caption: string; pairs: KeyValue[]; empty: string }) {
   if (pairs.length === 0) return <p className="empty">{empty}</p>;
@@ -76,7 +77,7 @@ function Artifacts({ run }: { run: MlflowRun }) {
                     onClick={() =>
                       downloadArtifact(run.info.artifact_uri, file.path).then(
                         () => setProblem(null),
-                        (e: unknown) => setProblem(e instanceof Error ? e.message : String(e)),
+                        (e: unknown) => setProblem(errorMessage(e)),
                       )
                     }
                   >

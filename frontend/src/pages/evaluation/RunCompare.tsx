@@ -1,8 +1,8 @@
 import { Link, useParams } from "react-router-dom";
-import { api } from "../api/client";
-import type { CompareItem, CompareSide, EvaluatorMeans, Json, RunComparison } from "../api/types";
-import { formatNumber } from "../lib/format";
-import { useAsync } from "../lib/useAsync";
+import { evaluationApi } from "../../api/evaluation";
+import type { CompareItem, CompareSide, EvaluatorMeans, Json, RunComparison } from "../../api/types";
+import { formatNumber } from "../../lib/format";
+import { useAsync } from "../../lib/useAsync";
 
 export function deltaClass(delta: number | null | undefined): string {
   if (delta === null || delta === undefined) return "delta-none";
@@ -110,7 +110,7 @@ export function ComparisonView({ comparison }: { comparison: RunComparison }) {
 
 export function RunCompare() {
   const { a = "", b = "" } = useParams();
-  const { data, error, loading } = useAsync(() => api.compareRuns(a, b), [a, b]);
+  const { data, error, loading } = useAsync(() => evaluationApi.compareRuns(a, b), [a, b]);
   return (
     <>
       <p className="crumbs"><Link to="/evaluations">Runs</Link> / compare</p>

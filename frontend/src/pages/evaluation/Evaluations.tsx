@@ -1,9 +1,9 @@
 import { useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
-import { evaluationApi } from "../api/evaluation";
-import { RunsTable } from "./evaluation/RunsTable";
-import { usePaged } from "../lib/usePaged";
-import { Alert } from "./evaluation/FormErrors";
+import { evaluationApi } from "../../api/evaluation";
+import { RunsTable } from "./RunsTable";
+import { usePaged } from "../../lib/usePaged";
+import { Alert } from "../../components/FormErrors";
 
 const STATUSES = ["queued", "running", "passed", "failed", "errored", "cancelled"];
 

@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import type { TraceListItem } from "../api/types";
-import { tracesApi } from "../api/traces";
-import { formatCost, formatMs, formatNumber, formatTime } from "../lib/format";
+import type { TraceListItem } from "../../api/types";
+import { tracesApi } from "../../api/traces";
+import { formatCost, formatMs, formatNumber, formatTime } from "../../lib/format";
 import {
   filtersFromSearch,
   filtersToApiQuery,
@@ -11,10 +11,10 @@ import {
   withFilter,
   type TraceFilterKey,
   type TraceFilters,
-} from "../lib/traceFilters";
-import "../styles/traces.css";
-import { LoadMore } from "./traces/LoadMore";
-import { useCursorList } from "./traces/useCursorList";
+} from "../../lib/traceFilters";
+import "../../styles/traces.css";
+import { LoadMore } from "./LoadMore";
+import { useCursorList } from "./useCursorList";
 
 interface FieldSpec {
   key: TraceFilterKey;

@@ -1,12 +1,12 @@
 import { useEffect, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
-import { promptsApi } from "../api/prompts";
-import type { Prompt } from "../api/types";
-import { formatTime } from "../lib/format";
-import { useAsync } from "../lib/useAsync";
-import { NewPromptForm } from "./prompts/NewPromptForm";
-import { folderView, promptPath } from "./prompts/folders";
-import "../styles/prompts.css";
+import { promptsApi } from "../../api/prompts";
+import type { Prompt } from "../../api/types";
+import { formatTime } from "../../lib/format";
+import { useAsync } from "../../lib/useAsync";
+import { NewPromptForm } from "./NewPromptForm";
+import { folderView, promptPath } from "./folders";
+import "../../styles/prompts.css";
 
 function useDebounced<T>(value: T, ms: number): T {
   const [settled, setSettled] = useState(value);

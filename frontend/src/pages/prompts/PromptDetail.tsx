@@ -1,22 +1,22 @@
 import { useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { api } from "../api/client";
-import { promptsApi } from "../api/prompts";
-import { LineageLink } from "../components/LineageLink";
-import type { PromptDiff, PromptVersion } from "../api/types";
-import { DiffView } from "../components/DiffView";
-import { JsonBlock } from "../components/JsonBlock";
-import { TemplateHighlight } from "../components/TemplateHighlight";
-import { VersionEditor } from "../components/VersionEditor";
-import { formatTime } from "../lib/format";
-import { useAsync } from "../lib/useAsync";
-import { ChatTemplateView } from "./prompts/ChatTemplateView";
-import { LabelsPanel } from "./prompts/LabelsPanel";
-import { Playground } from "./prompts/Playground";
-import { PromotePanel } from "./prompts/PromotePanel";
-import { PromotionsPanel } from "./prompts/PromotionsPanel";
-import { UsagePanel } from "./prompts/UsagePanel";
-import "../styles/prompts.css";
+import { promptsApi } from "../../api/prompts";
+import { LineageLink } from "../../components/LineageLink";
+import type { PromptDiff, PromptVersion } from "../../api/types";
+import { DiffView } from "../../components/DiffView";
+import { JsonBlock } from "../../components/JsonBlock";
+import { TemplateHighlight } from "../../components/TemplateHighlight";
+import { VersionEditor } from "../../components/VersionEditor";
+import { formatTime } from "../../lib/format";
+import { useAsync } from "../../lib/useAsync";
+import { ChatTemplateView } from "./ChatTemplateView";
+import { LabelsPanel } from "./LabelsPanel";
+import { Playground } from "./Playground";
+import { PromotePanel } from "./PromotePanel";
+import { PromotionsPanel } from "./PromotionsPanel";
+import { UsagePanel } from "./UsagePanel";
+import "../../styles/prompts.css";
+import { errorMessage } from "../../lib/errors";
 
 function VersionBody({ version }: { version: PromptVersion }) {
   return (
@@ -87,7 +87,7 @@ export function PromptDetail() {
       const page = await promptsApi.versions(name, PAGE, oldest.number);
       setOlder((o) => [...o, ...page]);
     } catch (e) {
-      setOlderError(e instanceof Error ? e.message : String(e));
+      setOlderError(errorMessage(e));
     }
   }
 
@@ -102,10 +102,10 @@ export function PromptDetail() {
     if (base === null || target === null) return;
     setDiffError(null);
     try {
-      setDiff(await api.diff(name, base, target));
+      setDiff(await promptsApi.diff(name, base, target));
     } catch (e) {
       setDiff(null);
-      setDiffError(e instanceof Error ? e.message : String(e));
+      setDiffError(errorMessage(e));
     }
   }
 
@@ -198,7 +198,7 @@ export function PromptDetail() {
                   key={newest.number}
                   initial={newest.template}
                   initialConfig={newest.config}
-                  onSave={(input) => api.createVersion(name, input)}
+                  onSave={(input) => promptsApi.createVersion(name, input)}
                   onSaved={(saved) => {
                     if (saved.created) {
                       setSelected(saved.version.number);

@@ -1,14 +1,14 @@
 import { useState, type KeyboardEvent } from "react";
 import { Link, useParams } from "react-router-dom";
-import type { Score, Span, SpanNode } from "../api/types";
-import { tracesApi } from "../api/traces";
-import { PayloadView } from "../components/ChatMessages";
-import { formatCost, formatMs, formatTime } from "../lib/format";
-import { useAsync } from "../lib/useAsync";
-import { SpanDetail } from "./traces/SpanDetail";
-import { ScoreTable } from "./traces/ScoreTable";
-import { traceExtent, waterfallRows } from "./traces/waterfall";
-import "../styles/traces.css";
+import type { Score, Span, SpanNode } from "../../api/types";
+import { tracesApi } from "../../api/traces";
+import { PayloadView } from "../../components/ChatMessages";
+import { formatCost, formatMs, formatTime } from "../../lib/format";
+import { useAsync } from "../../lib/useAsync";
+import { SpanDetail } from "./SpanDetail";
+import { ScoreTable } from "./ScoreTable";
+import { traceExtent, waterfallRows } from "./waterfall";
+import "../../styles/traces.css";
 
 function Waterfall({
   nodes,
