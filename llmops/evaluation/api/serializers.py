@@ -312,14 +312,15 @@ class PromotionOutput(serializers.Serializer[Any]):
     finished_at = serializers.DateTimeField(allow_null=True)
 
     def get_runs(self, promotion: Any) -> list[dict[str, Any]]:
+        # The runs, their suites and progress come prefetched (selectors.promotions_with_runs).
         return [
             {
                 "id": str(run.pk),
                 "suite": run.suite.name,
                 "status": run.status,
-                "progress": {"done": run.results.count(), "total": run.total_items},
+                "progress": RunOutput().get_progress(run),
             }
-            for run in promotion.runs.select_related("suite").order_by("created_at")
+            for run in promotion.runs.all()
         ]
 
 

@@ -4,7 +4,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,7 +12,16 @@ from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from llmops.evaluation import connections, datasets, execution, gate, online, schedules, suites
+from llmops.evaluation import (
+    connections,
+    datasets,
+    execution,
+    gate,
+    online,
+    schedules,
+    selectors,
+    suites,
+)
 from llmops.evaluation.api import access as actions
 from llmops.evaluation.api import serializers as s
 from llmops.evaluation.comparison import runs_compare
@@ -376,10 +384,6 @@ class SuiteDetailView(ProjectScopedView):
 # --- runs -----------------------------------------------------------------------------------
 
 
-def _with_progress(runs: QuerySet[Run]) -> QuerySet[Run]:
-    return runs.select_related("suite").annotate(done_items=Count("results"))
-
-
 class RunListCreateView(ProjectScopedView):
     access = {"GET": actions.READ, "POST": actions.WRITE}
 
@@ -397,7 +401,7 @@ class RunListCreateView(ProjectScopedView):
         if query.get("status"):
             runs = runs.filter(status=query["status"])
         items, next_cursor = cursor.page(
-            _with_progress(runs),
+            selectors.runs_with_progress(runs),
             ordering=("-created_at", "-id"),
             cursor=query.get("cursor"),
             limit=query["limit"],
@@ -575,6 +579,7 @@ class GateView(ProjectScopedView):
         if prompt is None:
             raise exceptions.NotFound("Prompt not found.")
         health = {h.label: h for h in LabelHealth.objects.filter(prompt=prompt)}
+        gate_suites = selectors.gate_suites_by_label(prompt)
         protected = PromptLabel.objects.filter(prompt=prompt, protected=True)
         # Protected labels, and any label a scheduled run has judged.
         labels = sorted({*protected.values_list("name", flat=True), *health})
@@ -585,7 +590,7 @@ class GateView(ProjectScopedView):
                 {
                     "prompt": prompt.name,
                     "label": label,
-                    "suites": [suite.name for suite in gate.gate_suites(prompt, label)],
+                    "suites": [suite.name for suite in gate_suites.get(label, [])],
                     "health": {
                         "failing": h.failing,
                         "run": str(h.run_id) if h.run_id else None,
@@ -631,7 +636,7 @@ class PromotionListCreateView(ProjectScopedView):
     )
     def get(self, request: Request) -> Response:
         query = _valid(s.PromotionListQuery, request.query_params)
-        found = Promotion.objects.filter(project=self.project).select_related("prompt", "version")
+        found = selectors.promotions_with_runs(Promotion.objects.filter(project=self.project))
         if query.get("prompt"):
             found = found.filter(prompt__name=query["prompt"])
         items, next_cursor = cursor.page(
@@ -661,7 +666,7 @@ class PromotionListCreateView(ProjectScopedView):
             version=version,
             requested_by=str(request.user),
         )
-        promotion.refresh_from_db()
+        promotion = selectors.promotions_with_runs(Promotion.objects.filter(pk=promotion.pk)).get()
         return Response(s.PromotionOutput(promotion).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -675,11 +680,9 @@ class PromotionDetailView(ProjectScopedView):
         summary="A promotion: its runs, and the failed thresholds with their items",
     )
     def get(self, request: Request, promotion_id: uuid.UUID) -> Response:
-        found = (
+        found = selectors.promotions_with_runs(
             Promotion.objects.filter(project=self.project, pk=promotion_id)
-            .select_related("prompt", "version")
-            .first()
-        )
+        ).first()
         if found is None:
             raise exceptions.NotFound("Promotion not found.")
         return Response(s.PromotionOutput(found).data)
