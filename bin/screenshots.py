@@ -131,7 +131,7 @@ def admin_key(url: str, credentials: dict[str, str]) -> str:
     """
     browser = requests.Session()
     browser.get(url + "/api/v1/auth/session", timeout=30)
-    csrf = {"X-CSRFToken": browser.cookies["csrftoken"], "Referer": url + "/"}
+    csrf: dict[str, str] = {"X-CSRFToken": browser.cookies["csrftoken"] or "", "Referer": url + "/"}
     signed_in = browser.post(
         url + "/api/v1/auth/login",
         json={"username": credentials["username"], "password": credentials["password"]},
@@ -139,7 +139,7 @@ def admin_key(url: str, credentials: dict[str, str]) -> str:
         timeout=30,
     )
     signed_in.raise_for_status()
-    csrf["X-CSRFToken"] = browser.cookies["csrftoken"]
+    csrf["X-CSRFToken"] = browser.cookies["csrftoken"] or ""
     issued = browser.post(
         url + "/api/v1/api-keys",
         json={"scope": "admin", "note": "screenshots"},
