@@ -21,7 +21,8 @@ from llmops.field_errors import FieldError
 from llmops.lineage.domain import NodeRef
 from llmops.lineage.models import NodeKind
 from llmops.prompts import selectors as prompt_selectors
-from llmops.prompts.models import Prompt, PromptLabel, PromptVersion
+from llmops.prompts.domain import PromptError
+from llmops.prompts.models import Prompt, PromptVersion
 from llmops.prompts.templates import TemplateError, expand_includes
 from llmops.tenancy.models import Project
 
@@ -53,35 +54,22 @@ class SuiteError(FieldError):
 def _prompt_version(
     project: Project, name: str, label: str | None, number: int | None, field: str
 ) -> PromptVersion:
-    prompt = Prompt.objects.filter(project=project, name=name).first()
-    if prompt is None:
-        raise SuiteError(f"no prompt named {name!r}", field=field)
-    if number is not None:
-        version = PromptVersion.objects.filter(prompt=prompt, number=number).first()
-        if version is None:
-            raise SuiteError(f"prompt {name!r} has no version {number}", field=field)
-        return version
-    wanted = label or "production"
-    if wanted == "latest":
-        newest = prompt.versions.order_by("-number").first()
-        if newest is None:
-            raise SuiteError(f"prompt {name!r} has no versions", field=field)
-        return newest
-    pointer = PromptLabel.objects.filter(prompt=prompt, name=wanted).select_related("version")
-    found = pointer.first()
-    if found is None:
-        raise SuiteError(f"prompt {name!r} has no label {wanted!r}", field=field)
-    return found.version
+    try:
+        return prompt_selectors.version_resolve(
+            project=project, prompt_name=name, number=number, label=label
+        )
+    except PromptError as exc:
+        raise SuiteError(str(exc), field=field) from None
 
 
 def version_behind(project: Project, prompt_name: str, label: str) -> PromptVersion | None:
-    """The version a prompt's label points at now, if any."""
-    pointer = (
-        PromptLabel.objects.filter(prompt__project=project, prompt__name=prompt_name, name=label)
-        .select_related("version", "version__prompt")
-        .first()
-    )
-    return pointer.version if pointer else None
+    """The version a prompt's label points at now, if any (``latest``: the newest)."""
+    try:
+        return prompt_selectors.version_resolve(
+            project=project, prompt_name=prompt_name, label=label
+        )
+    except PromptError:
+        return None
 
 
 def prompt_version_node(version: PromptVersion) -> NodeRef:

@@ -39,28 +39,56 @@ def prompts_list(
 
 
 def version_resolve(
-    *, prompt: Prompt, label: str | None = None, number: int | None = None
+    *,
+    project: Project,
+    prompt_name: str,
+    number: int | None = None,
+    label: str | None = None,
+    at: datetime | None = None,
 ) -> PromptVersion:
-    """The version behind a label (``latest`` = newest) or with a number."""
+    """The version a reference means; the one place that answers it.
+
+    ``number`` wins when given; else ``label`` (default ``production``), where ``latest`` is
+    the newest version, never a stored label. With ``at``, the answer as of that time: the
+    version the label pointed at then, the newest version saved by then, or version ``number``
+    if it had been saved by then. The version comes with its prompt loaded.
+
+    Raises :class:`PromptError` (status 404) naming the field at fault: ``name`` when the
+    project has no such prompt, else ``version`` or ``label``.
+    """
+    versions = PromptVersion.objects.select_related("prompt").filter(
+        prompt__project=project, prompt__name=prompt_name
+    )
+    if at is not None:
+        versions = versions.filter(created_at__lte=at)
+    when = f" at {at.isoformat()}" if at is not None else ""
+    version: PromptVersion | None
     if number is not None:
-        version = prompt.versions.filter(number=number).first()
-        if version is None:
-            raise PromptError(
-                f"prompt {prompt.name!r} has no version {number}", field="version", status=404
-            )
-        return version
-    label = label or templates.DEFAULT_LABEL
-    if label == LATEST:
-        version = prompt.versions.order_by("-number").first()
+        version = versions.filter(number=number).first()
+        field, missing = "version", f"no version {number}"
     else:
-        pointer = (
-            PromptLabel.objects.select_related("version").filter(prompt=prompt, name=label).first()
-        )
-        version = pointer.version if pointer else None
+        label = label or templates.DEFAULT_LABEL
+        field, missing = "label", f"no label {label!r}"
+        if label == LATEST:
+            version = versions.order_by("-number").first()
+            missing = "no versions"
+        elif at is None:
+            pointer = (
+                PromptLabel.objects.select_related("version__prompt")
+                .filter(prompt__project=project, prompt__name=prompt_name, name=label)
+                .first()
+            )
+            version = pointer.version if pointer else None
+        else:
+            prompt = prompt_get(project=project, name=prompt_name)
+            move = label_history(prompt=prompt, label=label, at=at).first()
+            version = move.to_version if move else None
+            if version is not None:
+                version.prompt = prompt
     if version is None:
-        raise PromptError(
-            f"prompt {prompt.name!r} has no label {label!r}", field="label", status=404
-        )
+        # Only a miss pays for telling a missing prompt from a missing version.
+        prompt_get(project=project, name=prompt_name)
+        raise PromptError(f"prompt {prompt_name!r} has {missing}{when}", field=field, status=404)
     return version
 
 
@@ -90,8 +118,9 @@ def label_history(*, prompt: Prompt, label: str, at: datetime | None) -> QuerySe
 def include_resolver(project: Project) -> templates.IncludeResolver:
     def resolve(ref: templates.IncludeRef) -> str:
         try:
-            prompt = prompt_get(project=project, name=ref.name)
-            version = version_resolve(prompt=prompt, label=ref.label, number=ref.version)
+            version = version_resolve(
+                project=project, prompt_name=ref.name, label=ref.label, number=ref.version
+            )
         except PromptError as exc:
             raise templates.TemplateError(f"include {ref}: {exc}") from None
         if not isinstance(version.template, str):

@@ -128,7 +128,7 @@ class RegistryView(MlflowView):
         return selectors.model_get(project=self.project, name=text(data, "name"))
 
     def version(self, data: Mapping[str, Any]) -> ModelVersion:
-        return selectors.version_get(
+        return selectors.model_version_resolve(
             project=self.project, name=text(data, "name"), version=text(data, "version")
         )
 
@@ -248,7 +248,7 @@ class AliasView(RegistryView):
         data = fields(request)
         model = self.model(data)
         alias = text(data, "alias")
-        version = selectors.version_get(
+        version = selectors.model_version_resolve(
             project=self.project, name=model.name, version=text(data, "version")
         )
         domain.alias_set(model=model, alias=alias, version=version, moved_by=self.user(request))
@@ -263,7 +263,9 @@ class AliasView(RegistryView):
 
     def get(self, request: Request) -> Response:
         data = fields(request)
-        version = selectors.version_by_alias(model=self.model(data), alias=text(data, "alias"))
+        version = selectors.model_version_resolve(
+            project=self.project, name=text(data, "name"), alias=text(data, "alias")
+        )
         return Response({"model_version": versions_json([version])[0]})
 
 

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from llmops.registry.domain import RegistryError
+from llmops.registry.domain import RegistryError, parse_stage
 from llmops.registry.models import (
     AliasMove,
     ModelAlias,
@@ -29,6 +29,8 @@ MAX_SEARCH_RESULTS = 10000
 MAX_COPY_DEPTH = 10
 # The largest version number the database column holds.
 MAX_VERSION = 2**31 - 1
+# In a stage's place, MLflow's word for the newest version of all.
+LATEST = "latest"
 
 
 def model_get(*, project: Project, name: str) -> RegisteredModel:
@@ -42,44 +44,72 @@ def model_get(*, project: Project, name: str) -> RegisteredModel:
     return model
 
 
-def version_get(*, project: Project, name: str, version: str) -> ModelVersion:
-    try:
-        number = int(version)
-    except ValueError:
-        raise RegistryError(
-            f"Parameter 'version' must be an integer, got '{version}'.", field="version"
-        ) from None
-    if not 0 < number <= MAX_VERSION:
-        raise RegistryError(
-            f"Model Version (name={name}, version={version}) not found",
-            field="version",
-            code=RegistryError.NOT_FOUND,
-        )
-    found = (
-        ModelVersion.objects.select_related("model")
-        .filter(model__project=project, model__name=name, version=number)
-        .first()
+def model_version_resolve(
+    *,
+    project: Project,
+    name: str,
+    version: int | str | None = None,
+    alias: str | None = None,
+    stage: str | None = None,
+) -> ModelVersion:
+    """The version a reference means, as MLflow's ``models:/`` URIs read; the one place that
+    answers it. ``version`` (a number, or its text as MLflow's REST API sends it) wins; else
+    ``alias`` (``models:/<name>@<alias>``); else ``stage``: the newest version in that stage,
+    named in any case (``models:/<name>/Production``), or with ``latest`` the newest version
+    of all (``models:/<name>/latest``). The version comes with its model loaded.
+
+    Raises :class:`RegistryError` with MLflow's messages, naming the field at fault: ``name``
+    for a missing model (not for a version number: MLflow answers that with the version's
+    message), else ``version``, ``alias`` or ``stage``.
+    """
+    versions = ModelVersion.objects.select_related("model").filter(
+        model__project=project, model__name=name
     )
+    if version is not None:
+        try:
+            number = int(version)
+        except ValueError:
+            raise RegistryError(
+                f"Parameter 'version' must be an integer, got '{version}'.", field="version"
+            ) from None
+        found = versions.filter(version=number).first() if 0 < number <= MAX_VERSION else None
+        if found is None:
+            raise RegistryError(
+                f"Model Version (name={name}, version={version}) not found",
+                field="version",
+                code=RegistryError.NOT_FOUND,
+            )
+        return found
+    if alias is not None:
+        pointer = (
+            ModelAlias.objects.select_related("version__model")
+            .filter(model__project=project, model__name=name, alias=alias)
+            .first()
+        )
+        if pointer is None:
+            model_get(project=project, name=name)
+            raise RegistryError(
+                f"Registered model alias {alias} not found.",
+                field="alias",
+                code=RegistryError.NOT_FOUND,
+            )
+        return pointer.version
+    if stage is None:
+        raise RegistryError("Give a version, an alias or a stage.", field="version")
+    in_stage = ""
+    if stage.lower() != LATEST:
+        stage = parse_stage(stage)
+        versions = versions.filter(current_stage=stage)
+        in_stage = f" and stage '{stage}'"
+    found = versions.order_by("-version").first()
     if found is None:
+        model_get(project=project, name=name)
         raise RegistryError(
-            f"Model Version (name={name}, version={version}) not found",
-            field="version",
+            f"No versions of model with name '{name}'{in_stage} found",
+            field="stage",
             code=RegistryError.NOT_FOUND,
         )
     return found
-
-
-def version_by_alias(*, model: RegisteredModel, alias: str) -> ModelVersion:
-    found = (
-        ModelAlias.objects.select_related("version__model").filter(model=model, alias=alias).first()
-    )
-    if found is None:
-        raise RegistryError(
-            f"Registered model alias {alias} not found.",
-            field="alias",
-            code=RegistryError.NOT_FOUND,
-        )
-    return found.version
 
 
 def aliases_of_model(model: RegisteredModel) -> list[tuple[str, int]]:
@@ -158,12 +188,13 @@ def download_uri(version: ModelVersion, *, depth: int = 0) -> str:
     project = version.model.project
     copied = re.match(r"^models:/([^/@]+)/(\d+)/?(.*)$", source)
     if copied and not copied.group(1).startswith("m-") and depth < MAX_COPY_DEPTH:
-        original = (
-            ModelVersion.objects.select_related("model__project")
-            .filter(model__project=project, model__name=copied.group(1), version=copied.group(2))
-            .first()
-        )
-        if original is not None:
+        try:
+            original = model_version_resolve(
+                project=project, name=copied.group(1), version=copied.group(2)
+            )
+        except RegistryError:
+            pass
+        else:
             return _join(download_uri(original, depth=depth + 1), copied.group(3))
     try:
         from llmops.tracking.models import LoggedModel

@@ -236,6 +236,31 @@ SUITE: dict[str, Any] = {
 }
 
 
+def test_a_run_on_label_latest_runs_the_newest_version(ready: APIClient) -> None:
+    ok(ready.post("/api/v1/suites", SUITE, format="json"))
+    ok(ready.post("/api/v1/datasets/faq/items", {"items": [{"input": {"q": "1"}}]}, format="json"))
+    ok(ready.post("/api/v1/prompts/answer/versions", {"template": "{{q}}!"}, format="json"))
+
+    def started(body: dict[str, Any]) -> Any:
+        return ok(ready.post("/api/v1/runs", {"suite": "s", **body}, format="json"), 202)
+
+    assert started({"label": "latest"})["prompt_version"] == {"prompt": "answer", "version": 2}
+    assert started({})["prompt_version"] == {"prompt": "answer", "version": 2}
+    assert started({"label": "production"})["prompt_version"] == {"prompt": "answer", "version": 1}
+    assert started({"version": 1})["prompt_version"] == {"prompt": "answer", "version": 1}
+    missing = ready.post("/api/v1/runs", {"suite": "s", "label": "canary"}, format="json")
+    assert missing.status_code == 400
+    assert missing.json()["fields"] == {"label": ["No version is behind this label."]}
+    unknown_model = ready.post(
+        "/api/v1/runs",
+        {"suite": "s", "model_version": {"name": "m", "version": 1}},
+        format="json",
+    )
+    assert unknown_model.status_code == 400
+    assert unknown_model.json()["fields"] == {"model_version": ["No such model version."]}
+    assert Run.objects.count() == 4
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

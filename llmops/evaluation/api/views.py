@@ -37,8 +37,11 @@ from llmops.evaluation.models import (
     Suite,
 )
 from llmops.field_errors import FieldError
+from llmops.prompts import selectors as prompt_selectors
+from llmops.prompts.domain import LATEST, PromptError
 from llmops.prompts.models import Prompt, PromptLabel, PromptVersion
-from llmops.registry.models import ModelVersion
+from llmops.registry import selectors as registry_selectors
+from llmops.registry.domain import RegistryError
 from llmops.restapi import cursor
 from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
@@ -83,6 +86,29 @@ def _prompt(view: ProjectScopedView, name: str, field: str = "prompt") -> Prompt
     if found is None:
         raise exceptions.ValidationError({field: [f"No prompt named {name!r}."]})
     return found
+
+
+def _prompt_version(
+    view: ProjectScopedView,
+    name: str,
+    *,
+    number: int | None,
+    label: str | None = None,
+    prompt_field: str = "prompt",
+) -> PromptVersion:
+    """The version a body names, with this API's 400s naming the field."""
+    try:
+        return prompt_selectors.version_resolve(
+            project=view.project, prompt_name=name, number=number, label=label
+        )
+    except PromptError as exc:
+        if exc.field == "name":
+            raise exceptions.ValidationError(
+                {prompt_field: [f"No prompt named {name!r}."]}
+            ) from None
+        if exc.field == "version":
+            raise exceptions.ValidationError({"version": ["No such version."]}) from None
+        raise exceptions.ValidationError({"label": ["No version is behind this label."]}) from None
 
 
 def _valid(serializer_class: type[Any], data: Any) -> dict[str, Any]:
@@ -427,33 +453,24 @@ class RunListCreateView(ProjectScopedView):
             raise exceptions.ValidationError({"suite": [f"No suite named {body['suite']!r}."]})
         version: PromptVersion | None = None
         if suite.target["type"] == "prompt":
-            prompt = _prompt(self, suite.target["prompt"], "suite")
-            if "version" in body:
-                version = PromptVersion.objects.filter(
-                    prompt=prompt, number=body["version"]
-                ).first()
-                if version is None:
-                    raise exceptions.ValidationError({"version": ["No such version."]})
-            else:
-                pointer = PromptLabel.objects.filter(
-                    prompt=prompt, name=body.get("label") or "latest"
-                ).first()
-                if pointer is not None:
-                    version = pointer.version
-                elif not body.get("label"):
-                    version = prompt.versions.order_by("-number").first()
-                if version is None:
-                    raise exceptions.ValidationError(
-                        {"label": ["No version is behind this label."]}
-                    )
+            version = _prompt_version(
+                self,
+                suite.target["prompt"],
+                number=body.get("version"),
+                label=body.get("label") or LATEST,
+                prompt_field="suite",
+            )
         model_version = None
         if "model_version" in body:
             ref = body["model_version"]
-            model_version = ModelVersion.objects.filter(
-                model__project=self.project, model__name=ref["name"], version=ref["version"]
-            ).first()
-            if model_version is None:
-                raise exceptions.ValidationError({"model_version": ["No such model version."]})
+            try:
+                model_version = registry_selectors.model_version_resolve(
+                    project=self.project, name=ref["name"], version=ref["version"]
+                )
+            except RegistryError:
+                raise exceptions.ValidationError(
+                    {"model_version": ["No such model version."]}
+                ) from None
         run = _call(
             execution.run_start,
             suite=suite,
@@ -655,13 +672,10 @@ class PromotionListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.PromotionInput, request.data)
-        prompt = _prompt(self, body["prompt"])
-        version = PromptVersion.objects.filter(prompt=prompt, number=body["version"]).first()
-        if version is None:
-            raise exceptions.ValidationError({"version": ["No such version."]})
+        version = _prompt_version(self, body["prompt"], number=body["version"])
         promotion = _call(
             gate.promotion_start,
-            prompt=prompt,
+            prompt=version.prompt,
             label=body["label"],
             version=version,
             requested_by=str(request.user),

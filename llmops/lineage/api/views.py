@@ -21,8 +21,10 @@ from llmops.lineage.api.serializers import (
     NodeListQueryInput,
 )
 from llmops.lineage.models import NodeKind
-from llmops.prompts.models import PromptLabel
-from llmops.registry.models import ModelAlias
+from llmops.prompts import selectors as prompt_selectors
+from llmops.prompts.domain import PromptError
+from llmops.registry import selectors as registry_selectors
+from llmops.registry.domain import RegistryError
 from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
 
@@ -151,20 +153,24 @@ class LineageImpactView(ProjectScopedView):
 def _behind_node(view: ProjectScopedView, params: dict[str, object]) -> tuple[str, str]:
     """The (kind, ref) of the version a prompt label or a model alias points at."""
     if params.get("prompt"):
-        pointer = PromptLabel.objects.filter(
-            prompt__project=view.project, prompt__name=params["prompt"], name=params["label"]
-        ).first()
-        if pointer is None:
+        try:
+            version = prompt_selectors.version_resolve(
+                project=view.project, prompt_name=str(params["prompt"]), label=str(params["label"])
+            )
+        except PromptError:
             raise exceptions.NotFound(
                 f"No label {params['label']!r} on prompt {params['prompt']!r}."
-            )
-        return NodeKind.PROMPT_VERSION, str(pointer.version_id)
-    alias = ModelAlias.objects.filter(
-        model__project=view.project, model__name=params["model"], alias=params["alias"]
-    ).first()
-    if alias is None:
-        raise exceptions.NotFound(f"No alias {params['alias']!r} on model {params['model']!r}.")
-    return NodeKind.MODEL_VERSION, str(alias.version_id)
+            ) from None
+        return NodeKind.PROMPT_VERSION, str(version.pk)
+    try:
+        model_version = registry_selectors.model_version_resolve(
+            project=view.project, name=str(params["model"]), alias=str(params["alias"])
+        )
+    except RegistryError:
+        raise exceptions.NotFound(
+            f"No alias {params['alias']!r} on model {params['model']!r}."
+        ) from None
+    return NodeKind.MODEL_VERSION, str(model_version.pk)
 
 
 class LineageBehindView(ProjectScopedView):

@@ -188,26 +188,14 @@ class PromptFetchView(ProjectScopedView):
 
 
 def _fetch(project: Any, name: str, label: str | None, number: int | None) -> PromptVersion:
-    """One query for each way of asking."""
-    versions = PromptVersion.objects.select_related("prompt").filter(
-        prompt__project=project, prompt__name=name
-    )
-    version: PromptVersion | None
-    if number is not None:
-        version = versions.filter(number=number).first()
-    elif label == domain.LATEST:
-        version = versions.order_by("-number").first()
-    else:
-        pointer = (
-            PromptLabel.objects.select_related("version", "version__prompt")
-            .filter(prompt__project=project, prompt__name=name, name=label)
-            .first()
+    """One query when found; every miss answers with the one message the SDK knows."""
+    try:
+        return selectors.version_resolve(
+            project=project, prompt_name=name, number=number, label=label
         )
-        version = pointer.version if pointer else None
-    if version is None:
+    except domain.PromptError:
         what = f"version {number}" if number is not None else f"label {label!r}"
-        raise exceptions.NotFound(f"No prompt {name!r} with {what}.")
-    return version
+        raise exceptions.NotFound(f"No prompt {name!r} with {what}.") from None
 
 
 class VersionListCreateView(ProjectScopedView):
@@ -278,9 +266,10 @@ class VersionDetailView(ProjectScopedView):
         responses=VersionOutput,
     )
     def get(self, request: Request, name: str, number: int) -> Response:
-        prompt = _call(selectors.prompt_get, project=self.project, name=name)
-        version = _call(selectors.version_resolve, prompt=prompt, number=number)
-        return Response(_version_data(version, selectors.labels_of(prompt)))
+        version = _call(
+            selectors.version_resolve, project=self.project, prompt_name=name, number=number
+        )
+        return Response(_version_data(version, selectors.labels_of(version.prompt)))
 
 
 class LabelListView(ProjectScopedView):
@@ -314,7 +303,10 @@ class LabelMoveView(ProjectScopedView):
         body.is_valid(raise_exception=True)
         prompt = _call(selectors.prompt_get, project=self.project, name=name)
         version = _call(
-            selectors.version_resolve, prompt=prompt, number=body.validated_data["version"]
+            selectors.version_resolve,
+            project=self.project,
+            prompt_name=name,
+            number=body.validated_data["version"],
         )
         move = _call(
             domain.label_move,
@@ -383,14 +375,14 @@ def _requested_version(
     project: Any, name: str, data: dict[str, Any]
 ) -> tuple[Prompt, PromptVersion]:
     """The prompt and the version a body names by 'label' or 'version' (default production)."""
-    prompt = _call(selectors.prompt_get, project=project, name=name)
     version = _call(
         selectors.version_resolve,
-        prompt=prompt,
+        project=project,
+        prompt_name=name,
         label=data.get("label"),
         number=data.get("version"),
     )
-    return prompt, version
+    return version.prompt, version
 
 
 class RenderView(ProjectScopedView):
@@ -471,13 +463,20 @@ class DiffView(ProjectScopedView):
     def get(self, request: Request, name: str) -> Response:
         query = DiffQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        prompt = _call(selectors.prompt_get, project=self.project, name=name)
-        base = _call(selectors.version_resolve, prompt=prompt, number=query.validated_data["base"])
+        base = _call(
+            selectors.version_resolve,
+            project=self.project,
+            prompt_name=name,
+            number=query.validated_data["base"],
+        )
         target = _call(
-            selectors.version_resolve, prompt=prompt, number=query.validated_data["target"]
+            selectors.version_resolve,
+            project=self.project,
+            prompt_name=name,
+            number=query.validated_data["target"],
         )
         diff = diffs.version_diff(
-            prompt_type=prompt.type,
+            prompt_type=base.prompt.type,
             old_template=base.template,
             new_template=target.template,
             old_config=base.config,
