@@ -1,84 +1,29 @@
 // The evaluation area's REST API (llmops/evaluation/api): datasets, connections, suites, runs
-// and their results, schedules and online rules. Shapes follow the DRF serializers there.
+// and their results, schedules and online rules. Shapes are the generated ones (schema.d.ts),
+// with JSON fields narrowed to what the UI reads.
 import { API_BASE, ApiError, getProjectId, readCookie, request } from "./client";
-import type { ApiErrorBody, DateTime, Json, JsonObject, Run, RunComparison, RunList } from "./types";
+import type { components } from "./schema";
+import type { ApiErrorBody, DateTime, Json, JsonObject, Narrowed, Run, RunComparison, RunList } from "./types";
 
-export interface Dataset {
-  name: string;
-  description: string;
-  latest_version: number;
-  created_at: DateTime;
-}
+type Schemas = components["schemas"];
 
-export interface DatasetVersion {
-  number: number;
-  item_count: number;
-  note: string;
-  created_by: string;
-  created_at: DateTime;
-}
+export type Dataset = Schemas["DatasetOutput"];
 
-export interface DatasetItem {
-  key: string;
-  input: Json;
-  expected: Json;
-  metadata: JsonObject;
-  source_trace_id: string;
-  source_span_id: string;
-  added_in: number;
-}
+export type DatasetVersion = Schemas["DatasetVersionOutput"];
 
-export interface DatasetItemPage {
-  version: number;
-  items: DatasetItem[];
-  next_cursor: string | null;
-}
+export type DatasetItem = Narrowed<Schemas["ItemOutput"], { input: Json; expected: Json; metadata: JsonObject }>;
 
-export interface ItemInput {
-  key?: string;
-  input: Json;
-  expected?: Json;
-  metadata?: JsonObject;
-}
+export type DatasetItemPage = Narrowed<Schemas["ItemListOutput"], { items: DatasetItem[] }>;
 
-export interface Connection {
-  name: string;
-  base_url: string;
-  model_names: string[];
-  has_api_key: boolean;
-  concurrency: number;
-  timeout_seconds: number;
-  created_at: DateTime;
-}
+export type ItemInput = Narrowed<Schemas["ItemInputRequest"], { input: Json; expected?: Json; metadata?: JsonObject }>;
 
-export interface ConnectionInput {
-  name: string;
-  base_url: string;
-  model_names: string[];
-  api_key?: string | null;
-  concurrency?: number;
-  timeout_seconds?: number;
-}
+export type Connection = Schemas["ConnectionOutput"];
 
-export interface Suite {
-  name: string;
-  dataset: string;
-  target: JsonObject;
-  evaluators: Json;
-  thresholds: Json;
-  baseline_label: string;
-  created_at: DateTime;
-  updated_at: DateTime;
-}
+export type ConnectionInput = Schemas["ConnectionInputRequest"];
 
-export interface SuiteInput {
-  name: string;
-  dataset: string;
-  target: Json;
-  evaluators: Json;
-  thresholds: Json;
-  baseline_label: string;
-}
+export type Suite = Narrowed<Schemas["SuiteOutput"], { target: JsonObject; evaluators: Json; thresholds: Json }>;
+
+export type SuiteInput = Narrowed<Schemas["SuiteInputRequest"], { target: Json; evaluators: Json; thresholds: Json }>;
 
 export interface RunStartInput {
   suite: string;
@@ -87,19 +32,10 @@ export interface RunStartInput {
 }
 
 /** One of a run's parallel lanes (item i is worked by lane i % lanes). */
-export interface RunLane {
-  lane: number;
-  items: number;
-  done: boolean;
-  /** How many times the lane was handed to a new task after its worker stalled. */
-  attempts: number;
-  heartbeat_at: DateTime | null;
-}
+export type RunLane = Schemas["LaneOutput"];
 
 /** GET /runs/{id}: a run with its lanes. */
-export interface RunDetail extends Run {
-  lanes: RunLane[];
-}
+export type RunDetail = Run & { lanes: RunLane[] };
 
 /** One evaluator's verdict on one item (llmops_evals verdicts as stored). */
 export interface Verdict {
@@ -110,23 +46,12 @@ export interface Verdict {
   error?: string | null;
 }
 
-export interface RunResult {
-  item_key: string;
-  input: Json;
-  expected: Json;
-  output: Json;
-  verdicts: Record<string, Verdict>;
-  error: string;
-  latency_ms: number | null;
-  total_tokens: number;
-  /** The trace of the item's target and judge calls; "" when it made none. */
-  trace_id?: string;
-}
+export type RunResult = Narrowed<
+  Schemas["ResultOutput"],
+  { input: Json; expected: Json; output: Json; verdicts: Record<string, Verdict> }
+>;
 
-export interface RunResultPage {
-  items: RunResult[];
-  next_cursor: string | null;
-}
+export type RunResultPage = Narrowed<Schemas["ResultListOutput"], { items: RunResult[] }>;
 
 export interface EvaluatorSummary {
   count: number;
@@ -147,40 +72,16 @@ export interface ThresholdOutcome {
   message: string;
 }
 
-export interface Schedule {
-  id: number;
-  suite: string;
-  label: string;
-  cron: string;
-  every_seconds: number | null;
-  enabled: boolean;
-  last_run: { id: string; status: string; finished_at: DateTime | null } | null;
-  created_at: DateTime;
-}
+export type Schedule = Narrowed<
+  Schemas["ScheduleOutput"],
+  { last_run: { id: string; status: string; finished_at: DateTime | null } | null }
+>;
 
-export interface ScheduleInput {
-  suite: string;
-  label: string;
-  cron?: string;
-  every_seconds?: number | null;
-}
+export type ScheduleInput = Schemas["ScheduleInputRequest"];
 
-export interface OnlineRule {
-  name: string;
-  filter: JsonObject;
-  sampling_rate: number;
-  evaluators: Json;
-  enabled: boolean;
-  created_at: DateTime;
-}
+export type OnlineRule = Narrowed<Schemas["RuleOutput"], { filter: JsonObject; evaluators: Json }>;
 
-export interface OnlineRuleInput {
-  name: string;
-  filter: Json;
-  sampling_rate: number;
-  evaluators: Json;
-  enabled: boolean;
-}
+export type OnlineRuleInput = Narrowed<Schemas["RuleInputRequest"], { filter: Json; evaluators: Json }>;
 
 export const FINISHED_STATUSES = ["passed", "failed", "errored", "cancelled"];
 

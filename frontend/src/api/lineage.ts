@@ -1,5 +1,8 @@
 // The lineage graph endpoints (/api/v1/lineage/...) and their shapes.
 import { request } from "./client";
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
 
 export const NODE_KINDS = [
   "prompt_version",
@@ -13,40 +16,18 @@ export const NODE_KINDS = [
 ] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 
-export interface LineageNode {
-  id: number;
-  kind: string;
-  ref: string;
-  label: string;
-  created_at: string;
-}
+export type LineageNode = Schemas["NodeOutput"];
 
-export interface GraphNode extends LineageNode {
-  /** Fewest edges from the focus going upstream; null when not reached that way. */
-  upstream_distance: number | null;
-  downstream_distance: number | null;
-}
+/** A node with its fewest edges from the focus going upstream and downstream (null when not
+ * reached that way). */
+export type GraphNode = Schemas["GraphNodeOutput"];
 
-export interface GraphEdge {
-  id: number;
-  kind: string;
-  /** The upstream node's id. */
-  source: number;
-  /** The downstream node's id. */
-  target: number;
-  created_at: string;
-}
+/** An edge from its upstream node (`source`) to its downstream node (`target`). */
+export type GraphEdge = Schemas["GraphEdgeOutput"];
 
-export interface Graph {
-  root: GraphNode;
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
+export type Graph = Schemas["GraphOutput"];
 
-export interface NodeList {
-  items: LineageNode[];
-  next_cursor: number | null;
-}
+export type NodeList = Schemas["NodeListOutput"];
 
 export const lineageApi = {
   graph: (kind: string, ref: string, depth = 2) =>

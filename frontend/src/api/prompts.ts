@@ -2,12 +2,11 @@
 // diffs, labels with their history, usage per version, release gates and promotions (llmops/evaluation/api), provider
 // connections and the playground (llmops/prompts/api).
 import { request } from "./client";
+import type { components } from "./schema";
 import type {
   ChatMessage,
-  DateTime,
-  Decimal,
   Json,
-  LabelMove,
+  Narrowed,
   LabelMoveResult,
   Prompt,
   PromptCreated,
@@ -18,22 +17,15 @@ import type {
   VersionSaved,
 } from "./types";
 
+type Schemas = components["schemas"];
+
 const enc = (name: string) => name.split("/").map(encodeURIComponent).join("/");
 
 /** GET /prompts/{name}/labels */
-export interface PromptLabel {
-  name: string;
-  version: number;
-  protected: boolean;
-  updated_at: DateTime;
-}
+export type PromptLabel = Schemas["LabelOutput"];
 
 /** GET /prompts/{name}/labels/{label}/history */
-export interface LabelHistory {
-  label: string;
-  version_at: number | null;
-  moves: LabelMove[];
-}
+export type LabelHistory = Schemas["HistoryOutput"];
 
 export interface ScoreMean {
   mean: number | null;
@@ -41,32 +33,13 @@ export interface ScoreMean {
 }
 
 /** GET /prompts/{name}/usage: one row per version that ran (version is a string there). */
-export interface UsageRow {
-  version: string;
-  traces: number;
-  calls: number;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  cost_total: Decimal;
-  mean_latency_ms: number | null;
-  error_rate: number;
-  scores: Record<string, ScoreMean>;
-}
+export type UsageRow = Narrowed<Schemas["UsageRowOutput"], { scores: Record<string, ScoreMean> }>;
 
 /** GET /gates?prompt= */
-export interface Gate {
-  prompt: string;
-  label: string;
-  suites: string[];
-  health: Json;
-}
+export type Gate = Narrowed<Schemas["GateOutput"], { health: Json }>;
 
 /** What the playground reads of GET /connections (keys are never returned). */
-export interface ConnectionChoice {
-  name: string;
-  model_names: string[];
-}
+export type ConnectionChoice = Pick<Schemas["ConnectionOutput"], "name" | "model_names">;
 
 export type PromotionStatus = "pending" | "passed" | "refused" | "errored";
 
@@ -95,48 +68,21 @@ export interface PromotionFailure {
 }
 
 /** POST /promotions (202), GET /promotions/{id} */
-export interface Promotion {
-  id: string;
-  prompt: string;
-  label: string;
-  version: number;
-  status: PromotionStatus;
-  reason: string;
-  runs: PromotionRun[];
-  failures: PromotionFailure[];
-  requested_by: string;
-  created_at: DateTime;
-  finished_at: DateTime | null;
-}
+export type Promotion = Narrowed<
+  Schemas["PromotionOutput"],
+  { status: PromotionStatus; runs: PromotionRun[]; failures: PromotionFailure[] }
+>;
 
-export interface PlaygroundInput {
-  version: number;
-  variables: Record<string, string>;
-  placeholders: Record<string, ChatMessage[]>;
-  connection: string;
-  model?: string;
-  parameters?: Record<string, Json>;
-}
+export type PlaygroundInput = Narrowed<
+  Schemas["PlaygroundInputRequest"],
+  { variables: Record<string, string>; placeholders: Record<string, ChatMessage[]>; parameters?: Record<string, Json> }
+>;
 
 /** POST /prompts/{name}/playground */
-export interface PlaygroundResult {
-  version: number;
-  model: string;
-  rendered: string | ChatMessage[];
-  output: string;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  latency_ms: number;
-  trace_id: string;
-}
+export type PlaygroundResult = Narrowed<Schemas["PlaygroundOutput"], { rendered: string | ChatMessage[] }>;
 
 /** POST /prompts/{name}/render */
-export interface Rendered {
-  version: number;
-  type: string;
-  output: string | ChatMessage[];
-}
+export type Rendered = Narrowed<Schemas["RenderOutput"], { output: string | ChatMessage[] }>;
 
 export interface PromptQuery {
   search?: string;
@@ -169,7 +115,7 @@ export const promptsApi = {
   startPromotion: (prompt: string, label: string, version: number) =>
     request<Promotion>("/promotions", { method: "POST", body: { prompt, label, version } }),
   promotions: (prompt: string, limit: number) =>
-    request<{ items: Promotion[]; next_cursor: string | null }>("/promotions", { query: { prompt, limit } }),
+    request<Narrowed<Schemas["PromotionListOutput"], { items: Promotion[] }>>("/promotions", { query: { prompt, limit } }),
   promotion: (id: string) => request<Promotion>(`/promotions/${encodeURIComponent(id)}`),
   render: (name: string, input: Pick<PlaygroundInput, "version" | "variables" | "placeholders">) =>
     request<Rendered>(`/prompts/${enc(name)}/render`, { method: "POST", body: input }),

@@ -1,8 +1,13 @@
-// The tracing API (llmops/tracing/api/serializers.py): sessions and metrics, plus the shapes
-// the span detail reads out of loosely typed JSON fields (documents, tool calls).
+// The tracing API (llmops/tracing/api): sessions and metrics, plus the shapes the span detail
+// reads out of loosely typed JSON fields (documents, tool calls).
 import { request } from "./client";
-import type { DateTime, Decimal, Json, TraceDetail, TraceList } from "./types";
+import type { components } from "./schema";
+import type { DateTime, Decimal, Json, Narrowed, TraceDetail, TraceList } from "./types";
 
+type Schemas = components["schemas"];
+
+/** By hand: the schema names this and the signed-in session both "SessionOutput", and
+ * schema.d.ts has only the signed-in session under that name. */
 export interface SessionSummary {
   session_id: string;
   user_id: string;
@@ -21,35 +26,15 @@ export interface SessionList {
 }
 
 /** GET /sessions/{id}: the session's traces, oldest first, each with its span tree. */
-export interface SessionDetail {
-  session_id: string;
-  traces: TraceDetail[];
-}
+export type SessionDetail = Narrowed<Schemas["SessionDetailOutput"], { traces: TraceDetail[] }>;
 
 export type MetricsBucket = "minute" | "hour" | "day";
 export type MetricsGroupBy = "none" | "model" | "prompt_version" | "user" | "environment" | "tag";
 
-export interface MetricsRow {
-  bucket: DateTime;
-  group: string;
-  count: number;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  cost_total: Decimal;
-  latency_p50_ms: number | null;
-  latency_p95_ms: number | null;
-  latency_p99_ms: number | null;
-  error_rate: number;
-}
+export type MetricsRow = Schemas["MetricsRowOutput"];
 
 /** GET /metrics. Grouping by model or prompt version measures LLM spans, otherwise traces. */
-export interface MetricsResponse {
-  measured: "traces" | "spans";
-  bucket: MetricsBucket;
-  group_by: MetricsGroupBy;
-  rows: MetricsRow[];
-}
+export type MetricsResponse = Narrowed<Schemas["MetricsOutput"], { bucket: MetricsBucket; group_by: MetricsGroupBy }>;
 
 export interface MetricsQuery {
   from: string;

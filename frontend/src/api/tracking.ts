@@ -1,6 +1,11 @@
 // Experiment tracking and the model registry: MLflow-compatible calls (MLFLOW_BASE) and the
-// platform's registry endpoints, with the shapes they answer.
+// platform's registry endpoints, with the shapes they answer. The MLflow-compatible API is not in
+// the OpenAPI schema, so its shapes are written by hand; the registry's come from schema.d.ts.
 import { MLFLOW_BASE, getProjectId, request } from "./client";
+import type { components } from "./schema";
+import type { Narrowed } from "./types";
+
+type Schemas = components["schemas"];
 
 export interface KeyValue {
   key: string;
@@ -75,45 +80,11 @@ export interface RegisteredModelSummary {
   latest_versions?: MlflowModelVersion[];
 }
 
-export interface ModelVersionDetail {
-  version: number;
-  source: string;
-  run_id: string;
-  run_link: string;
-  model_id: string;
-  status: string;
-  description: string;
-  current_stage: string;
-  user_id: string;
-  tags: Record<string, string>;
-  aliases: string[];
-  /** The version's ref in the lineage graph (kind model_version). */
-  lineage_ref: string;
-  created_at: string;
-  updated_at: string;
-}
+export type ModelVersionDetail = Schemas["VersionOutput"];
 
-export interface AliasMove {
-  alias: string;
-  from_version: number | null;
-  to_version: number | null;
-  moved_by: string;
-  gate_passed: boolean;
-  gate_checks: string[];
-  moved_at: string;
-}
+export type AliasMove = Schemas["AliasMoveOutput"];
 
-export interface StageTransition {
-  version: number;
-  from_stage: string;
-  to_stage: string;
-  archive_existing_versions: boolean;
-  caused_by_version: number | null;
-  transitioned_by: string;
-  gate_passed: boolean;
-  gate_checks: string[];
-  transitioned_at: string;
-}
+export type StageTransition = Schemas["StageTransitionOutput"];
 
 export interface MetricThreshold {
   key: string;
@@ -121,6 +92,8 @@ export interface MetricThreshold {
   max?: number;
 }
 
+/** By hand: the schema names this and the prompts' release gate both "GateOutput", and
+ * schema.d.ts has only the prompts' gate under that name. */
 export interface ModelGate {
   alias: string | null;
   stage: string | null;
@@ -130,19 +103,8 @@ export interface ModelGate {
   updated_at: string | null;
 }
 
-export interface ModelDetail {
-  name: string;
-  description: string;
-  tags: Record<string, string>;
-  latest_version: number | null;
-  aliases: { alias: string; version: number }[];
-  created_at: string;
-  updated_at: string;
-  versions: ModelVersionDetail[];
-  alias_history: AliasMove[];
-  stage_history: StageTransition[];
-  gates: ModelGate[];
-}
+/** Its gates are ModelGates (see there why not the generated type). */
+export type ModelDetail = Narrowed<Schemas["ModelDetailOutput"], { gates: ModelGate[] }>;
 
 
 export interface RunSearch {

@@ -1,13 +1,23 @@
-// Response and request shapes of the REST API under /api/v1, typed from the DRF serializers
-// (llmops/*/api/serializers.py, llmops/prompts/diffs.py, llmops/evaluation/comparison.py).
+// Response and request shapes of the REST API under /api/v1. Most are aliases of the types
+// generated from the server's OpenAPI schema (schema.d.ts, `npm run api-types`). The schema types
+// JSON fields (template, config, input/output, summaries) as `unknown`; `Narrowed` keeps the
+// generated shape and says what the UI reads out of those fields. Where the generated shape is
+// wrong, a hand-written type stays, with the reason next to it.
 // Decimal fields (costs) arrive as strings; date-times as ISO 8601 strings.
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+
+/** `T` with the fields named in `N` given `N`'s types; naming a field `T` lacks is an error. */
+export type Narrowed<T, N extends { [K in keyof N]: K extends keyof T ? unknown : never }> = Omit<T, keyof N> & N;
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 export type Decimal = string;
 export type DateTime = string;
 
-/** Every error response: {"error": code, "message": text, "fields": {"path": ["msg"]}}. */
+/** Every error response: {"error": code, "message": text, "fields": {"path": ["msg"]}}
+ * (llmops/restapi/errors.py; the schema does not describe error bodies). */
 export interface ApiErrorBody {
   error: string;
   message: string;
@@ -16,35 +26,16 @@ export interface ApiErrorBody {
 
 // --- tenancy ----------------------------------------------------------------------------
 
-export interface Organization {
-  id: string;
-  name: string;
-  created_at: DateTime;
-}
+export type Organization = Schemas["OrganizationOutput"];
 
-export interface Project {
-  id: string;
-  name: string;
-  organization: Organization;
-  created_at: DateTime;
-}
+export type Project = Schemas["ProjectOutput"];
 
-export interface SessionMembership {
-  organization: Organization;
-  role: string;
-}
+export type SessionMembership = Schemas["SessionMembershipOutput"];
 
 /** GET /auth/session, POST /auth/login */
-export interface Session {
-  authenticated: boolean;
-  username: string | null;
-  memberships: SessionMembership[];
-}
+export type Session = Schemas["SessionOutput"];
 
-export interface LoginInput {
-  username: string;
-  password: string;
-}
+export type LoginInput = Schemas["LoginInputRequest"];
 
 // --- prompts ----------------------------------------------------------------------------
 
@@ -62,14 +53,7 @@ export type ChatTemplateMessage = ChatMessage | PlaceholderMessage;
 export type Template = string | ChatTemplateMessage[];
 
 /** GET /prompts returns Prompt[] (a plain list, at most 1000). */
-export interface Prompt {
-  name: string;
-  type: PromptType;
-  tags: string[];
-  description: string;
-  created_at: DateTime;
-  latest_version?: number | null;
-}
+export type Prompt = Narrowed<Schemas["PromptOutput"], { type: PromptType }>;
 
 export interface IncludeRef {
   name: string;
@@ -77,7 +61,9 @@ export interface IncludeRef {
   version: number | null;
 }
 
-/** GET /prompts/{name}/versions returns PromptVersion[] (newest first, with labels). */
+/** GET /prompts/{name}/versions returns PromptVersion[] (newest first, with labels). Written by
+ * hand: the schema names this and the registry's model version both "VersionOutput", and
+ * schema.d.ts has only the model version under that name. */
 export interface PromptVersion {
   number: number;
   /** The version's ref in the lineage graph (kind "prompt_version"). */
@@ -94,51 +80,22 @@ export interface PromptVersion {
   labels?: string[];
 }
 
-export interface PromptCreateInput {
-  name: string;
-  type: PromptType;
-  template: Template;
-  labels?: string[];
-  config?: JsonObject;
-  tags?: string[];
-  description?: string;
-  commit_message?: string;
-}
+export type PromptCreateInput = Narrowed<Schemas["PromptCreateInputRequest"], { template: Template; config?: JsonObject }>;
 
-export interface PromptCreated {
-  prompt: Prompt;
-  version: PromptVersion;
-}
+/** Its `version` is a PromptVersion (see there why not the generated type). */
+export type PromptCreated = Narrowed<Schemas["PromptCreatedOutput"], { prompt: Prompt; version: PromptVersion }>;
 
-export interface VersionCreateInput {
-  template: Template;
-  config?: JsonObject;
-  commit_message?: string;
-  labels?: string[];
-}
+export type VersionCreateInput = Narrowed<Schemas["VersionCreateInputRequest"], { template: Template; config?: JsonObject }>;
 
 /** POST /prompts/{name}/versions: 201 when created, 200 with created=false when identical. */
-export interface VersionSaved {
-  created: boolean;
-  version: PromptVersion;
-}
+export type VersionSaved = Narrowed<Schemas["VersionSavedOutput"], { version: PromptVersion }>;
 
-export interface LabelMove {
-  label: string;
-  from_version: number | null;
-  to_version: number;
-  moved_by: string;
-  reason: string;
-  moved_at: DateTime;
-}
+export type LabelMove = Schemas["LabelMoveOutput"];
 
 /** PUT /prompts/{name}/labels/{label} */
-export interface LabelMoveResult {
-  moved: boolean;
-  move: LabelMove | null;
-}
+export type LabelMoveResult = Schemas["LabelMoveResultOutput"];
 
-// diffs (llmops/prompts/diffs.py)
+// diffs (llmops/prompts/diffs.py): the schema types a diff's template and config as any object.
 export interface DiffLine {
   op: "equal" | "removed" | "added";
   old: number | null;
@@ -173,164 +130,66 @@ export interface ConfigDiff {
 }
 
 /** GET /prompts/{name}/diff?base=&target= */
-export interface PromptDiff {
-  base: number;
-  target: number;
-  template: TemplateDiff;
-  config: ConfigDiff;
-}
+export type PromptDiff = Narrowed<Schemas["DiffOutput"], { template: TemplateDiff; config: ConfigDiff }>;
 
 // --- scores -----------------------------------------------------------------------------
 
-export interface Score {
-  id: string;
-  trace_id: string;
-  span_id: string;
-  name: string;
-  data_type: string;
-  value: number | null;
-  string_value: string;
-  comment: string;
-  source: string;
-  metadata: JsonObject;
-  author: string;
-  created_at: DateTime;
-  updated_at: DateTime;
-}
+export type Score = Narrowed<Schemas["ScoreOutput"], { metadata: JsonObject }>;
 
-export interface ScoreSummary {
-  data_type: string;
-  count: number;
-  mean: number | null;
-  labels: Record<string, number>;
-}
+export type ScoreSummary = Schemas["ScoreSummaryOutput"];
 
 // --- tracing ----------------------------------------------------------------------------
 
-export interface Trace {
-  trace_id: string;
-  name: string;
-  start_time: DateTime;
-  end_time: DateTime;
-  latency_ms: number;
-  status: string;
-  user_id: string;
-  session_id: string;
-  tags: string[];
-  metadata: JsonObject;
-  environment: string;
-  release: string;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  cost_total: Decimal;
-  unpriced_span_count: number;
-  span_count: number;
-  error_count: number;
-}
-
-export interface TraceListItem extends Trace {
-  scores: Record<string, ScoreSummary>;
-}
+export type TraceListItem = Narrowed<Schemas["TraceListItemOutput"], { metadata: JsonObject }>;
 
 /** GET /traces */
-export interface TraceList {
-  items: TraceListItem[];
-  next_cursor: string | null;
-}
+export type TraceList = Narrowed<Schemas["TraceListOutput"], { items: TraceListItem[] }>;
 
-export interface Usage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
-  total_tokens: number;
-  estimated: boolean;
-}
+export type Usage = Schemas["UsageOutput"];
 
-export interface Cost {
-  input: Decimal | null;
-  output: Decimal | null;
-  cache_read: Decimal | null;
-  cache_write: Decimal | null;
-  reasoning: Decimal | null;
-  total: Decimal | null;
-  source: string;
-}
+export type Cost = Schemas["CostOutput"];
 
-export interface Span {
-  span_id: string;
-  parent_span_id: string;
-  name: string;
-  kind: string;
-  start_time: DateTime;
-  end_time: DateTime;
-  duration_ms: number;
-  status: string;
-  status_message: string;
-  error_type: string;
-  provider: string;
-  model_requested: string;
-  model_answered: string;
-  invocation_params: JsonObject;
-  input: Json;
-  output: Json;
-  documents: Json;
-  tool_calls: Json;
-  user_id: string;
-  session_id: string;
-  tags: string[];
-  metadata: JsonObject;
-  environment: string;
-  release: string;
-  prompt_name: string;
-  prompt_version: string;
-  usage: Usage;
-  cost: Cost;
-  attributes: JsonObject;
-  resource_attributes: JsonObject;
-  events: JsonObject[];
-}
+export type Span = Narrowed<
+  Schemas["SpanOutput"],
+  {
+    invocation_params: JsonObject;
+    input: Json;
+    output: Json;
+    documents: Json;
+    tool_calls: Json;
+    metadata: JsonObject;
+    attributes: JsonObject;
+    resource_attributes: JsonObject;
+    events: JsonObject[];
+  }
+>;
 
+/** By hand: the schema cannot describe the recursion, so its `children` are any objects. */
 export interface SpanNode {
   span: Span;
   children: SpanNode[];
 }
 
 /** GET /traces/{trace_id} */
-export interface TraceDetail extends Trace {
-  input: Json;
-  output: Json;
-  spans: SpanNode[];
-  scores: Score[];
-}
+export type TraceDetail = Narrowed<
+  Schemas["TraceDetailOutput"],
+  { metadata: JsonObject; input: Json; output: Json; spans: SpanNode[]; scores: Score[] }
+>;
 
 // --- evaluation -------------------------------------------------------------------------
 
-export interface Run {
-  id: string;
-  suite: string;
-  status: string;
-  trigger: string;
-  dataset_version: number;
-  prompt_version: { prompt: string; version: number } | null;
-  baseline_run: string | null;
-  progress: { done: number; total: number };
-  summary: JsonObject;
-  thresholds: Json;
-  error: string;
-  created_by: string;
-  created_at: DateTime;
-  started_at: DateTime | null;
-  finished_at: DateTime | null;
-}
+export type Run = Narrowed<
+  Schemas["RunOutput"],
+  {
+    prompt_version: { prompt: string; version: number } | null;
+    progress: { done: number; total: number };
+    summary: JsonObject;
+    thresholds: Json;
+  }
+>;
 
 /** GET /runs */
-export interface RunList {
-  items: Run[];
-  next_cursor: string | null;
-}
+export type RunList = Narrowed<Schemas["RunListOutput"], { items: Run[] }>;
 
 export interface CompareSide {
   output: Json;
@@ -356,10 +215,10 @@ export interface EvaluatorMeans {
 
 /** GET /runs/{a}/compare/{b} (llmops/evaluation/comparison.py). `summary` maps each evaluator
  * name to its means, plus the number `regressed_items`. */
-export interface RunComparison {
-  base: string;
-  target: string;
-  evaluators: string[];
-  summary: { regressed_items: number } & { [evaluator: string]: EvaluatorMeans | number };
-  items: CompareItem[];
-}
+export type RunComparison = Narrowed<
+  Schemas["ComparisonOutput"],
+  {
+    summary: { regressed_items: number } & { [evaluator: string]: EvaluatorMeans | number };
+    items: CompareItem[];
+  }
+>;

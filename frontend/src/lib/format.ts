@@ -1,3 +1,12 @@
+import type { Json } from "../api/types";
+
+/** A JSON value as text: a string as it is, nothing for null or a missing value, otherwise its
+ * JSON (an object never shows as "[object Object]"). */
+export function jsonText(value: Json | undefined): string {
+  if (value === null || value === undefined) return "";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
 export function formatTime(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();

@@ -7,8 +7,8 @@ export type Segment =
   | { kind: "include"; value: string; raw: string }
   | { kind: "invalid"; value: string; raw: string };
 
-const VARIABLE = /^[A-Za-z_][A-Za-z0-9_.\-]*$/;
-const INCLUDE = /^>\s*[A-Za-z0-9_.\-/]+?(?:@[a-z0-9][a-z0-9_.\-]*|#\d+)?$/;
+const VARIABLE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const INCLUDE = /^>\s*[A-Za-z0-9_./-]+?(?:@[a-z0-9][a-z0-9_.-]*|#\d+)?$/;
 
 export function tokenizeTemplate(text: string): Segment[] {
   const segments: Segment[] = [];

@@ -23,7 +23,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): Async
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller's deps say when to load again (as with useEffect), including reload counters load does not read
   }, deps);
   return { ...state, setData: (data: T) => setState({ data, error: null, loading: false }) };
 }

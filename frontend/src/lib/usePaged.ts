@@ -49,7 +49,7 @@ export function usePaged<T>(
         setLoading(false);
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller's deps say when to load again (as with useEffect); load is read from the latest render through loadRef
   }, [...deps, tick]);
 
   const loadMore = useCallback(async () => {
@@ -66,7 +66,7 @@ export function usePaged<T>(
     } finally {
       if (mine === generation.current) setLoading(false);
     }
-  }, [next]);
+  }, [next, describe]);
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { items, next, loading, error, loadMore, reload };

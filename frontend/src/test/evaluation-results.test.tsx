@@ -19,6 +19,7 @@ const passing: RunResult = {
   error: "",
   latency_ms: 120,
   total_tokens: 30,
+  trace_id: "",
 };
 const failing: RunResult = {
   item_key: "refund",

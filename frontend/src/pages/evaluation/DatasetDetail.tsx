@@ -1,7 +1,6 @@
 import { useRef, useState, type FormEvent } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { evaluationApi, type DatasetItem, type ItemInput } from "../../api/evaluation";
-import type { JsonObject } from "../../api/types";
 import { formatTime } from "../../lib/format";
 import { useAsync } from "../../lib/useAsync";
 import { Alert, FormError } from "../../components/FormErrors";
@@ -43,7 +42,7 @@ function ItemEditor({ initial, onSave, onClose }: { initial: DatasetItem | null;
         ...(key.trim() ? { key: key.trim() } : {}),
         input: parsedInput.value,
         expected: parsedExpected.value,
-        metadata: parsedMetadata.value as JsonObject,
+        metadata: parsedMetadata.value,
       });
     } catch (err) {
       setProblem(err);

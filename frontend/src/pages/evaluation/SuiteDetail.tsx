@@ -4,7 +4,7 @@ import { evaluationApi, type Suite } from "../../api/evaluation";
 import { promptsApi } from "../../api/prompts";
 import type { PromptVersion } from "../../api/types";
 import { JsonBlock } from "../../components/JsonBlock";
-import { formatTime } from "../../lib/format";
+import { formatTime, jsonText } from "../../lib/format";
 import { useAsync } from "../../lib/useAsync";
 import { Alert, FormError } from "../../components/FormErrors";
 import { RunsTable } from "./RunsTable";
@@ -25,7 +25,7 @@ export function runChoices(versions: PromptVersion[]): { value: string; text: st
 }
 
 function RunNow({ suite }: { suite: Suite }) {
-  const prompt = suite.target.type === "prompt" ? String(suite.target.prompt) : null;
+  const prompt = suite.target.type === "prompt" ? jsonText(suite.target.prompt) : null;
   const versions = useAsync(() => (prompt ? promptsApi.versions(prompt) : Promise.resolve([] as PromptVersion[])), [prompt]);
   const choices = runChoices(versions.data ?? []);
   const [choice, setChoice] = useState("");

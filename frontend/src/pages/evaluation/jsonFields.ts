@@ -3,6 +3,7 @@
 // caught before a round trip. The server stays the authority: its field errors are shown too.
 import type { Json } from "../../api/types";
 import { errorMessage } from "../../lib/errors";
+import { jsonText } from "../../lib/format";
 
 export const THRESHOLD_KINDS = ["min_mean", "min_pass_rate", "max_regression"] as const;
 
@@ -42,7 +43,7 @@ export function checkEvaluators(value: Json): { names: string[]; error: string |
         if (!nonEmptyString(spec[key])) return { names, error: `${where}.${key}: required for a ${spec.type} evaluator.` };
       }
     }
-    const name = String(spec.name ?? spec.type);
+    const name = jsonText(spec.name ?? spec.type);
     if (names.includes(name)) return { names, error: `${where}.name: two evaluators are named "${name}".` };
     names.push(name);
   }

@@ -126,7 +126,8 @@ export function PromotePanel({ name, version, labels, onMoved, onSettled, pollMs
       live = false;
       clearTimeout(timer);
     };
-  }, [pending, pollMs]); // eslint-disable-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- one poll per pending answer; settle and the parent's callbacks, new each render, must not restart the timer
+  }, [pending, pollMs]);
 
   async function gate(target: string) {
     settle(await promptsApi.startPromotion(name, target, version));

@@ -96,7 +96,8 @@ export function PromptDetail() {
     if (!newest) return;
     setTarget((t) => t ?? newest.number);
     setBase((b) => b ?? (list[1] ?? newest).number);
-  }, [versions.data]); // eslint-disable-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the defaults come from the first page; older pages (list) must not move them
+  }, [versions.data]);
 
   async function showDiff() {
     if (base === null || target === null) return;

@@ -64,7 +64,8 @@ export function PromptsList() {
   }
   useEffect(() => {
     if ((params.get("q") ?? "") !== query) setParam("q", query);
-  }, [query]); // eslint-disable-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only typing moves the query into the URL; re-running on every URL change (params) would undo the back button
+  }, [query]);
 
   const prompts = data ?? [];
   const filtered = Boolean(query || tag);

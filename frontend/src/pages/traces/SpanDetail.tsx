@@ -4,7 +4,7 @@ import type { Json, Score, Span } from "../../api/types";
 import type { RetrievedDocument } from "../../api/traces";
 import { asChatMessages, asToolCalls, PayloadView, ToolCallList } from "../../components/ChatMessages";
 import { JsonBlock } from "../../components/JsonBlock";
-import { formatCost, formatMs } from "../../lib/format";
+import { formatCost, formatMs, jsonText } from "../../lib/format";
 import { ScoreTable } from "./ScoreTable";
 
 /** Documents in the stored shape [{id, content, score}], or null for anything else. */
@@ -15,7 +15,7 @@ export function asDocuments(value: Json | undefined): RetrievedDocument[] | null
     if (!item || typeof item !== "object" || Array.isArray(item)) return null;
     const content = item.content ?? item.text;
     docs.push({
-      id: typeof item.id === "string" ? item.id : String(item.id ?? ""),
+      id: jsonText(item.id),
       content: typeof content === "string" ? content : JSON.stringify(content ?? null),
       score: typeof item.score === "number" ? item.score : null,
       metadata: item.metadata,
@@ -127,7 +127,7 @@ export function exceptionsOf(span: Span): RecordedException[] {
   return span.events.flatMap((event) => {
     const attrs = event.attributes;
     if (event.name !== "exception" || !attrs || typeof attrs !== "object" || Array.isArray(attrs)) return [];
-    const text = (key: string) => (typeof attrs[key] === "string" ? (attrs[key] as string) : "");
+    const text = (key: string) => (typeof attrs[key] === "string" ? attrs[key] : "");
     return [{ type: text("exception.type"), message: text("exception.message"), stacktrace: text("exception.stacktrace") }];
   });
 }
@@ -215,8 +215,8 @@ export function SpanDetail({ span, offsetMs, scores }: { span: Span; offsetMs: n
           <>
             <dt>Tool</dt>
             <dd>
-              {String(toolMeta.name ?? "")}
-              {toolMeta.call_id ? <span className="muted"> · call {String(toolMeta.call_id)}</span> : null}
+              {jsonText(toolMeta.name)}
+              {toolMeta.call_id ? <span className="muted"> · call {jsonText(toolMeta.call_id)}</span> : null}
             </dd>
           </>
         )}
