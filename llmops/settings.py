@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "llmops.evaluation",
     "llmops.tracking",
     "llmops.registry",
+    "llmops.webhooks",
     "django_celery_beat",
 ]
 # Covering indexes (INCLUDE columns) serve PostgreSQL; SQLite, the embedded default, builds the
@@ -242,8 +243,8 @@ STORAGES = {
     ),
 }
 # Outbound calls on a user's behalf (webhooks) refuse loopback, private, link-local and other
-# non-public addresses (llmops.egress); these comma-separated CIDRs are allowed all the same,
-# for self-hosters whose receivers live on their own network.
+# non-public addresses (llmops.webhooks.egress); these comma-separated CIDRs are allowed all
+# the same, for self-hosters whose receivers live on their own network.
 LLMOPS_EGRESS_ALLOW = env_networks("LLMOPS_EGRESS_ALLOW")
 # Encrypts provider API keys at rest; SECRET_KEY is used when this is empty.
 LLMOPS_ENCRYPTION_KEY = env_str("LLMOPS_ENCRYPTION_KEY", "")

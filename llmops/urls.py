@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("llmops.scores.api.urls")),
     path("", include("llmops.evaluation.api.urls")),
     path("", include("llmops.registry.api.urls")),
+    path("", include("llmops.webhooks.api.urls")),
 ]
 
 urlpatterns = [

@@ -17,9 +17,9 @@ from llmops.evaluation.execution import run_start
 from llmops.evaluation.models import LabelHealth, Run, RunStatus, Schedule, Suite, Trigger
 from llmops.evaluation.suites import version_behind
 from llmops.field_errors import FieldError
-from llmops.prompts import webhooks
-from llmops.prompts.models import WebhookEvent
 from llmops.tenancy.models import Project
+from llmops.webhooks import domain as webhooks
+from llmops.webhooks import events
 
 SCHEDULE_TASK = "evaluation.run_schedule"
 MIN_EVERY_SECONDS = 1
@@ -136,17 +136,17 @@ def schedule_record(run: Run) -> None:
         defaults={"failing": failing, "run": run},
     )
     if failing:
-        webhooks.fanout(
+        webhooks.publish(
             project=run.project,
-            event=WebhookEvent.EVALUATION_RUN_FAILED,
-            payload={
-                "run": str(run.pk),
-                "suite": run.suite.name,
-                "prompt": run.prompt_version.prompt.name,
-                "label": schedule.label,
-                "version": run.prompt_version.number,
-                "status": run.status,
-                "failed_thresholds": [t for t in run.threshold_results if not t["passed"]],
-                "error": run.error,
-            },
+            event=events.EVALUATION_RUN_FAILED,
+            payload=events.EvaluationRunFailed(
+                run=str(run.pk),
+                suite=run.suite.name,
+                prompt=run.prompt_version.prompt.name,
+                label=schedule.label,
+                version=run.prompt_version.number,
+                status=run.status,
+                failed_thresholds=[t for t in run.threshold_results if not t["passed"]],
+                error=run.error,
+            ),
         )

@@ -14,7 +14,7 @@ from llmops.lineage.domain import NodeRef, lineage_link, node_record
 from llmops.lineage.models import EdgeKind, NodeKind
 from llmops.pointers.domain import pointer_move
 from llmops.pointers.kinds import MoveRequest, PointerKind
-from llmops.prompts import templates, webhooks
+from llmops.prompts import templates
 from llmops.prompts.diffs import version_diff
 from llmops.prompts.models import (
     LabelMove,
@@ -22,9 +22,10 @@ from llmops.prompts.models import (
     PromptLabel,
     PromptType,
     PromptVersion,
-    WebhookEvent,
 )
 from llmops.tenancy.models import Project
+from llmops.webhooks import domain as webhooks
+from llmops.webhooks import events
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$")
 # Last path segments the API uses after a prompt name; a prompt may not end with one.
@@ -183,16 +184,16 @@ def version_create(
             derived_from=derived_from or newest,
         )
         _record_version(prompt, version, derived_from or newest)
-        webhooks.fanout(
+        webhooks.publish(
             project=prompt.project,
-            event=WebhookEvent.VERSION_CREATED,
-            payload={
-                "prompt": prompt.name,
-                "version": number,
-                "content_hash": digest,
-                "author": author,
-                "commit_message": commit_message,
-            },
+            event=events.PROMPT_VERSION_CREATED,
+            payload=events.PromptVersionCreated(
+                prompt=prompt.name,
+                version=number,
+                content_hash=digest,
+                author=author,
+                commit_message=commit_message,
+            ),
         )
     return SavedVersion(version, created=True)
 
@@ -313,18 +314,18 @@ def label_move(
             if from_version is not None
             else None
         )
-        webhooks.fanout(
+        webhooks.publish(
             project=prompt.project,
-            event=WebhookEvent.LABEL_MOVED,
-            payload={
-                "prompt": prompt.name,
-                "label": label,
-                "from_version": from_version.number if from_version else None,
-                "to_version": version.number,
-                "moved_by": moved_by,
-                "reason": reason,
-                "diff": diff,
-            },
+            event=events.PROMPT_LABEL_MOVED,
+            payload=events.PromptLabelMoved(
+                prompt=prompt.name,
+                label=label,
+                from_version=from_version.number if from_version else None,
+                to_version=version.number,
+                moved_by=moved_by,
+                reason=reason,
+                diff=diff,
+            ),
         )
     return move
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
 from llmops.tenancy.models import Project
@@ -89,66 +88,4 @@ class LabelMove(models.Model):
         db_table = "prompts_label_move"
         indexes = [
             models.Index(fields=["prompt", "label", "moved_at"], name="prompts_move_history")
-        ]
-
-
-class WebhookEvent(models.TextChoices):
-    VERSION_CREATED = "prompt.version_created"
-    LABEL_MOVED = "prompt.label_moved"
-    # A scheduled evaluation run of a label's version did not pass.
-    EVALUATION_RUN_FAILED = "evaluation.run_failed"
-    MODEL_VERSION_CREATED = "model.version_created"
-    MODEL_ALIAS_MOVED = "model.alias_moved"
-
-
-class WebhookSubscription(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
-    url = models.URLField(max_length=500)
-    # Used to sign payloads, so it must be readable; returned only when created.
-    secret = models.CharField(max_length=100)
-    events = models.JSONField(default=list)
-    active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        db_table = "prompts_webhook_subscription"
-
-
-class DeliveryState(models.TextChoices):
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-
-
-class WebhookDelivery(models.Model):
-    subscription = models.ForeignKey(
-        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    event = models.CharField(max_length=64, choices=WebhookEvent.choices)
-    payload = models.JSONField()
-    state = models.CharField(
-        max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING
-    )
-    attempt_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        db_table = "prompts_webhook_delivery"
-
-
-class WebhookAttempt(models.Model):
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
-    number = models.PositiveIntegerField()
-    attempted_at = models.DateTimeField(auto_now_add=True)
-    status_code = models.PositiveIntegerField(null=True)
-    error = models.CharField(max_length=500, blank=True, default="")
-    duration_ms = models.FloatField()
-
-    class Meta:
-        db_table = "prompts_webhook_attempt"
-        constraints = [
-            models.UniqueConstraint(fields=["delivery", "number"], name="prompts_attempt_unique")
         ]

@@ -17,8 +17,6 @@ from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import EdgeKind, NodeKind
 from llmops.pointers.domain import pointer_clear, pointer_move
 from llmops.pointers.kinds import MoveRequest, PointerKind
-from llmops.prompts import webhooks
-from llmops.prompts.models import WebhookEvent
 from llmops.registry import gates
 from llmops.registry.models import (
     AliasMove,
@@ -32,6 +30,8 @@ from llmops.registry.models import (
 )
 from llmops.tenancy.models import Project
 from llmops.tracking import selectors as tracking
+from llmops.webhooks import domain as webhooks
+from llmops.webhooks import events
 
 MAX_NAME = 256
 MAX_TAG_KEY = 250
@@ -227,16 +227,16 @@ def version_create(
                 downstream=version_node(version),
                 kind=EdgeKind.PRODUCED,
             )
-        webhooks.fanout(
+        webhooks.publish(
             project=locked.project,
-            event=WebhookEvent.MODEL_VERSION_CREATED,
-            payload={
-                "model": locked.name,
-                "version": version.version,
-                "source": source,
-                "run_id": run_id or None,
-                "created_by": user_id,
-            },
+            event=events.MODEL_VERSION_CREATED,
+            payload=events.ModelVersionCreated(
+                model=locked.name,
+                version=version.version,
+                source=source,
+                run_id=run_id or None,
+                created_by=user_id,
+            ),
         )
     return version
 
@@ -440,18 +440,18 @@ def alias_set(
             outcome=outcome,
         )
         RegisteredModel.objects.filter(pk=model.pk).update(updated_at=timezone.now())
-        webhooks.fanout(
+        webhooks.publish(
             project=model.project,
-            event=WebhookEvent.MODEL_ALIAS_MOVED,
-            payload={
-                "model": model.name,
-                "alias": alias,
-                "from_version": from_version,
-                "to_version": version.version,
-                "moved_by": moved_by,
-                "gate_passed": outcome.gated,
-                "gate_checks": outcome.checks,
-            },
+            event=events.MODEL_ALIAS_MOVED,
+            payload=events.ModelAliasMoved(
+                model=model.name,
+                alias=alias,
+                from_version=from_version,
+                to_version=version.version,
+                moved_by=moved_by,
+                gate_passed=outcome.gated,
+                gate_checks=outcome.checks,
+            ),
         )
     return move
 
@@ -467,18 +467,18 @@ def alias_delete(*, model: RegisteredModel, alias: str, moved_by: str) -> AliasM
                 code=RegistryError.NOT_FOUND,
             )
         from_version, move = cleared.previous.version, cleared.history
-        webhooks.fanout(
+        webhooks.publish(
             project=model.project,
-            event=WebhookEvent.MODEL_ALIAS_MOVED,
-            payload={
-                "model": model.name,
-                "alias": alias,
-                "from_version": from_version,
-                "to_version": None,
-                "moved_by": moved_by,
-                "gate_passed": False,
-                "gate_checks": [],
-            },
+            event=events.MODEL_ALIAS_MOVED,
+            payload=events.ModelAliasMoved(
+                model=model.name,
+                alias=alias,
+                from_version=from_version,
+                to_version=None,
+                moved_by=moved_by,
+                gate_passed=False,
+                gate_checks=[],
+            ),
         )
     return move
 

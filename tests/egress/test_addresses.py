@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from llmops.config.env import env_networks
-from llmops.egress import is_refused
-from llmops.egress.addresses import embedded_ipv4, parse_networks
+from llmops.webhooks.egress import is_refused
+from llmops.webhooks.egress.addresses import embedded_ipv4, parse_networks
 
 REFUSED = [
     "127.0.0.1",  # loopback

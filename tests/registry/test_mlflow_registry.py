@@ -1,9 +1,8 @@
 """The official mlflow client, unchanged, against this server's model registry; plus the
-platform's additions: gates on aliases and stages, history, webhooks and lineage."""
+platform's additions: gates on aliases and stages, history, published events and lineage."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,11 +17,9 @@ from llmops.evaluation.models import Dataset, Suite
 from llmops.evaluation.models import Run as EvalRun
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import EdgeKind, LineageEdge, NodeKind
-from llmops.prompts import webhooks
-from llmops.prompts.models import DeliveryState, WebhookDelivery
 from llmops.registry.models import AliasMove, ModelVersion, Stage, StageTransition
+from llmops.webhooks.models import WebhookDelivery
 from tests.conftest import Tenant
-from tests.prompts.test_concurrency_usage_webhooks import Receiver, verify
 
 
 def _use(monkeypatch: pytest.MonkeyPatch, url: str, key: str) -> None:
@@ -214,33 +211,6 @@ def test_aliases_move_with_history_lineage_and_webhooks(server: str, tenant: Ten
         "gate_passed": False,
         "gate_checks": [],
     }
-
-
-@pytest.mark.usefixtures("egress_allows_loopback")
-def test_a_delivery_is_signed_like_prompt_webhooks(server: str, tenant: Tenant) -> None:
-    receiver = Receiver([])
-    try:
-        hook = (
-            tenant.client("admin")
-            .post(
-                "/api/v1/webhooks",
-                {"url": receiver.url, "events": ["model.alias_moved"]},
-                format="json",
-            )
-            .json()
-        )
-        client = MlflowClient()
-        client.create_registered_model("m")
-        client.create_model_version("m", "s3://b/1")
-        client.set_registered_model_alias("m", "prod", "1")
-        delivery = WebhookDelivery.objects.get()
-        assert webhooks.attempt(delivery.pk) == DeliveryState.DELIVERED
-        headers, body = receiver.requests[0]
-        verify(hook["secret"], headers, body)
-        assert headers["x-llmops-event"] == "model.alias_moved"
-        assert json.loads(body)["data"]["alias"] == "prod"
-    finally:
-        receiver.close()
 
 
 @pytest.mark.filterwarnings("ignore:.*deprecated since 2.9.0:FutureWarning")

@@ -35,7 +35,7 @@ from llmops.evaluation.suites import suite_save
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import LineageEdge, LineageNode, NodeKind
 from llmops.prompts.domain import label_protect, prompt_create
-from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion, WebhookSubscription
+from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion
 from llmops.registry import domain as registry
 from llmops.registry.models import (
     AliasMove,
@@ -56,6 +56,7 @@ from llmops.tracing.otlp import iter_spans
 from llmops.tracking import domain as tracking
 from llmops.tracking.models import Experiment, LoggedModel
 from llmops.tracking.models import Run as ExperimentRun
+from llmops.webhooks.models import WebhookSubscription
 from tests.conftest import MakeUser, Tenant, session_client
 from tests.tracing import otlp_payloads as p
 

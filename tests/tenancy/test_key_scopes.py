@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from llmops.prompts.models import LabelMove, PromptLabel, WebhookSubscription
+from llmops.prompts.models import LabelMove, PromptLabel
 from llmops.tenancy.models import ApiKey, Role
 from llmops.tracing.models import RetentionPolicy, Span
+from llmops.webhooks.models import WebhookSubscription
 from tests.conftest import MakeUser, Tenant, session_client
 from tests.tracing import otlp_payloads as p
 

@@ -21,9 +21,3 @@ PROTECT_LABELS = action(
     key_scope=KeyScope.ADMIN,
     summary="Protect or unprotect a label (a protected label moves only through its gate)",
 )
-WEBHOOKS = action(
-    "prompts.webhooks",
-    role=Role.ADMIN,
-    key_scope=KeyScope.ADMIN,
-    summary="List, create and delete webhooks and read their deliveries",
-)

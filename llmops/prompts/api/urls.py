@@ -6,13 +6,6 @@ from llmops.prompts.api import views
 # suffixes after them are reserved as the last segment of a name (see domain.RESERVED_SEGMENTS).
 urlpatterns = [
     path("prompts", views.PromptListCreateView.as_view(), name="prompts"),
-    path("webhooks", views.WebhookListCreateView.as_view(), name="webhooks"),
-    path("webhooks/<int:webhook_id>", views.WebhookDeleteView.as_view(), name="webhook-delete"),
-    path(
-        "webhooks/<int:webhook_id>/deliveries",
-        views.WebhookDeliveriesView.as_view(),
-        name="webhook-deliveries",
-    ),
     path(
         "prompts/<path:name>/versions",
         views.VersionListCreateView.as_view(),

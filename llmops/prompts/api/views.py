@@ -11,10 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from llmops.field_errors import FieldError
-from llmops.prompts import diffs, domain, playground, selectors, templates, webhooks
+from llmops.prompts import diffs, domain, playground, selectors, templates
 from llmops.prompts.api import access as actions
 from llmops.prompts.api.serializers import (
-    DeliveryOutput,
     DiffOutput,
     DiffQuery,
     FetchOutput,
@@ -39,16 +38,11 @@ from llmops.prompts.api.serializers import (
     VersionListQuery,
     VersionOutput,
     VersionSavedOutput,
-    WebhookCreatedOutput,
-    WebhookCreateInput,
-    WebhookOutput,
 )
 from llmops.prompts.models import (
     Prompt,
     PromptLabel,
     PromptVersion,
-    WebhookDelivery,
-    WebhookSubscription,
 )
 from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.tenancy.authentication import ApiKeyPrincipal
@@ -497,76 +491,6 @@ class UsageView(ProjectScopedView):
     def get(self, request: Request, name: str) -> Response:
         prompt = _call(selectors.prompt_get, project=self.project, name=name)
         return Response(UsageRowOutput(selectors.usage_by_version(prompt=prompt), many=True).data)
-
-
-class WebhookListCreateView(ProjectScopedView):
-    access = {"GET": actions.WEBHOOKS, "POST": actions.WEBHOOKS}
-
-    @extend_schema(
-        operation_id="webhooks_list",
-        parameters=[PROJECT_HEADER_PARAMETER],
-        responses=WebhookOutput(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        subscriptions = WebhookSubscription.objects.filter(project=self.project).order_by("id")
-        return Response(WebhookOutput(subscriptions, many=True).data)
-
-    @extend_schema(
-        operation_id="webhooks_create",
-        request=WebhookCreateInput,
-        parameters=[PROJECT_HEADER_PARAMETER],
-        responses={201: WebhookCreatedOutput},
-        summary="Subscribe a URL to prompt events; the signing secret is in this response only",
-    )
-    def post(self, request: Request) -> Response:
-        body = WebhookCreateInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            subscription = webhooks.subscription_create(
-                project=self.project,
-                url=body.validated_data["url"],
-                events=body.validated_data["events"],
-            )
-        except FieldError as exc:
-            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
-        data = dict(WebhookOutput(subscription).data)
-        data["secret"] = subscription.secret
-        return Response(data, status=status.HTTP_201_CREATED)
-
-
-class WebhookDeleteView(ProjectScopedView):
-    access = {"DELETE": actions.WEBHOOKS}
-
-    @extend_schema(
-        operation_id="webhooks_delete", parameters=[PROJECT_HEADER_PARAMETER], responses={204: None}
-    )
-    def delete(self, request: Request, webhook_id: int) -> Response:
-        deleted, _ = WebhookSubscription.objects.filter(
-            project=self.project, pk=webhook_id
-        ).delete()
-        if not deleted:
-            raise exceptions.NotFound("Webhook not found.")
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class WebhookDeliveriesView(ProjectScopedView):
-    access = {"GET": actions.WEBHOOKS}
-
-    @extend_schema(
-        operation_id="webhooks_deliveries",
-        parameters=[PROJECT_HEADER_PARAMETER],
-        responses=DeliveryOutput(many=True),
-        summary="The latest deliveries of a webhook with every attempt",
-    )
-    def get(self, request: Request, webhook_id: int) -> Response:
-        if not WebhookSubscription.objects.filter(project=self.project, pk=webhook_id).exists():
-            raise exceptions.NotFound("Webhook not found.")
-        deliveries = (
-            WebhookDelivery.objects.filter(subscription_id=webhook_id)
-            .prefetch_related("attempts")
-            .order_by("-id")[:100]
-        )
-        return Response(DeliveryOutput(deliveries, many=True).data)
 
 
 __all__ = ["APIView"]

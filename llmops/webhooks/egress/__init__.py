@@ -18,8 +18,8 @@ Webhooks today; monitors and other notifiers later. The rules:
 
 from __future__ import annotations
 
-from llmops.egress.addresses import is_refused
-from llmops.egress.transport import (
+from llmops.webhooks.egress.addresses import is_refused
+from llmops.webhooks.egress.transport import (
     CONNECTION_FAILED,
     REFUSED,
     TIMEOUT,

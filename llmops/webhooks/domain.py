@@ -1,6 +1,10 @@
-"""Webhook subscriptions and deliveries: fan-out on events, signed POSTs, one recorded attempt
-per try. Every call goes through ``llmops.egress``, which vets the target at registration and at
-each attempt and reduces what the delivery log shows to a status class.
+"""Writes of the webhooks context: subscriptions, publishing events (fan-out to deliveries) and
+one signed delivery attempt. Every call goes through ``llmops.webhooks.egress``, which vets the
+target at registration and at each attempt and reduces what the delivery log shows to a status
+class.
+
+Other contexts only call ``publish`` with an event of ``events``; they never touch the models or
+the task.
 
 Signature: header ``X-LLMOps-Signature: t=<unix seconds>,v1=<hex>`` where ``v1`` is
 HMAC-SHA256 with the subscription's secret over ``"<t>.<raw body>"``. Receivers recompute it and
@@ -14,24 +18,28 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from llmops import egress
 from llmops.celery import app as celery_app
-from llmops.prompts.models import (
+from llmops.tenancy.models import Project
+from llmops.webhooks import egress
+from llmops.webhooks.events import Event
+from llmops.webhooks.models import (
     DeliveryState,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
-from llmops.tenancy.models import Project
 
+# The delivery task's name on the broker. It predates this context and stays as it was: queued
+# messages and scheduled retries (up to an hour away) carry it, and during a rolling upgrade old
+# workers only know this name, so a new one would drop deliveries. Renaming it would take two
+# releases (register both, then send the new one), for no gain to anyone.
 DELIVER_TASK = "prompts.deliver_webhook"
 MAX_ATTEMPTS = 6
 CONNECT_TIMEOUT_SECONDS = 5
@@ -54,8 +62,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 def subscription_create(
     *, project: Project, url: str, events: Iterable[str]
 ) -> WebhookSubscription:
-    """Subscribe ``url`` to ``events``; raises ``egress.EgressRefused`` (field ``url``) when the
-    platform may not call it. The signing secret is on the returned row."""
+    """Subscribe ``url`` to ``events`` (names of ``events.CATALOGUE``); raises
+    ``egress.EgressRefused`` (field ``url``) when the platform may not call it. The signing
+    secret is on the returned row."""
     egress.check_url(url)
     return WebhookSubscription.objects.create(
         project=project,
@@ -65,21 +74,29 @@ def subscription_create(
     )
 
 
-def fanout(*, project: Project, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
-    """Create a delivery per active subscription to ``event`` and send them after commit."""
+def subscription_delete(*, subscription: WebhookSubscription) -> None:
+    """Delete the subscription with its deliveries and their attempts."""
+    subscription.delete()
+
+
+def publish[P: Mapping[str, object]](
+    *, project: Project, event: Event[P], payload: P
+) -> list[WebhookDelivery]:
+    """Announce ``event`` in ``project``: a delivery per active subscription to it, sent after
+    the caller's transaction commits (nothing is sent for a rolled-back change)."""
     deliveries = [
         WebhookDelivery.objects.create(
             subscription=subscription,
-            event=event,
+            event=event.name,
             payload={
-                "event": event,
+                "event": event.name,
                 "project": str(project.pk),
                 "created_at": timezone.now().isoformat(),
-                "data": payload,
+                "data": dict(payload),
             },
         )
         for subscription in WebhookSubscription.objects.filter(project=project, active=True)
-        if event in subscription.events
+        if event.name in subscription.events
     ]
     for delivery in deliveries:
         # Only after commit: a worker must never look for a delivery that was rolled back.

@@ -14,18 +14,19 @@ from typing import Any
 import pytest
 import urllib3
 import urllib3.util.connection
-from django.apps import apps as django_apps
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from pytest_django.fixtures import Settings
 
-from llmops.egress import transport
-from llmops.prompts import webhooks
-from llmops.prompts.models import (
+from llmops.webhooks import domain as webhooks
+from llmops.webhooks.egress import transport
+from llmops.webhooks.models import (
     DeliveryState,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
-from llmops.prompts.tasks import retry_countdown
+from llmops.webhooks.tasks import retry_countdown
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -347,6 +348,10 @@ def test_attempts_recorded_before_the_egress_module_are_reduced_to_their_status_
     reduce_errors = importlib.import_module(
         "llmops.prompts.migrations.0004_reduce_webhook_attempt_errors"
     ).reduce_errors
+    # The migration reads the models as they were then, in the prompts app; same tables.
+    then = MigrationLoader(connection).project_state(
+        ("prompts", "0004_reduce_webhook_attempt_errors")
+    )
     delivery = stored_delivery(tenant, "http://127.0.0.1:5432/hook")
     old = [
         (503, "HTTP 503"),
@@ -360,7 +365,7 @@ def test_attempts_recorded_before_the_egress_module_are_reduced_to_their_status_
             delivery=delivery, number=number, status_code=status_code, error=error, duration_ms=1
         )
     for _ in range(2):  # a second run changes nothing
-        reduce_errors(django_apps, None)
+        reduce_errors(then.apps, None)
         assert list(WebhookAttempt.objects.order_by("number").values_list("error", flat=True)) == [
             "5xx",
             "4xx",

@@ -21,8 +21,8 @@ import urllib3
 from django.conf import settings
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
-from llmops.egress.addresses import IPAddress, IPNetwork, is_refused, parse_networks
 from llmops.field_errors import FieldError
+from llmops.webhooks.egress.addresses import IPAddress, IPNetwork, is_refused, parse_networks
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 READ_TIMEOUT_SECONDS = 10.0
