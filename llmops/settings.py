@@ -149,7 +149,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # One check for every view: the action it declares (llmops.tenancy.access).
-    "DEFAULT_PERMISSION_CLASSES": ["llmops.restapi.access_check.DeclaredAccess"],
+    "DEFAULT_PERMISSION_CLASSES": ["llmops.tenancy.api.access_check.DeclaredAccess"],
     # JSON nested at most 100 levels deep, with no NUL or lone surrogate in any string or key.
     "DEFAULT_PARSER_CLASSES": ["llmops.restapi.json_limits.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from llmops.restapi.access_check import declare_access
 from llmops.tenancy.access import PUBLIC
+from llmops.tenancy.api.access_check import declare_access
 
 # The MLflow release whose REST surface these endpoints follow.
 COMPATIBLE_VERSION = "3.17.2"

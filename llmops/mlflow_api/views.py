@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from llmops.mlflow_api.errors import as_response, invalid
 from llmops.restapi.json_limits import LimitedJSONParser
-from llmops.restapi.scoping import ProjectScopedView
+from llmops.tenancy.api.scoping import ProjectScopedView
 
 
 class LenientJSONParser(LimitedJSONParser):

@@ -6,9 +6,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from llmops.restapi.access_check import DeclaredAccess, declare_access
 from llmops.system.health import check_broker, check_database
 from llmops.tenancy.access import PUBLIC
+from llmops.tenancy.api.access_check import DeclaredAccess, declare_access
 
 
 class SchemaView(SpectacularAPIView):

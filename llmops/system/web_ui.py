@@ -11,8 +11,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from llmops.restapi.access_check import declare_access
 from llmops.tenancy.access import PUBLIC
+from llmops.tenancy.api.access_check import declare_access
 
 _NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>LLMOps platform</title></head>

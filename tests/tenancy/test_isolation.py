@@ -45,9 +45,9 @@ from llmops.registry.models import (
     RegisteredModel,
     StageTransition,
 )
-from llmops.restapi.scoping import ProjectScopedView
 from llmops.scores.domain import ScoreInput, scores_record
 from llmops.scores.models import Score
+from llmops.tenancy.api.scoping import ProjectScopedView
 from llmops.tenancy.models import ApiKey, Role
 from llmops.tracing.domain import model_price_create, retention_set
 from llmops.tracing.ingest import spans_ingest

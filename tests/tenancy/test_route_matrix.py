@@ -22,8 +22,8 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from llmops.prompts.api.views import PromptListCreateView
-from llmops.restapi.access_check import DeclaredAccess
 from llmops.tenancy.access import ACTIONS, Action, Reach
+from llmops.tenancy.api.access_check import DeclaredAccess
 from llmops.tenancy.models import KeyScope, Role
 from tests.conftest import MakeUser, Tenant, make_tenant
 

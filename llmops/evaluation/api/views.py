@@ -43,7 +43,7 @@ from llmops.prompts.models import Prompt, PromptLabel, PromptVersion
 from llmops.registry import selectors as registry_selectors
 from llmops.registry.domain import RegistryError
 from llmops.restapi import cursor
-from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
+from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
 P = [PROJECT_HEADER_PARAMETER]
 

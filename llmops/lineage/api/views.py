@@ -25,7 +25,7 @@ from llmops.prompts import selectors as prompt_selectors
 from llmops.prompts.domain import PromptError
 from llmops.registry import selectors as registry_selectors
 from llmops.registry.domain import RegistryError
-from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
+from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
 
 class LineageGraphView(ProjectScopedView):

@@ -44,7 +44,7 @@ from llmops.prompts.models import (
     PromptLabel,
     PromptVersion,
 )
-from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
+from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.tenancy.authentication import ApiKeyPrincipal
 
 

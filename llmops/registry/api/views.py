@@ -19,7 +19,7 @@ from llmops.registry.api.serializers import (
 )
 from llmops.registry.domain import RegistryError
 from llmops.registry.models import GateKind, ModelGate, ModelVersion, RegisteredModel
-from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
+from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
 MODEL_PARAMETER = OpenApiParameter(
     "model", str, location=OpenApiParameter.PATH, description="The registered model's name."

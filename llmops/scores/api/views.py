@@ -8,7 +8,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from llmops.restapi import cursor
-from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.scores import domain, selectors
 from llmops.scores.api import access as actions
 from llmops.scores.api.serializers import (
@@ -20,6 +19,7 @@ from llmops.scores.api.serializers import (
     ScoreMetricsQuery,
     ScoreOutput,
 )
+from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.tracing.metrics import MAX_BUCKETS
 
 FROM_PARAMETER = OpenApiParameter("from", str, description="Start of the time range (ISO 8601).")

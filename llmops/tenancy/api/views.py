@@ -12,16 +12,16 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from llmops.restapi.scoping import (
+from llmops.tenancy import domain, selectors
+from llmops.tenancy.access import PUBLIC
+from llmops.tenancy.api import access as actions
+from llmops.tenancy.api.scoping import (
     PROJECT_HEADER_PARAMETER,
     DeclaredView,
     OrganizationScopedView,
     ProjectScopedView,
     session_user,
 )
-from llmops.tenancy import domain, selectors
-from llmops.tenancy.access import PUBLIC
-from llmops.tenancy.api import access as actions
 from llmops.tenancy.api.serializers import (
     ApiKeyCreatedOutput,
     ApiKeyCreateInput,

@@ -21,9 +21,9 @@ from google.protobuf import json_format
 from google.rpc import status_pb2
 from rest_framework import exceptions
 
-from llmops.restapi.access_check import declare_access
 from llmops.restapi.body_limit import is_chunked, reads_chunked_body
 from llmops.tenancy.access import Refused, authorize_key
+from llmops.tenancy.api.access_check import declare_access
 from llmops.tenancy.authentication import credentials_from_header
 from llmops.tenancy.domain import api_key_authenticate
 from llmops.tracing import otlp

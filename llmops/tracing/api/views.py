@@ -8,10 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from llmops.restapi import cursor
-from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.scores import selectors as score_selectors
 from llmops.scores.api.serializers import ScoreOutput
 from llmops.scores.models import Score
+from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.tracing import domain, metrics, selectors
 from llmops.tracing.api import access as actions
 from llmops.tracing.api.serializers import (

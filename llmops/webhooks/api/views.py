@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from llmops.field_errors import FieldError
-from llmops.restapi.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
+from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.webhooks import domain, selectors
 from llmops.webhooks.api import access as actions
 from llmops.webhooks.api.serializers import (

@@ -1,5 +1,5 @@
 """The view base classes: every view declares its access; project and organization views get
-what the check resolved (``llmops.restapi.access_check``).
+what the check resolved (``llmops.tenancy.api.access_check``).
 
 A project (or organization) the caller cannot see answers 404, exactly like one that does not
 exist, so ids of other tenants are never confirmed.
@@ -15,8 +15,8 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from llmops.restapi.access_check import PROJECT_HEADER, Access, DeclaredAccess
 from llmops.tenancy.access import Grant
+from llmops.tenancy.api.access_check import PROJECT_HEADER, Access, DeclaredAccess
 from llmops.tenancy.models import Organization, Project
 
 PROJECT_HEADER_PARAMETER = OpenApiParameter(
