@@ -47,16 +47,28 @@ def test_fail_next_answers_with_status_body_and_retry_after(llm: LocalLLM) -> No
 
 
 def test_delay_applies_to_chat_only() -> None:
-    with LocalLLM(delay_ms=300) as llm:
+    slept: list[float] = []
+    with LocalLLM(delay_ms=300, sleep=slept.append) as llm:
         client = client_for(llm)
-        started = time.monotonic()
         client.embeddings.create(model="e", input="fast")
-        assert time.monotonic() - started < 0.3
-        started = time.monotonic()
+        client.responses.create(model="m", input="fast")
+        assert (slept, llm.delayed_requests) == ([], 0)
         assert ask(llm, "slow") == "Answer: slow"
-        assert time.monotonic() - started >= 0.3
+        assert (slept, llm.delayed_requests) == ([0.3], 1)
+        # Scripted failures are answered at once, without the delay.
+        llm.fail_next(503)
+        with pytest.raises(openai.APIStatusError):
+            ask(llm, "fails")
+        assert (slept, llm.delayed_requests) == ([0.3], 1)
         llm.delay_ms = 0
         assert llm.delay_ms == 0
+        assert ask(llm, "fast again") == "Answer: fast again"
+        assert (slept, llm.delayed_requests) == ([0.3], 1)
+    # Without a test's own sleep the delay is a real one, and counted the same way.
+    with LocalLLM(delay_ms=10) as llm:
+        assert llm.server.sleep is time.sleep
+        assert ask(llm, "slow") == "Answer: slow"
+        assert llm.delayed_requests == 1
     with pytest.raises(ValueError, match="negative"):
         LocalLLM(delay_ms=-1)
 

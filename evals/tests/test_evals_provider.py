@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -23,11 +23,56 @@ def llm() -> Iterator[LocalLLM]:
         yield server
 
 
-def provider_for(llm: LocalLLM, **options: Any) -> Provider:
+def provider_for(
+    llm: LocalLLM, sleep: Callable[[float], None] = time.sleep, **options: Any
+) -> Provider:
     # Short backoffs keep the tests fast; Retry-After is honoured regardless (up to the cap).
     settings: dict[str, Any] = {"max_backoff_seconds": 0.05, "timeout_seconds": 5.0}
     settings.update(options)
-    return Provider(ProviderConfig(base_url=llm.base_url, api_key="local", **settings))
+    return Provider(ProviderConfig(base_url=llm.base_url, api_key="local", **settings), sleep=sleep)
+
+
+def eventually(condition: Callable[[], bool]) -> bool:
+    """Whether ``condition`` holds within a generous bound (a server thread may lag behind)."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+class HeldInGroups:
+    """The local server's delay for concurrency tests: answers go out in groups of ``size``.
+
+    Every chat request waits on a barrier of ``size`` parties, so no answer comes back until
+    ``size`` requests are held at the same time; a limit below ``size`` breaks the barrier after
+    its timeout and the calls fail. ``most_held`` is the most requests held at once: a request
+    stops counting before its answer is written, so it is bounded by the client's limit exactly
+    (the server's ``max_in_flight`` also counts a handler that has answered but not yet returned).
+    The clients' timeout must outlast the barrier's, or a request given up on would stay held
+    while its retry comes in.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.barrier = threading.Barrier(size, timeout=30)
+        self.lock = threading.Lock()
+        self.held = 0
+        self.most_held = 0
+
+    def __call__(self, _seconds: float) -> None:
+        with self.lock:
+            self.held += 1
+            self.most_held = max(self.most_held, self.held)
+        try:
+            self.barrier.wait()
+        finally:
+            with self.lock:
+                self.held -= 1
+
+
+# Longer than the barrier of HeldInGroups waits.
+PATIENT = 60.0
 
 
 def test_a_call_returns_text_usage_and_latency(llm: LocalLLM) -> None:
@@ -55,22 +100,22 @@ def test_params_reach_the_request(llm: LocalLLM) -> None:
 
 def test_429_is_retried_after_the_retry_after_delay(llm: LocalLLM) -> None:
     llm.fail_next(429, retry_after="1")
-    provider = provider_for(llm, max_backoff_seconds=30.0)
-    started = time.monotonic()
+    slept: list[float] = []
+    provider = provider_for(llm, sleep=slept.append, max_backoff_seconds=30.0)
     completion = provider.chat(model="local-model", messages=MESSAGES)
-    waited = time.monotonic() - started
     assert completion.attempts == 2
     assert llm.requests == 2
-    # Without the header the first backoff would be at most 0.5 s.
-    assert waited >= 1.0
+    # Without the header the first backoff would be drawn between 0.25 and 0.5 s.
+    assert slept == [1.0]
 
 
 def test_retry_after_is_capped_by_max_backoff(llm: LocalLLM) -> None:
     llm.fail_next(429, retry_after="30")
-    started = time.monotonic()
-    completion = provider_for(llm, max_backoff_seconds=0.2).chat(model="m", messages=MESSAGES)
+    slept: list[float] = []
+    provider = provider_for(llm, sleep=slept.append, max_backoff_seconds=0.2)
+    completion = provider.chat(model="m", messages=MESSAGES)
     assert completion.attempts == 2
-    assert time.monotonic() - started < 5
+    assert slept == [0.2]
 
 
 def test_500_is_retried_then_succeeds(llm: LocalLLM) -> None:
@@ -102,17 +147,23 @@ def test_gives_up_after_max_attempts(llm: LocalLLM) -> None:
 
 
 def test_timeouts_are_retried_then_error() -> None:
-    with LocalLLM(delay_ms=1500) as slow:
-        provider = provider_for(slow, timeout_seconds=0.3, max_attempts=2)
-        started = time.monotonic()
-        with pytest.raises(ProviderError) as caught:
-            provider.chat(model="local-model", messages=MESSAGES)
-        elapsed = time.monotonic() - started
+    # The server answers nothing until the call has failed: only the client's timeout can end
+    # each attempt (without it the call would wait up to a minute and then succeed).
+    answer = threading.Event()
+    with LocalLLM(delay_ms=1, sleep=lambda _seconds: answer.wait(60)) as slow:
+        slept: list[float] = []
+        provider = provider_for(slow, sleep=slept.append, timeout_seconds=0.3, max_attempts=2)
+        assert provider.client.timeout == 0.3
+        try:
+            with pytest.raises(ProviderError) as caught:
+                provider.chat(model="local-model", messages=MESSAGES)
+        finally:
+            answer.set()
         assert caught.value.status is None
         assert caught.value.attempts == 2
         assert "timed out" in str(caught.value)
-        assert slow.requests == 2
-        assert 0.6 <= elapsed < 1.5  # two timeouts, not one full server delay
+        assert len(slept) == 1  # one backoff, between the two attempts
+        assert eventually(lambda: slow.requests == 2)
 
 
 def test_a_timeout_then_a_fast_answer_succeeds() -> None:
@@ -157,54 +208,59 @@ def _call_in_threads(providers: list[Provider], calls_each: int) -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=2 * PATIENT)
+    assert not any(thread.is_alive() for thread in threads)
     assert errors == []
 
 
 def test_concurrency_limit_holds_per_base_url() -> None:
-    with LocalLLM(delay_ms=150) as llm:
-        # Two providers for one base URL share one limit of 3.
-        first, second = provider_for(llm, concurrency=3), provider_for(llm, concurrency=3)
-        started = time.monotonic()
+    groups = HeldInGroups(3)
+    with LocalLLM(delay_ms=1, sleep=groups) as llm:
+        # Two providers for one base URL share one limit of 3: 12 calls, answered 3 at a time.
+        first = provider_for(llm, concurrency=3, timeout_seconds=PATIENT)
+        second = provider_for(llm, concurrency=3, timeout_seconds=PATIENT)
         _call_in_threads([first, second], calls_each=6)
-        elapsed = time.monotonic() - started
         assert llm.requests == 12
-        assert llm.max_in_flight == 3
-        assert elapsed >= 4 * 0.15  # 12 calls, 3 at a time
+        assert groups.most_held == 3
         assert first.limit is second.limit
         assert first.limit.in_flight == 0
 
 
 def test_limits_of_different_base_urls_are_independent() -> None:
-    with LocalLLM(delay_ms=150) as one, LocalLLM(delay_ms=150) as other:
+    two, four = HeldInGroups(2), HeldInGroups(4)
+    with LocalLLM(delay_ms=1, sleep=two) as one, LocalLLM(delay_ms=1, sleep=four) as other:
         _call_in_threads(
-            [provider_for(one, concurrency=2), provider_for(other, concurrency=4)], calls_each=8
+            [
+                provider_for(one, concurrency=2, timeout_seconds=PATIENT),
+                provider_for(other, concurrency=4, timeout_seconds=PATIENT),
+            ],
+            calls_each=8,
         )
-        assert one.max_in_flight == 2
-        assert other.max_in_flight == 4
+        assert (one.requests, two.most_held) == (8, 2)
+        assert (other.requests, four.most_held) == (8, 4)
 
 
 def test_a_new_concurrency_resizes_the_shared_limit() -> None:
-    with LocalLLM(delay_ms=150) as llm:
-        old = provider_for(llm, concurrency=6)
-        new = provider_for(llm, concurrency=2)
+    groups = HeldInGroups(2)
+    with LocalLLM(delay_ms=1, sleep=groups) as llm:
+        old = provider_for(llm, concurrency=6, timeout_seconds=PATIENT)
+        new = provider_for(llm, concurrency=2, timeout_seconds=PATIENT)
         assert old.limit is new.limit
         assert old.limit.capacity == 2
         _call_in_threads([old, new], calls_each=4)
-        assert llm.max_in_flight == 2
+        assert (llm.requests, groups.most_held) == (8, 2)
 
 
 def test_64_concurrent_calls_are_served_together() -> None:
-    # A long answer time, so every thread has connected before the first answer comes back even
-    # on a loaded machine: the test is about the limit, not about how fast threads start.
-    with LocalLLM(delay_ms=1500) as llm:
-        provider = provider_for(llm, concurrency=64)
-        started = time.monotonic()
+    # No answer comes back until all 64 requests are in flight at once, however slowly the
+    # threads start: a limit below 64 (or a serial server) breaks the barrier and the calls fail.
+    groups = HeldInGroups(64)
+    with LocalLLM(delay_ms=1, sleep=groups) as llm:
+        provider = provider_for(llm, concurrency=64, timeout_seconds=PATIENT)
         _call_in_threads([provider], calls_each=64)
-        elapsed = time.monotonic() - started
         assert llm.requests == 64
-        assert llm.max_in_flight == 64
-        assert elapsed < 64 * 1.5 / 4  # far from serial
+        assert (llm.max_in_flight, groups.most_held) == (64, 64)
+        assert provider.limit.in_flight == 0
 
 
 def test_limiter_keys_ignore_a_trailing_slash() -> None:

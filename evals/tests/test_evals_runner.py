@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,15 +128,20 @@ def test_without_a_target_outputs_and_measurements_come_from_the_item() -> None:
 def test_run_items_limits_concurrency_and_reports_each_result() -> None:
     lock = threading.Lock()
     active, peak = 0, 0
+    # Items finish only in threes: a limit below 3 breaks the barrier (its timeout is a safety
+    # net) and those items fail; a limit above 3 shows in the peak.
+    together = threading.Barrier(3, timeout=30)
 
     def slow(item: Item) -> TargetOutput:
         nonlocal active, peak
         with lock:
             active += 1
             peak = max(peak, active)
-        time.sleep(0.05)
-        with lock:
-            active -= 1
+        try:
+            together.wait()
+        finally:
+            with lock:
+                active -= 1
         return TargetOutput(output=item.input)
 
     seen: list[str] = []
@@ -146,6 +150,7 @@ def test_run_items_limits_concurrency_and_reports_each_result() -> None:
         items, target=slow, evaluators=[], concurrency=3, on_result=lambda r: seen.append(r.key)
     )
     assert peak == 3
+    assert [r.error for r in results] == [None] * 12
     assert [r.key for r in results] == [str(i) for i in range(12)]
     assert sorted(seen, key=int) == [str(i) for i in range(12)]
 

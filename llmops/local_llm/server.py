@@ -30,7 +30,9 @@ Test hooks on :class:`LocalLLM` (they apply to chat completions only):
 
 - ``delay_ms`` (constructor argument, settable attribute, ``--delay-ms`` on the command line):
   each chat request waits this long before it is answered. Requests are served concurrently
-  (one thread each, with a listen backlog of 256).
+  (one thread each, with a listen backlog of 256). ``delayed_requests`` counts the requests that
+  waited. The wait is ``sleep(delay_ms / 1000)`` with ``sleep`` a constructor argument
+  (``time.sleep`` by default), so a test can record the delay or hold requests on a barrier.
 - ``fail_next(status, count=1, retry_after=None)``: the next ``count`` chat requests are
   answered at once with ``status`` and an OpenAI-style error body, with a ``Retry-After`` header
   when ``retry_after`` is given. Calls queue up.
@@ -51,6 +53,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -172,8 +175,15 @@ class LocalServer(ThreadingHTTPServer):
     # 64 concurrent clients connecting at once must not overflow the listen backlog.
     request_queue_size = 256
 
-    def __init__(self, address: tuple[str, int], delay_ms: float = 0) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        delay_ms: float = 0,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
         self.delay_ms = delay_ms
+        self.sleep = sleep
+        self.delayed_requests = 0
         self.lock = threading.Lock()
         self.faults: deque[tuple[int, str | None]] = deque()
         self.requests = 0
@@ -228,16 +238,19 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests += 1
             fault = state.faults.popleft() if state.faults else None
+            delay_ms = 0.0 if fault is not None else state.delay_ms
             if fault is None:
                 state.in_flight += 1
                 state.max_in_flight = max(state.max_in_flight, state.in_flight)
+                if delay_ms > 0:
+                    state.delayed_requests += 1
         if fault is not None:
             status, retry_after = fault
             self._fail(status, retry_after)
             return
         try:
-            if state.delay_ms > 0:
-                time.sleep(state.delay_ms / 1000)
+            if delay_ms > 0:
+                state.sleep(delay_ms / 1000)
             self._chat(body)
         finally:
             with state.lock:
@@ -400,10 +413,12 @@ class Handler(BaseHTTPRequestHandler):
 class LocalLLM:
     """The server on a loopback port, in a background thread."""
 
-    def __init__(self, port: int = 0, delay_ms: float = 0) -> None:
+    def __init__(
+        self, port: int = 0, delay_ms: float = 0, sleep: Callable[[float], object] = time.sleep
+    ) -> None:
         if delay_ms < 0:
             raise ValueError("delay_ms must not be negative")
-        self.server = LocalServer(("127.0.0.1", port), delay_ms=delay_ms)
+        self.server = LocalServer(("127.0.0.1", port), delay_ms=delay_ms, sleep=sleep)
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -424,6 +439,12 @@ class LocalLLM:
         """Chat requests received so far, failed ones included."""
         with self.server.lock:
             return self.server.requests
+
+    @property
+    def delayed_requests(self) -> int:
+        """Chat requests that waited ``delay_ms`` before their answer."""
+        with self.server.lock:
+            return self.server.delayed_requests
 
     @property
     def in_flight(self) -> int:
