@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import time
+import socket
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from genai_prices import Usage, calc_price
+from genai_prices import Usage, calc_price, data_snapshot, types, units
 
 from llmops.tracing.pricing import CustomPrice, TokenUsage, price_call
 
@@ -268,11 +269,37 @@ def test_project_price_tiers_and_cache_rates() -> None:
     assert large.total == Decimal("0.4")
 
 
-def test_pricing_is_cheap_enough_for_the_ingest_path() -> None:
+def test_pricing_is_cheap_enough_for_the_ingest_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a model has been priced, pricing it again is arithmetic on data already in memory.
+
+    No search of the price database for the provider or the model, no reload of the bundled
+    prices or units, no connection; no database either (this test has no database access, so a
+    query would raise). The time per call is benchmarks' business, not this test's.
+    """
     usage = TokenUsage(input_tokens=900, output_tokens=120, cache_read_tokens=100)
-    price_call(usage=usage, model="gpt-4o", provider="openai", at=NOW)
-    started = time.perf_counter()
-    for _ in range(2000):
-        price_call(usage=usage, model="gpt-4o", provider="openai", at=NOW)
-    per_call = (time.perf_counter() - started) / 2000
-    assert per_call < 0.001, f"{per_call * 1e6:.0f} µs per call"
+    first = price_call(usage=usage, model="gpt-4o", provider="openai", at=NOW)
+    assert first is not None
+    snapshot, registry = data_snapshot.get_snapshot(), units._get_registry()
+    searches: list[str] = []
+    original_find_model = types.Provider.find_model
+    original_find_provider = data_snapshot.DataSnapshot.find_provider
+
+    def find_model(self: types.Provider, model_ref: str, **options: Any) -> Any:
+        searches.append(f"model {model_ref}")
+        return original_find_model(self, model_ref, **options)
+
+    def find_provider(self: data_snapshot.DataSnapshot, *args: Any) -> Any:
+        searches.append(f"provider {args}")
+        return original_find_provider(self, *args)
+
+    def connect(self: socket.socket, address: Any) -> None:
+        raise AssertionError(f"pricing opened a connection to {address!r}")
+
+    monkeypatch.setattr(types.Provider, "find_model", find_model)
+    monkeypatch.setattr(data_snapshot.DataSnapshot, "find_provider", find_provider)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    for _ in range(100):
+        assert price_call(usage=usage, model="gpt-4o", provider="openai", at=NOW) == first
+    assert searches == []
+    assert data_snapshot.get_snapshot() is snapshot
+    assert units._get_registry() is registry
