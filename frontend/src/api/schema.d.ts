@@ -1606,7 +1606,7 @@ export interface components {
             suites: string[];
         };
         GateListOutput: {
-            items: components["schemas"]["GateOutput"][];
+            items: components["schemas"]["ModelGate"][];
         };
         GateOutput: {
             prompt: string;
@@ -1795,6 +1795,13 @@ export interface components {
             username: string;
             role: components["schemas"]["RoleEnum"];
         };
+        MetricThresholdSchema: {
+            key: string;
+            /** Format: double */
+            min?: number;
+            /** Format: double */
+            max?: number;
+        };
         MetricsOutput: {
             measured: components["schemas"]["MeasuredEnum"];
             bucket: string;
@@ -1832,10 +1839,35 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
-            versions: components["schemas"]["VersionOutput"][];
+            versions: components["schemas"]["ModelVersion"][];
             alias_history: components["schemas"]["AliasMoveOutput"][];
             stage_history: components["schemas"]["StageTransitionOutput"][];
-            gates: components["schemas"]["GateOutput"][];
+            gates: components["schemas"]["ModelGate"][];
+        };
+        ModelGate: {
+            alias: string | null;
+            stage: string | null;
+            metrics: components["schemas"]["MetricThresholdSchema"][];
+            suites: string[];
+            updated_by: string;
+            /** Format: date-time */
+            updated_at: string | null;
+        };
+        /**
+         * @description An input serializer that rejects unknown fields instead of silently dropping them.
+         *
+         *     A misspelt optional field would otherwise be ignored and the client would never learn that
+         *     its value was not applied.
+         */
+        ModelGateInputRequest: {
+            /** @description The alias to gate (or give 'stage'). */
+            alias?: string;
+            /** @description Staging, Production or Archived (or 'alias'). */
+            stage?: string;
+            /** @description Thresholds on the source run's latest metrics: [{"key": "accuracy", "min": 0.9}, {"key": "loss", "max": 0.3}]. */
+            metrics?: unknown[];
+            /** @description Evaluation suites that must have a passed run of the version. */
+            suites?: unknown[];
         };
         ModelListOutput: {
             items: components["schemas"]["ModelSummaryOutput"][];
@@ -1890,6 +1922,27 @@ export interface components {
             };
             latest_version: number | null;
             aliases: components["schemas"]["AliasOutput"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ModelVersion: {
+            version: number;
+            source: string;
+            run_id: string;
+            run_link: string;
+            model_id: string;
+            status: string;
+            description: string;
+            current_stage: string;
+            user_id: string;
+            tags: {
+                [key: string]: string;
+            };
+            aliases: string[];
+            /** @description The version's ref in the lineage graph (kind model_version). */
+            lineage_ref: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -2380,7 +2433,7 @@ export interface components {
             traces: components["schemas"]["TraceDetailOutput"][];
         };
         SessionListOutput: {
-            items: components["schemas"]["SessionOutput"][];
+            items: components["schemas"]["TraceSession"][];
             next_cursor: string | null;
         };
         SessionMembershipOutput: {
@@ -2564,6 +2617,19 @@ export interface components {
             items: components["schemas"]["TraceListItemOutput"][];
             next_cursor: string | null;
         };
+        TraceSession: {
+            session_id: string;
+            user_id: string;
+            trace_count: number;
+            /** Format: date-time */
+            first_trace_at: string;
+            /** Format: date-time */
+            last_trace_at: string;
+            total_tokens: number;
+            /** Format: decimal */
+            cost_total: string;
+            error_count: number;
+        };
         /**
          * @description * `manual` - manual
          *     * `ci` - ci
@@ -2621,25 +2687,24 @@ export interface components {
             labels?: string[];
         };
         VersionOutput: {
-            version: number;
-            source: string;
-            run_id: string;
-            run_link: string;
-            model_id: string;
-            status: string;
-            description: string;
-            current_stage: string;
-            user_id: string;
-            tags: {
-                [key: string]: string;
-            };
-            aliases: string[];
-            /** @description The version's ref in the lineage graph (kind model_version). */
+            number: number;
+            /** @description This version's ref in the lineage graph (kind prompt_version). */
             lineage_ref: string;
+            content_hash: string;
+            template: unknown;
+            config: {
+                [key: string]: unknown;
+            };
+            variables: string[];
+            includes: {
+                [key: string]: unknown;
+            }[];
+            commit_message: string;
+            author: string;
+            derived_from?: number | null;
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            labels?: string[];
         };
         VersionSavedOutput: {
             /** @description False when identical to the newest version. */
@@ -3522,9 +3587,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["GateInputRequest"];
+                "application/json": components["schemas"]["ModelGateInputRequest"];
             };
         };
         responses: {
@@ -3533,7 +3598,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GateOutput"];
+                    "application/json": components["schemas"]["ModelGate"];
                 };
             };
         };

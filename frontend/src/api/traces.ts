@@ -2,22 +2,11 @@
 // reads out of loosely typed JSON fields (documents, tool calls).
 import { request } from "./client";
 import type { components } from "./schema";
-import type { DateTime, Decimal, Json, Narrowed, TraceDetail, TraceList } from "./types";
+import type { Json, Narrowed, TraceDetail, TraceList } from "./types";
 
 type Schemas = components["schemas"];
 
-/** By hand: the schema names this and the signed-in session both "SessionOutput", and
- * schema.d.ts has only the signed-in session under that name. */
-export interface SessionSummary {
-  session_id: string;
-  user_id: string;
-  trace_count: number;
-  first_trace_at: DateTime;
-  last_trace_at: DateTime;
-  total_tokens: number;
-  cost_total: Decimal;
-  error_count: number;
-}
+export type SessionSummary = Schemas["TraceSession"];
 
 /** GET /sessions */
 export interface SessionList {

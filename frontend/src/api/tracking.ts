@@ -92,18 +92,8 @@ export interface MetricThreshold {
   max?: number;
 }
 
-/** By hand: the schema names this and the prompts' release gate both "GateOutput", and
- * schema.d.ts has only the prompts' gate under that name. */
-export interface ModelGate {
-  alias: string | null;
-  stage: string | null;
-  metrics: MetricThreshold[];
-  suites: string[];
-  updated_by: string;
-  updated_at: string | null;
-}
+export type ModelGate = Schemas["ModelGate"];
 
-/** Its gates are ModelGates (see there why not the generated type). */
 export type ModelDetail = Narrowed<Schemas["ModelDetailOutput"], { gates: ModelGate[] }>;
 
 

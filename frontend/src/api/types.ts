@@ -61,28 +61,14 @@ export interface IncludeRef {
   version: number | null;
 }
 
-/** GET /prompts/{name}/versions returns PromptVersion[] (newest first, with labels). Written by
- * hand: the schema names this and the registry's model version both "VersionOutput", and
- * schema.d.ts has only the model version under that name. */
-export interface PromptVersion {
-  number: number;
-  /** The version's ref in the lineage graph (kind "prompt_version"). */
-  lineage_ref?: string;
-  content_hash: string;
-  template: Template;
-  config: JsonObject;
-  variables: string[];
-  includes: IncludeRef[];
-  commit_message: string;
-  author: string;
-  derived_from: number | null;
-  created_at: DateTime;
-  labels?: string[];
-}
+/** GET /prompts/{name}/versions returns PromptVersion[] (newest first, with labels). */
+export type PromptVersion = Narrowed<
+  Schemas["VersionOutput"],
+  { template: Template; config: JsonObject; includes: IncludeRef[] }
+>;
 
 export type PromptCreateInput = Narrowed<Schemas["PromptCreateInputRequest"], { template: Template; config?: JsonObject }>;
 
-/** Its `version` is a PromptVersion (see there why not the generated type). */
 export type PromptCreated = Narrowed<Schemas["PromptCreatedOutput"], { prompt: Prompt; version: PromptVersion }>;
 
 export type VersionCreateInput = Narrowed<Schemas["VersionCreateInputRequest"], { template: Template; config?: JsonObject }>;

@@ -8,7 +8,7 @@ import { mockFetch, type Call } from "./fetchMock";
 afterEach(() => vi.unstubAllGlobals());
 
 const version = (number: number): PromptVersion => ({
-  number, content_hash: `h${number}`, template: `Text of ${number} for {{name}}`, config: {}, variables: ["name"],
+  number, lineage_ref: `ref-${number}`, content_hash: `h${number}`, template: `Text of ${number} for {{name}}`, config: {}, variables: ["name"],
   includes: [], commit_message: `change ${number}`, author: "ada", derived_from: null,
   created_at: "2026-01-01T00:00:00Z", labels: number === 60 ? ["latest"] : [],
 });

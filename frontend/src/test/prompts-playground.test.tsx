@@ -8,7 +8,7 @@ import { mockFetch, type Call } from "./fetchMock";
 afterEach(() => vi.unstubAllGlobals());
 
 const version: PromptVersion = {
-  number: 2, content_hash: "h", config: { model: "local-model" }, variables: ["topic"], includes: [],
+  number: 2, lineage_ref: "ref-2", content_hash: "h", config: { model: "local-model" }, variables: ["topic"], includes: [],
   template: [
     { role: "system", content: "Be brief." },
     { type: "placeholder", name: "history" },

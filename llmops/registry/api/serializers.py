@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from llmops.restapi.strict import StrictInputSerializer
@@ -26,6 +27,7 @@ class ModelListOutput(serializers.Serializer[Any]):
     items = ModelSummaryOutput(many=True)
 
 
+@extend_schema_serializer(component_name="ModelVersion")  # prompts has a VersionOutput too
 class VersionOutput(serializers.Serializer[Any]):
     version = serializers.IntegerField()
     source = serializers.CharField()  # type: ignore[assignment]
@@ -82,6 +84,7 @@ class MetricThresholdSchema(serializers.Serializer[Any]):
     max = serializers.FloatField(required=False)
 
 
+@extend_schema_serializer(component_name="ModelGate")  # evaluation has a GateOutput too
 class GateOutput(serializers.Serializer[Any]):
     alias = serializers.CharField(allow_null=True)
     stage = serializers.CharField(allow_null=True)
@@ -102,6 +105,7 @@ class ModelDetailOutput(ModelSummaryOutput):
     gates = GateOutput(many=True)
 
 
+@extend_schema_serializer(component_name="ModelGateInput")  # evaluation has a GateInput too
 class GateInput(StrictInputSerializer):
     alias = serializers.CharField(
         required=False, max_length=256, help_text="The alias to gate (or give 'stage')."
