@@ -1,13 +1,14 @@
-"""Traces join the lineage graph as groups: per prompt version (linked from the version) and
-per model."""
+"""Traces join the lineage graph as groups: per prompt version (linked from the version, by
+prompts) and per model (by tracing)."""
 
 from __future__ import annotations
 
 import pytest
 
 from llmops.lineage.models import EdgeKind, LineageEdge, LineageNode, NodeKind
-from llmops.lineage.trace_groups import _linked
+from llmops.prompts import trace_groups as prompt_groups
 from llmops.prompts.domain import prompt_create
+from llmops.tracing import trace_groups as model_groups
 from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.otlp import iter_spans
 from tests.conftest import Tenant
@@ -38,7 +39,8 @@ def _ingest(tenant: Tenant, trace_id: str, version: str) -> None:
 
 
 def test_traces_are_grouped_under_their_prompt_version_and_model(tenant: Tenant) -> None:
-    _linked.clear()
+    prompt_groups._linked.clear()
+    model_groups._linked.clear()
     _, version = prompt_create(
         project=tenant.project, name="answer", prompt_type="text", template="{{q}}"
     )

@@ -1,10 +1,10 @@
-"""Traces in the lineage graph, as groups: the traces that ran a prompt version, and the traces
-that called a model.
+"""The traces that ran a prompt version, in the lineage graph as one group per version.
 
 One node per trace would put millions of nodes in the graph and answer nothing a trace query
-does not; a group node per prompt version answers "what did this version do in production" and
-links the version to its traces. Groups are linked when ingestion first sees them (each process
-remembers the groups it has linked, so the ingest path pays one small query per batch).
+does not; a group node per version answers "what did this version do in production" and links
+the version to its traces (a ``used`` edge). Groups are linked when ingestion first sees them:
+each process remembers the groups it has linked, so the ingest path pays one small query per
+batch. The traces calling a model are grouped by tracing (``llmops.tracing.trace_groups``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from llmops.lineage.domain import NodeRef, lineage_link, node_record
+from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import EdgeKind, NodeKind
 from llmops.prompts.models import PromptVersion
 from llmops.tenancy.models import Project
@@ -30,22 +30,16 @@ def prompt_group_ref(prompt: str, version: int | str) -> str:
     return f"prompt:{prompt}@{version}"
 
 
-def model_group_ref(model: str) -> str:
-    return f"model:{model}"
-
-
-def groups_link(*, project: Project, trace_ids: Sequence[str]) -> int:
-    """Record the group nodes of these traces not linked yet; returns how many were new."""
+def prompt_groups_link(*, project: Project, trace_ids: Sequence[str]) -> int:
+    """Link the version groups of these traces not linked yet; returns how many were new."""
     prompts: set[str] = set()
-    models: set[str] = set()
-    for prompt_versions, model_names in Trace.objects.filter(
+    for prompt_versions in Trace.objects.filter(
         project=project, trace_id__in=trace_ids
-    ).values_list("prompt_versions", "model_names"):
+    ).values_list("prompt_versions", flat=True):
         prompts.update(prompt_versions or [])
-        models.update(model_names or [])
     added = 0
     for key in sorted(prompts):
-        if (project.pk, f"p:{key}") in _linked:
+        if (project.pk, key) in _linked:
             continue
         name, _, number = key.rpartition("@")
         version = (
@@ -65,18 +59,7 @@ def groups_link(*, project: Project, trace_ids: Sequence[str]) -> int:
             ),
             kind=EdgeKind.USED,
         )
-        _linked.add((project.pk, f"p:{key}"))
-        added += 1
-    for model in sorted(models):
-        if (project.pk, f"m:{model}") in _linked:
-            continue
-        node_record(
-            project=project,
-            kind=NodeKind.TRACE,
-            ref=model_group_ref(model),
-            label=f"traces calling {model}",
-        )
-        _linked.add((project.pk, f"m:{model}"))
+        _linked.add((project.pk, key))
         added += 1
     return added
 
@@ -84,7 +67,7 @@ def groups_link(*, project: Project, trace_ids: Sequence[str]) -> int:
 @receiver(traces_ingested)
 def _on_ingest(sender: Any, *, project: Project, trace_ids: Sequence[str], **kwargs: Any) -> None:
     try:
-        groups_link(project=project, trace_ids=trace_ids)
+        prompt_groups_link(project=project, trace_ids=trace_ids)
     except Exception:
         # The spans are stored; a missing group link must not fail the ingestion that made it.
-        log.exception("could not link trace groups of project %s", project.pk)
+        log.exception("could not link the prompt trace groups of project %s", project.pk)
