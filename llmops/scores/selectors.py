@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Min, QuerySet
+from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 
 from llmops.scores.models import DataType, Score
 from llmops.tenancy.models import Project
+from llmops.tracing.models import Trace
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,28 @@ def scores_filtered(*, project: Project, filters: ScoreFilters) -> QuerySet[Scor
     if filters.start_to is not None:
         scores = scores.filter(created_at__lt=filters.start_to)
     return scores
+
+
+def traces_scored(
+    traces: QuerySet[Trace],
+    *,
+    project: Project,
+    name: str,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    label: str | None = None,
+) -> QuerySet[Trace]:
+    """Those of ``traces`` with at least one score named ``name`` (within the bounds given,
+    or with that label)."""
+    conditions = Q(name=name)
+    if min_value is not None:
+        conditions &= Q(value__gte=min_value)
+    if max_value is not None:
+        conditions &= Q(value__lte=max_value)
+    if label is not None:
+        conditions &= Q(string_value=label)
+    matching = Score.objects.filter(conditions, project=project, trace_id=OuterRef("trace_id"))
+    return traces.filter(Exists(matching))
 
 
 def scores_of_trace(*, project: Project, trace_id: str) -> list[Score]:

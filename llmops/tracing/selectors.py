@@ -12,7 +12,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 
-from llmops.scores.models import Score
 from llmops.tenancy.models import Project
 from llmops.tracing.models import Span, Trace
 
@@ -50,10 +49,6 @@ class TraceFilters:
     prompt_name: str | None = None
     prompt_version: str | None = None
     text: str | None = None
-    score_name: str | None = None
-    score_min: float | None = None
-    score_max: float | None = None
-    score_label: str | None = None
 
 
 def _contains(traces: QuerySet[Trace], field: str, value: str) -> QuerySet[Trace]:
@@ -112,18 +107,6 @@ def traces_filtered(*, project: Project, filters: TraceFilters) -> QuerySet[Trac
             span_conditions, project=project, trace_id=OuterRef("trace_id")
         )
         traces = traces.filter(Exists(matching_spans))
-    if f.score_name:
-        score_conditions = Q(name=f.score_name)
-        if f.score_min is not None:
-            score_conditions &= Q(value__gte=f.score_min)
-        if f.score_max is not None:
-            score_conditions &= Q(value__lte=f.score_max)
-        if f.score_label is not None:
-            score_conditions &= Q(string_value=f.score_label)
-        matching_scores = Score.objects.filter(
-            score_conditions, project=project, trace_id=OuterRef("trace_id")
-        )
-        traces = traces.filter(Exists(matching_scores))
     return traces
 
 
