@@ -1,13 +1,26 @@
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
+from llmops.lineage.api.views import LineageBehindView
 from llmops.mlflow_api import server_info
+from llmops.prompts import selectors as prompt_selectors
+from llmops.registry import selectors as registry_selectors
 from llmops.system.views import SchemaDocsView, SchemaView, healthz
 from llmops.system.web_ui import app_page
 from llmops.tracing.api.receiver import export_traces
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("llmops.tenancy.api.urls")),
     path("", include("llmops.lineage.api.urls")),
+    # Lineage sits below prompts and the registry: what their labels and aliases point at is
+    # read through their selectors, passed in here.
+    path(
+        "lineage/behind",
+        LineageBehindView.as_view(
+            prompt_label=prompt_selectors.version_resolve,
+            model_alias=registry_selectors.model_version_resolve,
+        ),
+        name="lineage-behind",
+    ),
     path("", include("llmops.tracing.api.urls")),
     path("", include("llmops.prompts.api.urls")),
     path("", include("llmops.scores.api.urls")),

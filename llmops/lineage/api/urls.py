@@ -7,5 +7,6 @@ urlpatterns = [
     path("lineage/nodes", views.LineageNodeListView.as_view(), name="lineage-nodes"),
     path("lineage/edges", views.LineageEdgeCreateView.as_view(), name="lineage-edges"),
     path("lineage/impact", views.LineageImpactView.as_view(), name="lineage-impact"),
-    path("lineage/behind", views.LineageBehindView.as_view(), name="lineage-behind"),
+    # lineage/behind is routed in llmops/urls.py, which passes in the readers of labels and
+    # aliases (LineageBehindView).
 ]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Protocol
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -21,11 +24,8 @@ from llmops.lineage.api.serializers import (
     NodeListQueryInput,
 )
 from llmops.lineage.models import NodeKind
-from llmops.prompts import selectors as prompt_selectors
-from llmops.prompts.domain import PromptError
-from llmops.registry import selectors as registry_selectors
-from llmops.registry.domain import RegistryError
 from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
+from llmops.tenancy.models import Project
 
 
 class LineageGraphView(ProjectScopedView):
@@ -150,23 +150,39 @@ class LineageImpactView(ProjectScopedView):
         )
 
 
-def _behind_node(view: ProjectScopedView, params: dict[str, object]) -> tuple[str, str]:
+class LabelTarget(Protocol):
+    """The version a prompt's label points at; raises the prompts' error (a ValueError) for a
+    missing prompt or label."""
+
+    def __call__(self, *, project: Project, prompt_name: str, label: str) -> models.Model: ...
+
+
+class AliasTarget(Protocol):
+    """The version a registered model's alias points at; raises the registry's error (a
+    ValueError) for a missing model or alias."""
+
+    def __call__(self, *, project: Project, name: str, alias: str) -> models.Model: ...
+
+
+def _behind_node(view: LineageBehindView, params: dict[str, object]) -> tuple[str, str]:
     """The (kind, ref) of the version a prompt label or a model alias points at."""
+    if view.prompt_label is None or view.model_alias is None:
+        raise ImproperlyConfigured("LineageBehindView.as_view needs prompt_label and model_alias")
     if params.get("prompt"):
         try:
-            version = prompt_selectors.version_resolve(
+            version = view.prompt_label(
                 project=view.project, prompt_name=str(params["prompt"]), label=str(params["label"])
             )
-        except PromptError:
+        except ValueError:
             raise exceptions.NotFound(
                 f"No label {params['label']!r} on prompt {params['prompt']!r}."
             ) from None
         return NodeKind.PROMPT_VERSION, str(version.pk)
     try:
-        model_version = registry_selectors.model_version_resolve(
+        model_version = view.model_alias(
             project=view.project, name=str(params["model"]), alias=str(params["alias"])
         )
-    except RegistryError:
+    except ValueError:
         raise exceptions.NotFound(
             f"No alias {params['alias']!r} on model {params['model']!r}."
         ) from None
@@ -174,7 +190,12 @@ def _behind_node(view: ProjectScopedView, params: dict[str, object]) -> tuple[st
 
 
 class LineageBehindView(ProjectScopedView):
+    """Labels and aliases belong to prompts and the registry, contexts above lineage, so the
+    URL configuration (``llmops/urls.py``) passes in how to read them."""
+
     access = {"GET": actions.READ}
+    prompt_label: LabelTarget | None = None
+    model_alias: AliasTarget | None = None
 
     @extend_schema(
         operation_id="lineage_behind",
