@@ -1,5 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
+from llmops.evaluation.api.playground import PlaygroundView
 from llmops.lineage.api.views import LineageBehindView
 from llmops.mlflow_api import server_info
 from llmops.prompts import selectors as prompt_selectors
@@ -22,6 +23,9 @@ api_v1: list[URLPattern | URLResolver] = [
         name="lineage-behind",
     ),
     path("", include("llmops.tracing.api.urls")),
+    # Runs a prompt version on a provider connection (evaluation's); ahead of prompts' paths,
+    # whose prompts/<name> would take it.
+    path("prompts/<path:name>/playground", PlaygroundView.as_view(), name="prompt-playground"),
     path("", include("llmops.prompts.api.urls")),
     path("", include("llmops.scores.api.urls")),
     path("", include("llmops.evaluation.api.urls")),

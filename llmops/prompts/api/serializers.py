@@ -197,32 +197,3 @@ class UsageRowOutput(serializers.Serializer[Any]):
         child=serializers.DictField(),
         help_text="Score name → {mean, count} of the numeric scores of the version's traces.",
     )
-
-
-class PlaygroundInput(RenderInput):
-    connection = serializers.CharField(max_length=100, help_text="A provider connection's name.")
-    model = serializers.CharField(
-        required=False,
-        max_length=200,
-        help_text="Default: the version's config 'model', else the connection's first model.",
-    )
-    parameters = serializers.DictField(
-        required=False, default=dict, help_text="Over the version's config 'parameters'."
-    )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "label" in attrs and "version" in attrs:
-            raise serializers.ValidationError({"version": ["Give a label or a version, not both."]})
-        return attrs
-
-
-class PlaygroundOutput(serializers.Serializer[Any]):
-    version = serializers.IntegerField()
-    model = serializers.CharField()
-    rendered = serializers.JSONField(help_text="Text, or the list of messages sent.")
-    output = serializers.CharField()
-    input_tokens = serializers.IntegerField()
-    output_tokens = serializers.IntegerField()
-    total_tokens = serializers.IntegerField()
-    latency_ms = serializers.FloatField()
-    trace_id = serializers.CharField()

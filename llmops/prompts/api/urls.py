@@ -33,9 +33,8 @@ urlpatterns = [
         name="prompt-label-move",
     ),
     path("prompts/<path:name>/render", views.RenderView.as_view(), name="prompt-render"),
-    path(
-        "prompts/<path:name>/playground", views.PlaygroundView.as_view(), name="prompt-playground"
-    ),
+    # prompts/<name>/playground runs a version on a provider connection, which is evaluation's:
+    # llmops/urls.py routes it to llmops.evaluation.api.playground, ahead of these.
     path("prompts/<path:name>/diff", views.DiffView.as_view(), name="prompt-diff"),
     path("prompts/<path:name>/usage", views.UsageView.as_view(), name="prompt-usage"),
     path("prompts/<path:name>", views.PromptFetchView.as_view(), name="prompt-fetch"),

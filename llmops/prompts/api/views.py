@@ -10,8 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from llmops.field_errors import FieldError
-from llmops.prompts import diffs, domain, playground, selectors, templates
+from llmops.prompts import diffs, domain, selectors, templates
 from llmops.prompts.api import access as actions
 from llmops.prompts.api.serializers import (
     DiffOutput,
@@ -25,8 +24,6 @@ from llmops.prompts.api.serializers import (
     LabelMoveResultOutput,
     LabelOutput,
     LabelProtectInput,
-    PlaygroundInput,
-    PlaygroundOutput,
     PromptCreatedOutput,
     PromptCreateInput,
     PromptListQuery,
@@ -403,46 +400,6 @@ class RenderView(ProjectScopedView):
             resolve=selectors.include_resolver(self.project),
         )
         return Response({"version": version.number, "type": prompt.type, "output": output})
-
-
-class ProviderFailed(exceptions.APIException):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_code = "provider_error"
-
-
-class PlaygroundView(ProjectScopedView):
-    access = {"POST": actions.WRITE}
-
-    @extend_schema(
-        operation_id="prompts_playground",
-        request=PlaygroundInput,
-        parameters=[PROJECT_HEADER_PARAMETER],
-        responses={200: PlaygroundOutput, 502: None},
-        summary="Render a version, run it on a provider connection's model, trace the call",
-        description="Bad input is a 400 naming the field; a provider that fails is a 502. The "
-        "call is stored as a trace of the project (its id is in the answer).",
-    )
-    def post(self, request: Request, name: str) -> Response:
-        body = PlaygroundInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        prompt, version = _requested_version(self.project, name, data)
-        try:
-            result = _call(
-                playground.playground_run,
-                prompt=prompt,
-                version=version,
-                variables=data["variables"],
-                placeholders=data["placeholders"],
-                connection=data["connection"],
-                model=data.get("model"),
-                parameters=data["parameters"],
-            )
-        except FieldError as exc:
-            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
-        except playground.PlaygroundProviderError as exc:
-            raise ProviderFailed(str(exc)) from None
-        return Response(PlaygroundOutput(result).data)
 
 
 class DiffView(ProjectScopedView):
