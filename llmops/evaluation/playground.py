@@ -21,9 +21,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from llmops.domain_errors import Invalid
 from llmops.evaluation.connections import connection_get, provider_config
 from llmops.prompts import selectors, templates
-from llmops.prompts.domain import PromptError
 from llmops.prompts.models import Prompt, PromptVersion
 from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.otlp import iter_spans
@@ -61,7 +61,7 @@ def _model(model: str | None, version: PromptVersion, model_names: Sequence[str]
     if chosen is None and model_names:
         chosen = model_names[0]
     if not chosen:
-        raise PromptError(
+        raise Invalid(
             "name a model: the version's config has none and neither has the connection",
             field="model",
         )

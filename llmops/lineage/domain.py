@@ -10,16 +10,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from llmops.domain_errors import Invalid
 from llmops.lineage.models import LineageEdge, LineageNode, NodeKind
 from llmops.tenancy.models import Project
 
 
-class LineageError(ValueError):
+class LineageError(Invalid):
     """An edge that the graph cannot hold; ``field`` names the offending input, if any."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 The official ``mlflow`` client reads ``error_code`` to raise the right ``MlflowException``
 (``RESOURCE_DOES_NOT_EXIST`` becomes a 404 the client can catch), so these endpoints never answer
-with the platform's own error body.
+with the platform's own error body. This is the adapter at the MLflow boundary: the tracking and
+registry domains raise the platform's domain errors (``llmops/domain_errors.py``), and the
+MLflow views answer them through :func:`as_response`.
 """
 
 from __future__ import annotations
@@ -12,14 +14,23 @@ from typing import Any
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from llmops.domain_errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    Transient,
+)
+from llmops.restapi.errors import RETRY_AFTER_SECONDS
+
 RESOURCE_DOES_NOT_EXIST = "RESOURCE_DOES_NOT_EXIST"
 RESOURCE_ALREADY_EXISTS = "RESOURCE_ALREADY_EXISTS"
 INVALID_PARAMETER_VALUE = "INVALID_PARAMETER_VALUE"
 INVALID_STATE = "INVALID_STATE"
 PERMISSION_DENIED = "PERMISSION_DENIED"
 UNAUTHENTICATED = "UNAUTHENTICATED"
-INTERNAL_ERROR = "INTERNAL_ERROR"
-ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
+TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
 
 _STATUS = {
     RESOURCE_DOES_NOT_EXIST: status.HTTP_404_NOT_FOUND,
@@ -28,49 +39,51 @@ _STATUS = {
     INVALID_STATE: status.HTTP_400_BAD_REQUEST,
     PERMISSION_DENIED: status.HTTP_403_FORBIDDEN,
     UNAUTHENTICATED: status.HTTP_401_UNAUTHORIZED,
-    INTERNAL_ERROR: status.HTTP_500_INTERNAL_SERVER_ERROR,
-    ENDPOINT_NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    TEMPORARILY_UNAVAILABLE: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
-
-class MlflowError(Exception):
-    def __init__(self, error_code: str, message: str) -> None:
-        super().__init__(message)
-        self.error_code = error_code
-        self.message = message
-
-    @property
-    def status(self) -> int:
-        return _STATUS.get(self.error_code, status.HTTP_400_BAD_REQUEST)
+# Most specific first: an app's subclass maps as its base does.
+_DOMAIN_CODES: tuple[tuple[type[DomainError], str], ...] = (
+    (NotFound, RESOURCE_DOES_NOT_EXIST),
+    (Conflict, RESOURCE_ALREADY_EXISTS),
+    (Invalid, INVALID_PARAMETER_VALUE),
+    (PreconditionFailed, INVALID_STATE),
+    (Transient, TEMPORARILY_UNAVAILABLE),
+)
 
 
-def not_found(message: str) -> MlflowError:
-    return MlflowError(RESOURCE_DOES_NOT_EXIST, message)
+def error_code(exc: DomainError) -> str:
+    """MLflow's ``error_code`` for a domain error."""
+    for kind, code in _DOMAIN_CODES:
+        if isinstance(exc, kind):
+            return code
+    return INVALID_PARAMETER_VALUE
 
 
-def invalid(message: str) -> MlflowError:
-    return MlflowError(INVALID_PARAMETER_VALUE, message)
+def _response(code: str, message: str) -> Response:
+    body: dict[str, Any] = {"error_code": code, "message": message}
+    return Response(body, status=_STATUS[code])
 
 
 def as_response(exc: Exception) -> Response | None:
     """The MLflow-shaped response for ``exc``, or None for an unexpected error."""
-    error: MlflowError
-    if isinstance(exc, MlflowError):
-        error = exc
-    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        error = MlflowError(UNAUTHENTICATED, str(exc.detail))
-    elif isinstance(exc, exceptions.PermissionDenied):
-        error = MlflowError(PERMISSION_DENIED, str(exc.detail))
-    elif isinstance(exc, exceptions.NotFound):
-        error = MlflowError(RESOURCE_DOES_NOT_EXIST, str(exc.detail))
-    elif isinstance(exc, exceptions.ValidationError):
-        error = MlflowError(INVALID_PARAMETER_VALUE, _flatten(exc.detail))
-    elif isinstance(exc, exceptions.APIException):
-        error = MlflowError(INVALID_PARAMETER_VALUE, str(exc.detail))
-    else:
-        return None
-    body: dict[str, Any] = {"error_code": error.error_code, "message": error.message}
-    return Response(body, status=error.status)
+    if isinstance(exc, DomainError):
+        # MLflow's messages carry no field prefix: the message is the domain's own.
+        response = _response(error_code(exc), exc.message)
+        if isinstance(exc, Transient):
+            response["Retry-After"] = str(exc.retry_after or RETRY_AFTER_SECONDS)
+        return response
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        return _response(UNAUTHENTICATED, str(exc.detail))
+    if isinstance(exc, exceptions.PermissionDenied):
+        return _response(PERMISSION_DENIED, str(exc.detail))
+    if isinstance(exc, exceptions.NotFound):
+        return _response(RESOURCE_DOES_NOT_EXIST, str(exc.detail))
+    if isinstance(exc, exceptions.ValidationError):
+        return _response(INVALID_PARAMETER_VALUE, _flatten(exc.detail))
+    if isinstance(exc, exceptions.APIException):
+        return _response(INVALID_PARAMETER_VALUE, str(exc.detail))
+    return None
 
 
 def _flatten(detail: Any) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from llmops.mlflow_api.errors import as_response, invalid
+from llmops.domain_errors import Invalid
+from llmops.mlflow_api.errors import as_response
 from llmops.restapi.json_limits import LimitedJSONParser
 from llmops.tenancy.api.scoping import ProjectScopedView
 
@@ -52,7 +53,7 @@ def fields(request: Request) -> Mapping[str, Any]:
         }
     data = request.data
     if not isinstance(data, Mapping):
-        raise invalid("The request body must be a JSON object.")
+        raise Invalid("The request body must be a JSON object.")
     return data
 
 
@@ -60,13 +61,13 @@ def text(data: Mapping[str, Any], name: str, *, required: bool = True, default: 
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise invalid(f"Missing value for required parameter '{name}'.")
+            raise Invalid(f"Missing value for required parameter '{name}'.")
         return default
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise invalid(f"Invalid value {value!r} for parameter '{name}': expected a string.")
+        raise Invalid(f"Invalid value {value!r} for parameter '{name}': expected a string.")
     if isinstance(value, str) and "\x00" in value:
         # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
-        raise invalid(f"Invalid value for parameter '{name}': it contains a NUL character.")
+        raise Invalid(f"Invalid value for parameter '{name}': it contains a NUL character.")
     return str(value)
 
 
@@ -76,14 +77,14 @@ def integer(
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise invalid(f"Missing value for required parameter '{name}'.")
+            raise Invalid(f"Missing value for required parameter '{name}'.")
         return default
     if isinstance(value, bool):
-        raise invalid(f"Invalid value {value!r} for parameter '{name}': expected an integer.")
+        raise Invalid(f"Invalid value {value!r} for parameter '{name}': expected an integer.")
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise invalid(
+        raise Invalid(
             f"Invalid value {value!r} for parameter '{name}': expected an integer."
         ) from None
 
@@ -92,14 +93,14 @@ def number(data: Mapping[str, Any], name: str, *, required: bool = True) -> floa
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise invalid(f"Missing value for required parameter '{name}'.")
+            raise Invalid(f"Missing value for required parameter '{name}'.")
         return None
     if isinstance(value, bool):
-        raise invalid(f"Invalid value {value!r} for parameter '{name}': expected a number.")
+        raise Invalid(f"Invalid value {value!r} for parameter '{name}': expected a number.")
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise invalid(
+        raise Invalid(
             f"Invalid value {value!r} for parameter '{name}': expected a number."
         ) from None
 
@@ -111,7 +112,7 @@ def string_list(data: Mapping[str, Any], name: str) -> list[str]:
     if isinstance(value, str):
         return [value]
     if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        raise invalid(
+        raise Invalid(
             f"Invalid value {value!r} for parameter '{name}': expected a list of strings."
         )
     return [str(v) for v in value]
@@ -121,11 +122,11 @@ def tags(data: Mapping[str, Any], name: str = "tags") -> dict[str, str]:
     """``[{"key": ..., "value": ...}]`` as a dict."""
     value = data.get(name) or []
     if not isinstance(value, list):
-        raise invalid(f"Invalid value for parameter '{name}': expected a list of key/value pairs.")
+        raise Invalid(f"Invalid value for parameter '{name}': expected a list of key/value pairs.")
     found: dict[str, str] = {}
     for tag in value:
         if not isinstance(tag, Mapping) or not isinstance(tag.get("key"), str) or not tag["key"]:
-            raise invalid(f"Invalid value {tag!r} in '{name}': a tag needs a non-empty 'key'.")
+            raise Invalid(f"Invalid value {tag!r} in '{name}': a tag needs a non-empty 'key'.")
         found[tag["key"]] = "" if tag.get("value") is None else str(tag["value"])
     return found
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from llmops.domain_errors import Conflict, DomainError, Invalid, NotFound, PreconditionFailed
 from llmops.lineage.domain import NodeRef, lineage_link, node_record
 from llmops.lineage.models import EdgeKind, NodeKind
 from llmops.pointers.domain import pointer_move
@@ -35,13 +36,12 @@ LATEST = "latest"
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 
 
-class PromptError(ValueError):
-    """A refused prompt operation: ``field`` names the input, ``status`` the HTTP status."""
+class PromptNotFound(NotFound):
+    """No such prompt, version or label in the project; ``field`` names the reference."""
 
-    def __init__(self, message: str, *, field: str = "non_field_errors", status: int = 400) -> None:
-        super().__init__(message)
-        self.field = field
-        self.status = status
+
+# The name evaluation still catches around the resolver, until its errors are converted.
+PromptError = DomainError
 
 
 @dataclass(frozen=True)
@@ -52,22 +52,22 @@ class SavedVersion:
 
 def check_name(name: str) -> None:
     if not NAME_PATTERN.match(name) or len(name) > 200:
-        raise PromptError(
+        raise Invalid(
             "use letters, digits, '_', '.', '-' and '/' between folder names", field="name"
         )
     if name.rsplit("/", 1)[-1] in RESERVED_SEGMENTS:
-        raise PromptError(
+        raise Invalid(
             f"the last part of a name cannot be one of {sorted(RESERVED_SEGMENTS)}", field="name"
         )
 
 
 def check_label_name(label: str) -> None:
     if label == LATEST:
-        raise PromptError(
+        raise Invalid(
             "'latest' always points at the newest version; it cannot be moved", field="label"
         )
     if not LABEL_PATTERN.match(label):
-        raise PromptError(
+        raise Invalid(
             "a label is 1-63 lowercase letters, digits, '_', '.' or '-', starting with a letter "
             "or digit",
             field="label",
@@ -77,47 +77,44 @@ def check_label_name(label: str) -> None:
 def check_template(prompt_type: str, template: Any) -> tuple[list[str], list[templates.IncludeRef]]:
     if prompt_type == PromptType.TEXT:
         if not isinstance(template, str):
-            raise PromptError("a text prompt's template is a string", field="template")
+            raise Invalid("a text prompt's template is a string", field="template")
     else:
         if not isinstance(template, list) or not template:
-            raise PromptError(
+            raise Invalid(
                 "a chat prompt's template is a non-empty list of messages", field="template"
             )
         for index, message in enumerate(template):
             field = f"template[{index}]"
             if not isinstance(message, dict):
-                raise PromptError("a message is an object", field=field)
+                raise Invalid("a message is an object", field=field)
             if message.get("type") == "placeholder":
                 if set(message) != {"type", "name"} or not re.match(
                     r"^[A-Za-z_][A-Za-z0-9_]*$", str(message.get("name"))
                 ):
-                    raise PromptError(
+                    raise Invalid(
                         'a placeholder is {"type": "placeholder", "name": <identifier>}',
                         field=field,
                     )
                 continue
             if message.get("role") not in ROLES:
-                raise PromptError(f"role must be one of {sorted(ROLES)}", field=f"{field}.role")
+                raise Invalid(f"role must be one of {sorted(ROLES)}", field=f"{field}.role")
             if not isinstance(message.get("content"), str):
-                raise PromptError("content must be a string", field=f"{field}.content")
+                raise Invalid("content must be a string", field=f"{field}.content")
             unknown = set(message) - {"role", "content", "name"}
             if unknown:
-                raise PromptError(f"unknown keys {sorted(unknown)}", field=field)
-    try:
-        return templates.analyse(template)
-    except templates.TemplateError as exc:
-        raise PromptError(str(exc), field=exc.field) from None
+                raise Invalid(f"unknown keys {sorted(unknown)}", field=field)
+    return templates.analyse(template)  # a TemplateError is Invalid, naming where
 
 
 def _check_includes(project: Project, name: str, includes: Iterable[templates.IncludeRef]) -> None:
     for ref in includes:
         if ref.name == name:
-            raise PromptError(f"include cycle: {name} includes itself", field="template")
+            raise Invalid(f"include cycle: {name} includes itself", field="template")
         included = Prompt.objects.filter(project=project, name=ref.name).first()
         if included is None:
-            raise PromptError(f"unknown include: no prompt named {ref.name!r}", field="template")
+            raise Invalid(f"unknown include: no prompt named {ref.name!r}", field="template")
         if included.type != PromptType.TEXT:
-            raise PromptError(
+            raise Invalid(
                 f"only text prompts can be included; {ref.name!r} is a chat prompt",
                 field="template",
             )
@@ -226,9 +223,7 @@ def prompt_create(
                     description=description,
                 )
         except IntegrityError:
-            raise PromptError(
-                f"a prompt named {name!r} already exists", field="name", status=409
-            ) from None
+            raise Conflict(f"a prompt named {name!r} already exists", field="name") from None
         saved = version_create(
             prompt=prompt,
             template=template,
@@ -265,20 +260,19 @@ def label_move(
     """Point ``label`` at ``version``; None when it already points there.
 
     A protected label moves only with ``gate_passed`` (the release gate's word); otherwise this
-    raises with status 409.
+    raises :class:`PreconditionFailed` (the API answers 409).
     """
     check_label_name(label)
     if version.prompt_id != prompt.pk:
-        raise PromptError("the version belongs to another prompt", field="version")
+        raise Invalid("the version belongs to another prompt", field="version")
 
     def guard(request: MoveRequest[PromptLabel, PromptVersion]) -> None:
         # Checked before the no-op test: a protected label refuses even a move to where it is.
         if request.pointer is not None and request.pointer.protected and not gate_passed:
-            raise PromptError(
+            raise PreconditionFailed(
                 f"label {label!r} is protected: it moves only through the release gate "
                 "(a passing evaluation of the version)",
                 field="label",
-                status=409,
             )
 
     with transaction.atomic():
@@ -334,9 +328,7 @@ def label_protect(*, prompt: Prompt, label: str, protected: bool) -> PromptLabel
     check_label_name(label)
     updated = PromptLabel.objects.filter(prompt=prompt, name=label).update(protected=protected)
     if not updated:
-        raise PromptError(
-            f"no label {label!r} on prompt {prompt.name!r}", field="label", status=404
-        )
+        raise PromptNotFound(f"no label {label!r} on prompt {prompt.name!r}", field="label")
     return PromptLabel.objects.get(prompt=prompt, name=label)
 
 

@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery, S
 
 from llmops.pointers.selectors import pointer_history
 from llmops.prompts import templates
-from llmops.prompts.domain import LABELS, LATEST, PromptError
+from llmops.prompts.domain import LABELS, LATEST, PromptNotFound
 from llmops.prompts.models import LabelMove, Prompt, PromptLabel, PromptVersion
 from llmops.scores.models import Score
 from llmops.tenancy.models import Project
@@ -19,7 +19,7 @@ from llmops.tracing.models import Span
 def prompt_get(*, project: Project, name: str) -> Prompt:
     prompt = Prompt.objects.filter(project=project, name=name).first()
     if prompt is None:
-        raise PromptError(f"no prompt named {name!r}", field="name", status=404)
+        raise PromptNotFound(f"no prompt named {name!r}", field="name")
     return prompt
 
 
@@ -53,7 +53,7 @@ def version_resolve(
     version the label pointed at then, the newest version saved by then, or version ``number``
     if it had been saved by then. The version comes with its prompt loaded.
 
-    Raises :class:`PromptError` (status 404) naming the field at fault: ``name`` when the
+    Raises :class:`PromptNotFound` naming the field at fault: ``name`` when the
     project has no such prompt, else ``version`` or ``label``.
     """
     versions = PromptVersion.objects.select_related("prompt").filter(
@@ -88,7 +88,7 @@ def version_resolve(
     if version is None:
         # Only a miss pays for telling a missing prompt from a missing version.
         prompt_get(project=project, name=prompt_name)
-        raise PromptError(f"prompt {prompt_name!r} has {missing}{when}", field=field, status=404)
+        raise PromptNotFound(f"prompt {prompt_name!r} has {missing}{when}", field=field)
     return version
 
 
@@ -121,7 +121,7 @@ def include_resolver(project: Project) -> templates.IncludeResolver:
             version = version_resolve(
                 project=project, prompt_name=ref.name, label=ref.label, number=ref.version
             )
-        except PromptError as exc:
+        except PromptNotFound as exc:
             raise templates.TemplateError(f"include {ref}: {exc}") from None
         if not isinstance(version.template, str):
             raise templates.TemplateError(f"include {ref}: only text prompts can be included")

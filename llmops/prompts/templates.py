@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from llmops.domain_errors import Invalid
+
 MAX_INCLUDE_DEPTH = 5
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _INCLUDE = re.compile(
@@ -23,12 +25,11 @@ _INCLUDE = re.compile(
 DEFAULT_LABEL = "production"
 
 
-class TemplateError(ValueError):
+class TemplateError(Invalid):
     """A template that cannot be parsed or rendered; ``field`` names where."""
 
     def __init__(self, message: str, *, field: str = "template") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True)

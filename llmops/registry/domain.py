@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from llmops.domain_errors import Conflict, DomainError, Invalid, NotFound, PreconditionFailed
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import EdgeKind, NodeKind
 from llmops.pointers.domain import pointer_clear, pointer_move
@@ -38,34 +39,23 @@ MAX_TAG_KEY = 250
 MAX_TAG_VALUE = 5000
 RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
 
-
-class RegistryError(ValueError):
-    """A change the registry refuses. ``code`` says why, ``field`` names the input at fault."""
-
-    NOT_FOUND = "not_found"
-    EXISTS = "exists"
-    INVALID = "invalid"
-    GATE_FAILED = "gate_failed"
-
-    def __init__(self, message: str, *, field: str, code: str = INVALID) -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code
+# The name evaluation still catches around the resolver, until its errors are converted.
+RegistryError = DomainError
 
 
 def _check_name(name: str, *, field: str = "name") -> str:
     if not name or not name.strip():
-        raise RegistryError("A model name must not be empty.", field=field)
+        raise Invalid("A model name must not be empty.", field=field)
     if len(name) > MAX_NAME:
-        raise RegistryError(f"A model name is at most {MAX_NAME} characters.", field=field)
+        raise Invalid(f"A model name is at most {MAX_NAME} characters.", field=field)
     return name
 
 
 def _check_tag(key: str, value: str) -> None:
     if not key or len(key) > MAX_TAG_KEY:
-        raise RegistryError(f"A tag key needs 1 to {MAX_TAG_KEY} characters.", field="key")
+        raise Invalid(f"A tag key needs 1 to {MAX_TAG_KEY} characters.", field="key")
     if len(value) > MAX_TAG_VALUE:
-        raise RegistryError(f"A tag value is at most {MAX_TAG_VALUE} characters.", field="value")
+        raise Invalid(f"A tag value is at most {MAX_TAG_VALUE} characters.", field="value")
 
 
 def _check_tags(tags: Mapping[str, str]) -> dict[str, str]:
@@ -79,7 +69,7 @@ def parse_stage(raw: str) -> str:
     for stage in Stage.values:
         if raw.lower() == stage.lower():
             return stage
-    raise RegistryError(
+    raise Invalid(
         f"Invalid Model Version stage: {raw}. Value must be one of {', '.join(Stage.values)}.",
         field="stage",
     )
@@ -109,10 +99,9 @@ def model_create(
                 project=project, name=name, description=description, tags=checked
             )
     except IntegrityError:
-        raise RegistryError(
+        raise Conflict(
             f"Registered Model (name={name}) already exists.",
             field="name",
-            code=RegistryError.EXISTS,
         ) from None
 
 
@@ -125,10 +114,9 @@ def model_rename(*, model: RegisteredModel, new_name: str) -> RegisteredModel:
             model.name = new_name
             model.save(update_fields=["name", "updated_at"])
     except IntegrityError:
-        raise RegistryError(
+        raise Conflict(
             f"Registered Model (name={new_name}) already exists.",
             field="new_name",
-            code=RegistryError.EXISTS,
         ) from None
     return model
 
@@ -155,7 +143,7 @@ def _tag_write(
         locked = rows.objects.select_for_update().get(pk=pk)
         if value is None:
             if key not in locked.tags:
-                raise RegistryError(missing, field="key", code=RegistryError.NOT_FOUND)
+                raise NotFound(missing, field="key")
             locked.tags = {k: v for k, v in locked.tags.items() if k != key}
         else:
             locked.tags = {**locked.tags, key: value}
@@ -193,16 +181,13 @@ def version_create(
     projects and a version never links to another project's objects."""
     checked = _check_tags(tags or {})
     if run_id and not tracking.run_exists(project=model.project, run_id=run_id):
-        raise RegistryError(
-            f"Run with id={run_id} not found", field="run_id", code=RegistryError.NOT_FOUND
-        )
+        raise NotFound(f"Run with id={run_id} not found", field="run_id")
     if model_id:
         source_run = tracking.logged_model_source_run(project=model.project, model_id=model_id)
         if source_run is None:
-            raise RegistryError(
+            raise NotFound(
                 f"Logged model with ID '{model_id}' not found.",
                 field="model_id",
-                code=RegistryError.NOT_FOUND,
             )
         run_id = run_id or source_run
     with transaction.atomic():
@@ -266,10 +251,9 @@ def _refuse_unless_gate_passes(
 ) -> gates.GateOutcome:
     outcome = gates.gate_check(model=model, version=version, kind=kind, target=target)
     if not outcome.passed:
-        raise RegistryError(
+        raise PreconditionFailed(
             gates.describe_refusal(kind=kind, target=target, outcome=outcome),
             field="alias" if kind == GateKind.ALIAS else "stage",
-            code=RegistryError.GATE_FAILED,
         )
     return outcome
 
@@ -309,7 +293,7 @@ def version_transition(
     that stage go to Archived. Each change is recorded."""
     stage = parse_stage(stage)
     if archive_existing_versions and stage not in (Stage.STAGING, Stage.PRODUCTION):
-        raise RegistryError(
+        raise Invalid(
             f"Model version transition cannot archive existing model versions because '{stage}' "
             "is not an Active stage. Valid stages are Staging, Production.",
             field="archive_existing_versions",
@@ -369,11 +353,11 @@ def version_transition(
 
 def check_alias(alias: str) -> str:
     if not alias or not alias.strip():
-        raise RegistryError("An alias must not be empty.", field="alias")
+        raise Invalid("An alias must not be empty.", field="alias")
     if len(alias) > MAX_NAME:
-        raise RegistryError(f"An alias is at most {MAX_NAME} characters.", field="alias")
+        raise Invalid(f"An alias is at most {MAX_NAME} characters.", field="alias")
     if RESERVED_ALIAS.match(alias):
-        raise RegistryError(
+        raise Invalid(
             f"'{alias}' is reserved: an alias cannot be 'latest' or look like a version (v1).",
             field="alias",
         )
@@ -402,7 +386,7 @@ def alias_set(
     """Point ``alias`` at ``version`` if its gate passes; None when it already points there."""
     check_alias(alias)
     if version.model_id != model.pk:
-        raise RegistryError("The version belongs to another model.", field="version")
+        raise Invalid("The version belongs to another model.", field="version")
 
     def guard(request: MoveRequest[ModelAlias, ModelVersion]) -> gates.GateOutcome:
         # The gate judges the target: a move to where the alias already is needs no evidence.
@@ -461,10 +445,9 @@ def alias_delete(*, model: RegisteredModel, alias: str, moved_by: str) -> AliasM
     with transaction.atomic():
         cleared = pointer_clear(ALIASES, owner=model, name=alias, details={"moved_by": moved_by})
         if cleared is None:
-            raise RegistryError(
+            raise NotFound(
                 f"Registered model alias {alias} not found.",
                 field="alias",
-                code=RegistryError.NOT_FOUND,
             )
         from_version, move = cleared.previous.version, cleared.history
         webhooks.publish(
@@ -501,12 +484,9 @@ def gate_save(
     else:
         target = parse_stage(target)
         if target == Stage.NONE:
-            raise RegistryError("The stage 'None' cannot be gated.", field="stage")
-    try:
-        thresholds = gates.parse_metrics(metrics)
-        suite_names = gates.parse_suites(project=model.project, raw=suites)
-    except gates.GateConfigError as exc:
-        raise RegistryError(str(exc), field=exc.field) from None
+            raise Invalid("The stage 'None' cannot be gated.", field="stage")
+    thresholds = gates.parse_metrics(metrics)  # a bad gate raises Invalid naming its field
+    suite_names = gates.parse_suites(project=model.project, raw=suites)
     with transaction.atomic():
         if not thresholds and not suite_names:
             ModelGate.objects.filter(model=model, kind=kind, target=target).delete()

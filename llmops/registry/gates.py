@@ -15,20 +15,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DatabaseError, transaction
-
+from llmops.domain_errors import Invalid
 from llmops.evaluation.models import Run as EvalRun
 from llmops.evaluation.models import RunStatus as EvalRunStatus
 from llmops.evaluation.models import Suite
-from llmops.field_errors import FieldError
 from llmops.lineage.models import EdgeKind, LineageEdge, NodeKind
 from llmops.registry.models import GateKind, ModelGate, ModelVersion, RegisteredModel
 from llmops.tenancy.models import Project
+from llmops.tracking import selectors as tracking
 
 MAX_CONDITIONS = 50
 
 
-class GateConfigError(FieldError):
+class GateConfigError(Invalid):
     """A gate that cannot be stored; ``field`` is its path in the request body."""
 
 
@@ -123,35 +122,6 @@ def gate_for(*, model: RegisteredModel, kind: str, target: str) -> ModelGate | N
     return ModelGate.objects.filter(model=model, kind=kind, target=target).first()
 
 
-def run_metrics(*, project: Project, run_id: str) -> dict[str, float] | None:
-    """The latest value of each metric of an MLflow run, or None when the run is unknown here."""
-    if not run_id:
-        return None
-    try:
-        from llmops.tracking.models import LatestMetric
-        from llmops.tracking.models import Run as TrackingRun
-    except ImportError:  # pragma: no cover - the tracking app is optional for the registry
-        return None
-    try:
-        with transaction.atomic():  # a savepoint: a missing table must not spoil the caller's
-            run = TrackingRun.objects.filter(project=project, run_id=run_id).first()
-            if run is None:
-                return None
-            rows = list(LatestMetric.objects.filter(run=run).values("key", "value", "special"))
-    except DatabaseError:
-        return None
-    found: dict[str, float] = {}
-    for row in rows:
-        if row["special"]:
-            try:
-                found[row["key"]] = float(row["special"])
-            except ValueError:
-                found[row["key"]] = math.nan
-        elif row["value"] is not None:
-            found[row["key"]] = float(row["value"])
-    return found
-
-
 def passed_evaluations(*, version: ModelVersion) -> list[EvalRun]:
     """Passed evaluation runs linked to ``version`` by an ``evaluated`` lineage edge, newest
     first."""
@@ -190,7 +160,7 @@ def gate_check(
         return outcome
     outcome.gated = True
     if gate.metrics:
-        metrics = run_metrics(project=model.project, run_id=version.run_id)
+        metrics = tracking.run_latest_metrics(project=model.project, run_id=version.run_id)
         for threshold in parse_metrics(gate.metrics):
             wanted = threshold.describe()
             if metrics is None:

@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from llmops.mlflow_api import errors
+from llmops.domain_errors import Invalid
 from llmops.mlflow_api.views import (
     MlflowView,
     fields,
@@ -21,15 +21,8 @@ from llmops.mlflow_api.views import (
 )
 from llmops.registry import domain, selectors
 from llmops.registry.api import access as actions
-from llmops.registry.domain import RegistryError
 from llmops.registry.models import ModelVersion, RegisteredModel
 
-_CODES = {
-    RegistryError.NOT_FOUND: errors.RESOURCE_DOES_NOT_EXIST,
-    RegistryError.EXISTS: errors.RESOURCE_ALREADY_EXISTS,
-    RegistryError.INVALID: errors.INVALID_PARAMETER_VALUE,
-    RegistryError.GATE_FAILED: errors.INVALID_STATE,
-}
 DEFAULT_MODEL_RESULTS = 100
 DEFAULT_VERSION_RESULTS = 10000
 
@@ -112,15 +105,10 @@ def _flag(data: Mapping[str, Any], name: str) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise errors.invalid(f"Invalid value {value!r} for parameter '{name}': expected a boolean.")
+    raise Invalid(f"Invalid value {value!r} for parameter '{name}': expected a boolean.")
 
 
 class RegistryView(MlflowView):
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, RegistryError):
-            exc = errors.MlflowError(_CODES.get(exc.code, errors.INVALID_PARAMETER_VALUE), str(exc))
-        return super().handle_exception(exc)
-
     def user(self, request: Request) -> str:
         return str(request.user)
 

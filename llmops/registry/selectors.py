@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, models, transaction
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from llmops.registry.domain import RegistryError, parse_stage
+from llmops.domain_errors import Invalid, NotFound
+from llmops.registry.domain import parse_stage
 from llmops.registry.models import (
     AliasMove,
     ModelAlias,
@@ -23,6 +24,7 @@ from llmops.registry.models import (
     StageTransition,
 )
 from llmops.tenancy.models import Project
+from llmops.tracking import selectors as tracking
 
 MAX_SEARCH_RESULTS = 10000
 # A copy of a copy of ... resolves through at most this many versions.
@@ -36,10 +38,9 @@ LATEST = "latest"
 def model_get(*, project: Project, name: str) -> RegisteredModel:
     model = RegisteredModel.objects.filter(project=project, name=name).first()
     if model is None:
-        raise RegistryError(
+        raise NotFound(
             f"Registered Model with name={name} not found",
             field="name",
-            code=RegistryError.NOT_FOUND,
         )
     return model
 
@@ -58,9 +59,10 @@ def model_version_resolve(
     named in any case (``models:/<name>/Production``), or with ``latest`` the newest version
     of all (``models:/<name>/latest``). The version comes with its model loaded.
 
-    Raises :class:`RegistryError` with MLflow's messages, naming the field at fault: ``name``
-    for a missing model (not for a version number: MLflow answers that with the version's
-    message), else ``version``, ``alias`` or ``stage``.
+    Raises :class:`NotFound` (or :class:`Invalid` for a malformed reference) with MLflow's
+    messages, naming the field at fault: ``name`` for a missing model (not for a version
+    number: MLflow answers that with the version's message), else ``version``, ``alias`` or
+    ``stage``.
     """
     versions = ModelVersion.objects.select_related("model").filter(
         model__project=project, model__name=name
@@ -69,15 +71,14 @@ def model_version_resolve(
         try:
             number = int(version)
         except ValueError:
-            raise RegistryError(
+            raise Invalid(
                 f"Parameter 'version' must be an integer, got '{version}'.", field="version"
             ) from None
         found = versions.filter(version=number).first() if 0 < number <= MAX_VERSION else None
         if found is None:
-            raise RegistryError(
+            raise NotFound(
                 f"Model Version (name={name}, version={version}) not found",
                 field="version",
-                code=RegistryError.NOT_FOUND,
             )
         return found
     if alias is not None:
@@ -88,14 +89,13 @@ def model_version_resolve(
         )
         if pointer is None:
             model_get(project=project, name=name)
-            raise RegistryError(
+            raise NotFound(
                 f"Registered model alias {alias} not found.",
                 field="alias",
-                code=RegistryError.NOT_FOUND,
             )
         return pointer.version
     if stage is None:
-        raise RegistryError("Give a version, an alias or a stage.", field="version")
+        raise Invalid("Give a version, an alias or a stage.", field="version")
     in_stage = ""
     if stage.lower() != LATEST:
         stage = parse_stage(stage)
@@ -104,10 +104,9 @@ def model_version_resolve(
     found = versions.order_by("-version").first()
     if found is None:
         model_get(project=project, name=name)
-        raise RegistryError(
+        raise NotFound(
             f"No versions of model with name '{name}'{in_stage} found",
             field="stage",
-            code=RegistryError.NOT_FOUND,
         )
     return found
 
@@ -192,37 +191,20 @@ def download_uri(version: ModelVersion, *, depth: int = 0) -> str:
             original = model_version_resolve(
                 project=project, name=copied.group(1), version=copied.group(2)
             )
-        except RegistryError:
+        except NotFound:
             pass
         else:
             return _join(download_uri(original, depth=depth + 1), copied.group(3))
-    try:
-        from llmops.tracking.models import LoggedModel
-        from llmops.tracking.models import Run as TrackingRun
-    except ImportError:  # pragma: no cover - the tracking app is optional here
-        return source
-    try:
-        with transaction.atomic():
-            match = re.match(r"^models:/(m-[0-9a-f]+)/?(.*)$", source)
-            if match:
-                found = (
-                    LoggedModel.objects.filter(project=project, model_id=match.group(1))
-                    .values_list("artifact_uri", flat=True)
-                    .first()
-                )
-                if found:
-                    return _join(found, match.group(2))
-            match = re.match(r"^runs:/([0-9a-f]+)/?(.*)$", source)
-            if match:
-                found = (
-                    TrackingRun.objects.filter(project=project, run_id=match.group(1))
-                    .values_list("artifact_uri", flat=True)
-                    .first()
-                )
-                if found:
-                    return _join(found, match.group(2))
-    except DatabaseError:  # tracking may not be migrated yet; the source still answers
-        return source
+    match = re.match(r"^models:/(m-[0-9a-f]+)/?(.*)$", source)
+    if match:
+        found = tracking.logged_model_artifact_uri(project=project, model_id=match.group(1))
+        if found:
+            return _join(found, match.group(2))
+    match = re.match(r"^runs:/([0-9a-f]+)/?(.*)$", source)
+    if match:
+        found = tracking.run_artifact_uri(project=project, run_id=match.group(1))
+        if found:
+            return _join(found, match.group(2))
     return source
 
 
@@ -260,7 +242,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise RegistryError(
+            raise Invalid(
                 f"Invalid filter '{text}': cannot parse at '{text[position:]}'.", field="filter"
             )
         kind = match.lastgroup or ""
@@ -284,8 +266,8 @@ def parse_filter(text: str, *, allowed: Sequence[str]) -> list[Clause]:
     clauses: list[Clause] = []
     index = 0
 
-    def bad(message: str) -> RegistryError:
-        return RegistryError(f"Invalid filter '{text}': {message}", field="filter")
+    def bad(message: str) -> Invalid:
+        return Invalid(f"Invalid filter '{text}': {message}", field="filter")
 
     while index < len(tokens):
         kind, word = tokens[index]
@@ -382,7 +364,7 @@ def apply_filter[M: models.Model](
                 ):
                     raise ValueError
             except ValueError:
-                raise RegistryError(
+                raise Invalid(
                     f"Invalid filter: version_number needs an integer, got {value!r}.",
                     field="filter",
                 ) from None
@@ -417,11 +399,11 @@ def order_fields(
     for clause in [*order_by, *default]:
         parts = clause.split()
         if not parts or len(parts) > 2:
-            raise RegistryError(f"Invalid order_by clause '{clause}'.", field="order_by")
+            raise Invalid(f"Invalid order_by clause '{clause}'.", field="order_by")
         name = parts[0].strip("`")
         direction = parts[1].upper() if len(parts) == 2 else "ASC"
         if name not in columns or direction not in ("ASC", "DESC"):
-            raise RegistryError(
+            raise Invalid(
                 f"Invalid order_by clause '{clause}': supported are "
                 f"{', '.join(sorted(columns))} with ASC or DESC.",
                 field="order_by",
@@ -442,11 +424,11 @@ def page[M: models.Model](
         try:
             offset = int(base64.urlsafe_b64decode(page_token.encode()).decode())
         except (binascii.Error, ValueError, UnicodeDecodeError):
-            raise RegistryError("Invalid page_token.", field="page_token") from None
+            raise Invalid("Invalid page_token.", field="page_token") from None
         if offset < 0:
-            raise RegistryError("Invalid page_token.", field="page_token")
+            raise Invalid("Invalid page_token.", field="page_token")
     if max_results < 1 or max_results > MAX_SEARCH_RESULTS:
-        raise RegistryError(
+        raise Invalid(
             f"max_results must be between 1 and {MAX_SEARCH_RESULTS}.", field="max_results"
         )
     rows = list(queryset[offset : offset + max_results + 1])

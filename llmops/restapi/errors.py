@@ -4,6 +4,10 @@ Every error body is ``{"error": <code>, "message": <text>, "fields": {<field>: [
 ``fields`` is present for validation errors and ``message`` names the first offending field, so
 a client that shows only the message still tells the user what to fix.
 
+The domain's errors (``llmops/domain_errors.py``) are mapped here and nowhere else:
+``NotFound`` 404, ``Conflict`` and ``PreconditionFailed`` 409 (code ``conflict``), ``Invalid``
+400 with its fields, ``Transient`` 503 with ``Retry-After``. Views do not catch them.
+
 Two routes speak other protocols and keep their own shape for errors raised outside their views
 (:func:`problem_response`): the OTLP receiver (``google.rpc.Status``, protobuf or JSON as the
 request was) and MLflow's paths (``{"error_code", "message"}``, read by the ``mlflow`` client).
@@ -22,6 +26,20 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from llmops.domain_errors import (
+    NON_FIELD,
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    Transient,
+)
+
+# Long enough for a database failover or restart to progress; short enough that an exporter's
+# buffered spans are not held for long.
+RETRY_AFTER_SECONDS = 5
+
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """Flatten nested DRF error details into dotted field paths."""
@@ -32,12 +50,12 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
             flat.update(_flatten(value, path))
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
-            flat[prefix or "non_field_errors"] = [str(item) for item in detail]
+            flat[prefix or NON_FIELD] = [str(item) for item in detail]
         else:
             for index, item in enumerate(detail):
                 flat.update(_flatten(item, f"{prefix}[{index}]" if prefix else f"[{index}]"))
     else:
-        flat[prefix or "non_field_errors"] = [str(detail)]
+        flat[prefix or NON_FIELD] = [str(detail)]
     return flat
 
 
@@ -50,19 +68,40 @@ def error_body(
     return body
 
 
+def _invalid_response(fields: dict[str, list[str]]) -> Response:
+    first_field, messages = next(iter(fields.items()))
+    message = messages[0] if first_field == NON_FIELD else f"{first_field}: {messages[0]}"
+    return Response(error_body("invalid", message, fields), status=status.HTTP_400_BAD_REQUEST)
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    """The REST answer to a domain error; the one place its status and code are chosen."""
+    if isinstance(exc, Invalid):
+        return _invalid_response(exc.fields)
+    if isinstance(exc, NotFound):
+        return Response(error_body("not_found", exc.message), status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, Conflict | PreconditionFailed):
+        # One code for both: clients (the web UI among them) read a refused move as a conflict.
+        return Response(error_body("conflict", exc.message), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Transient):
+        response = Response(
+            error_body("unavailable", exc.message), status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+        response["Retry-After"] = str(exc.retry_after or RETRY_AFTER_SECONDS)
+        return response
+    return Response(error_body("invalid", exc.message), status=status.HTTP_400_BAD_REQUEST)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
     if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("request_too_large", str(exc)),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
-        first_field, messages = next(iter(fields.items()))
-        message = (
-            messages[0] if first_field == "non_field_errors" else f"{first_field}: {messages[0]}"
-        )
-        return Response(error_body("invalid", message, fields), status=status.HTTP_400_BAD_REQUEST)
+        return _invalid_response(_flatten(exc.detail))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -23,13 +23,9 @@ from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError
 from django.http import HttpRequest, HttpResponse
 from kombu.exceptions import OperationalError as BrokerError
 
-from llmops.restapi.errors import UNAVAILABLE, problem_response
+from llmops.restapi.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, problem_response
 
 log = logging.getLogger("llmops.transient")
-
-# Long enough for a database failover or restart to progress; short enough that an exporter's
-# buffered spans are not held for long.
-RETRY_AFTER_SECONDS = 5
 
 _TRANSIENT_SQLSTATES = frozenset(
     {"57P01", "57P02", "57P03", "53300", "55P03", "57014", "40001", "40P01"}

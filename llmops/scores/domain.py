@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from llmops.field_errors import FieldError
+from llmops.domain_errors import Invalid
 from llmops.scores.models import DataType, Score, Source
 from llmops.tenancy.models import Project
 from llmops.tracing.models import Span
@@ -34,7 +34,7 @@ _UPDATABLE = (
 )
 
 
-class InvalidScore(FieldError):
+class InvalidScore(Invalid):
     """A score that cannot be stored; ``field`` is its dotted path in the request body."""
 
 

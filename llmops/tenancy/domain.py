@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from llmops.domain_errors import Invalid
 from llmops.tenancy import keys
 from llmops.tenancy.models import ApiKey, KeyScope, Membership, Organization, Project, Role
 
@@ -42,8 +43,11 @@ def membership_set(*, organization: Organization, user: User, role: str) -> Memb
     return membership
 
 
-class ProjectNameTaken(ValueError):
-    pass
+class ProjectNameTaken(Invalid):
+    """The organization has a project of that name; a 400 naming ``name``, as it always was."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="name")
 
 
 def project_create(*, organization: Organization, name: str) -> Project:

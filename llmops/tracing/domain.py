@@ -9,13 +9,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from llmops.field_errors import FieldError
+from llmops.domain_errors import Invalid
 from llmops.tenancy.models import Project
 from llmops.tracing.ingest import spans_delete_older_than
 from llmops.tracing.models import ModelPrice, RetentionPolicy
 
 
-class InvalidPrice(FieldError):
+class InvalidPrice(Invalid):
     pass
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connection
 
+from llmops.domain_errors import Invalid
 from llmops.tenancy.models import Project
 from llmops.tracing.models import Span, SpanKind, Status, Trace
 
@@ -61,8 +62,11 @@ class MetricsRow:
     error_rate: float
 
 
-class MetricsRangeTooLarge(ValueError):
-    pass
+class MetricsRangeTooLarge(Invalid):
+    """Too many buckets for the range; a 400 naming ``bucket``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="bucket")
 
 
 def _truncate(moment: datetime, bucket: Bucket) -> datetime:

@@ -16,7 +16,7 @@ from typing import IO
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 
-from llmops.mlflow_api.errors import invalid
+from llmops.domain_errors import Invalid
 from llmops.tenancy.models import Project
 
 ARTIFACT_SCHEME = "mlflow-artifacts:"
@@ -31,22 +31,22 @@ def clean_path(path: str, *, allow_empty: bool = True) -> str:
     """The normalised relative path, or INVALID_PARAMETER_VALUE for one that could escape."""
     raw = path or ""
     if "\\" in raw or "\x00" in raw:
-        raise invalid(f"Invalid artifact path: {path!r}.")
+        raise Invalid(f"Invalid artifact path: {path!r}.")
     if raw.startswith("/") or (len(raw) > 1 and raw[1] == ":"):
-        raise invalid(f"Invalid artifact path: {path!r}: absolute paths are not allowed.")
+        raise Invalid(f"Invalid artifact path: {path!r}: absolute paths are not allowed.")
     parts = [part for part in raw.split("/") if part not in ("", ".")]
     if any(part == ".." for part in parts):
-        raise invalid(f"Invalid artifact path: {path!r}: '..' is not allowed.")
+        raise Invalid(f"Invalid artifact path: {path!r}: '..' is not allowed.")
     cleaned = "/".join(parts)
     if not cleaned and not allow_empty:
-        raise invalid("An artifact path is required.")
+        raise Invalid("An artifact path is required.")
     return cleaned
 
 
 def root_of(artifact_uri: str) -> str:
     """``mlflow-artifacts:/3/<run>/artifacts`` -> ``3/<run>/artifacts``."""
     if not artifact_uri.startswith(ARTIFACT_SCHEME):
-        raise invalid(f"Unsupported artifact location {artifact_uri!r}.")
+        raise Invalid(f"Unsupported artifact location {artifact_uri!r}.")
     return clean_path(artifact_uri[len(ARTIFACT_SCHEME) :].lstrip("/"))
 
 

@@ -1,4 +1,5 @@
-"""Writes to experiment tracking. Each function owns its transaction and raises MLflow errors."""
+"""Writes to experiment tracking. Each function owns its transaction and raises domain errors
+(``llmops.domain_errors``), in MLflow's words; the MLflow views translate them to its codes."""
 
 from __future__ import annotations
 
@@ -13,14 +14,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from llmops.domain_errors import Conflict, Invalid, NotFound
 from llmops.lineage.domain import NodeRef, lineage_link, node_record
 from llmops.lineage.models import EdgeKind, NodeKind
-from llmops.mlflow_api.errors import (
-    INVALID_PARAMETER_VALUE,
-    RESOURCE_ALREADY_EXISTS,
-    MlflowError,
-    invalid,
-)
 from llmops.tenancy.models import Project
 from llmops.tracking.models import (
     Experiment,
@@ -80,7 +76,7 @@ def experiment_create(*, project: Project, name: str, tags: Mapping[str, str]) -
     experiment_default(project=project)
     for _ in range(5):
         if Experiment.objects.filter(project=project, name=name).exists():
-            raise MlflowError(RESOURCE_ALREADY_EXISTS, f"Experiment(name={name}) already exists.")
+            raise Conflict(f"Experiment(name={name}) already exists.")
         moment = now_ms()
         try:
             with transaction.atomic():
@@ -99,17 +95,17 @@ def experiment_create(*, project: Project, name: str, tags: Mapping[str, str]) -
                 )
         except IntegrityError:
             continue
-    raise MlflowError(RESOURCE_ALREADY_EXISTS, f"Experiment(name={name}) could not be created.")
+    raise Conflict(f"Experiment(name={name}) could not be created.")
 
 
 def experiment_rename(*, experiment: Experiment, new_name: str) -> None:
     if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
-        raise invalid("Cannot rename a non-active experiment.")
+        raise Invalid("Cannot rename a non-active experiment.")
     clash = Experiment.objects.filter(project_id=experiment.project_id, name=new_name).exclude(
         pk=experiment.pk
     )
     if clash.exists():
-        raise MlflowError(RESOURCE_ALREADY_EXISTS, f"Experiment(name={new_name}) already exists.")
+        raise Conflict(f"Experiment(name={new_name}) already exists.")
     experiment.name = new_name
     experiment.last_update_time = now_ms()
     experiment.save(update_fields=["name", "last_update_time"])
@@ -117,7 +113,7 @@ def experiment_rename(*, experiment: Experiment, new_name: str) -> None:
 
 def experiment_set_stage(*, experiment: Experiment, stage: str) -> None:
     if stage == LifecycleStage.DELETED and experiment.number == 0:
-        raise invalid("The default experiment cannot be deleted.")
+        raise Invalid("The default experiment cannot be deleted.")
     with transaction.atomic():
         experiment.lifecycle_stage = stage
         experiment.last_update_time = now_ms()
@@ -149,7 +145,7 @@ def run_create(
     tags: Mapping[str, str],
 ) -> Run:
     if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
-        raise invalid(
+        raise Invalid(
             f"The experiment {experiment.number} must be in the 'active' state to create runs."
         )
     name = run_name or tags.get(RUN_NAME_TAG) or _random_run_name()
@@ -176,7 +172,7 @@ def run_create(
 
 def _check_active(run: Run) -> None:
     if run.lifecycle_stage != LifecycleStage.ACTIVE:
-        raise invalid(
+        raise Invalid(
             f"The run {run.run_id} must be in the 'active' state. "
             f"Current state is {run.lifecycle_stage}."
         )
@@ -185,7 +181,7 @@ def _check_active(run: Run) -> None:
 def run_update(*, run: Run, status: str | None, end_time: int | None, run_name: str) -> Run:
     _check_active(run)
     if status is not None and status not in RunStatus.values:
-        raise invalid(f"Invalid run status {status!r}.")
+        raise Invalid(f"Invalid run status {status!r}.")
     with transaction.atomic():
         if status is not None:
             run.status = status
@@ -227,9 +223,7 @@ def run_tag_delete(*, run: Run, key: str) -> None:
     _check_active(run)
     deleted, _ = RunTag.objects.filter(run=run, key=key).delete()
     if not deleted:
-        raise MlflowError(
-            "RESOURCE_DOES_NOT_EXIST", f"No tag with name: {key} in run with id {run.run_id}"
-        )
+        raise NotFound(f"No tag with name: {key} in run with id {run.run_id}")
 
 
 @dataclass(frozen=True)
@@ -252,10 +246,9 @@ def _params_write(run: Run, params: Mapping[str, str]) -> None:
     existing = dict(Param.objects.filter(run=run, key__in=list(params)).values_list("key", "value"))
     for key, value in params.items():
         if len(value) > MAX_PARAM_LENGTH:
-            raise invalid(f"Param value for '{key}' exceeds {MAX_PARAM_LENGTH} characters.")
+            raise Invalid(f"Param value for '{key}' exceeds {MAX_PARAM_LENGTH} characters.")
         if key in existing and existing[key] != value:
-            raise MlflowError(
-                INVALID_PARAMETER_VALUE,
+            raise Invalid(
                 f"Changing param values is not allowed. Param with key='{key}' was already "
                 f"logged with value='{existing[key]}' for run ID='{run.run_id}'. "
                 f"Attempted logging new value '{value}'.",
@@ -369,7 +362,7 @@ def run_log_outputs(*, run: Run, models: Sequence[tuple[str, int]]) -> None:
             if not LoggedModel.objects.filter(
                 project_id=run.project_id, model_id=model_id
             ).exists():
-                raise MlflowError("RESOURCE_DOES_NOT_EXIST", f"Logged model {model_id} not found.")
+                raise NotFound(f"Logged model {model_id} not found.")
             RunOutput.objects.update_or_create(run=run, model_id=model_id, defaults={"step": step})
 
 
@@ -379,7 +372,7 @@ def run_log_model(*, run: Run, model_json: str) -> None:
     try:
         model = json.loads(model_json)
     except ValueError:
-        raise invalid("model_json must be JSON.") from None
+        raise Invalid("model_json must be JSON.") from None
     with transaction.atomic():
         tag = RunTag.objects.select_for_update().filter(run=run, key="mlflow.log-model.history")
         current = tag.first()
@@ -405,7 +398,7 @@ def logged_model_create(
     params: Mapping[str, str],
 ) -> LoggedModel:
     if experiment.lifecycle_stage != LifecycleStage.ACTIVE:
-        raise invalid(f"The experiment {experiment.number} must be in the 'active' state.")
+        raise Invalid(f"The experiment {experiment.number} must be in the 'active' state.")
     model_id = f"m-{uuid.uuid4().hex}"
     moment = now_ms()
     return LoggedModel.objects.create(
@@ -425,7 +418,7 @@ def logged_model_create(
 
 def logged_model_finalize(*, model: LoggedModel, status: str) -> LoggedModel:
     if status not in (LoggedModelStatus.READY, LoggedModelStatus.UPLOAD_FAILED):
-        raise invalid(f"Invalid status {status!r}: use LOGGED_MODEL_READY or _UPLOAD_FAILED.")
+        raise Invalid(f"Invalid status {status!r}: use LOGGED_MODEL_READY or _UPLOAD_FAILED.")
     model.status = status
     model.last_updated_timestamp_ms = now_ms()
     model.save(update_fields=["status", "last_updated_timestamp_ms"])

@@ -15,7 +15,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from llmops.mlflow_api.errors import invalid, not_found
+from llmops.domain_errors import Invalid, NotFound
 from llmops.mlflow_api.views import (
     MlflowView,
     fields,
@@ -42,7 +42,7 @@ def _ok(body: dict[str, Any] | None = None) -> Response:
 def _run_id(data: Mapping[str, Any]) -> str:
     value = data.get("run_id") or data.get("run_uuid")
     if not value:
-        raise invalid("Missing value for required parameter 'run_id'.")
+        raise Invalid("Missing value for required parameter 'run_id'.")
     return text(data, "run_id") if data.get("run_id") else text(data, "run_uuid")
 
 
@@ -99,7 +99,7 @@ class ExperimentSearch(MlflowView):
     def search(self, data: Mapping[str, Any]) -> Response:
         max_results = integer(data, "max_results", default=1000) or 1000
         if max_results < 1 or max_results > MAX_EXPERIMENTS_PAGE:
-            raise invalid(f"max_results must be between 1 and {MAX_EXPERIMENTS_PAGE}.")
+            raise Invalid(f"max_results must be between 1 and {MAX_EXPERIMENTS_PAGE}.")
         query = selectors.experiment_search(
             project=self.project,
             view_type=text(data, "view_type", required=False, default="ACTIVE_ONLY"),
@@ -292,7 +292,7 @@ class RunLogParameter(_RunView):
 def _objects(data: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
     value = data.get(name) or []
     if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
-        raise invalid(f"Invalid value for parameter '{name}': expected a list of objects.")
+        raise Invalid(f"Invalid value for parameter '{name}': expected a list of objects.")
     return value
 
 
@@ -306,10 +306,10 @@ class RunLogBatch(_RunView):
         for item in _objects(data, "params"):
             key, value = text(item, "key"), text(item, "value", required=False)
             if key in params and params[key] != value:
-                raise invalid(f"Duplicate parameter '{key}' with different values in the batch.")
+                raise Invalid(f"Duplicate parameter '{key}' with different values in the batch.")
             params[key] = value
         if len(metrics) > 1000 or len(params) > 100 or len(_objects(data, "tags")) > 100:
-            raise invalid("A batch holds at most 1000 metrics, 100 params and 100 tags.")
+            raise Invalid("A batch holds at most 1000 metrics, 100 params and 100 tags.")
         domain.run_log(run=self.run(data), metrics=metrics, params=params, tags=tags(data))
         return _ok()
 
@@ -324,7 +324,7 @@ class RunLogInputs(_RunView):
         for item in _objects(data, "datasets"):
             dataset = item.get("dataset")
             if not isinstance(dataset, Mapping):
-                raise invalid("Each dataset input needs a 'dataset'.")
+                raise Invalid("Each dataset input needs a 'dataset'.")
             datasets.append(
                 domain.DatasetInput(
                     name=text(dataset, "name"),
@@ -379,7 +379,7 @@ class RunSearch(MlflowView):
         )
         max_results = integer(data, "max_results", default=1000) or 1000
         if max_results < 1 or max_results > MAX_RUNS_PAGE:
-            raise invalid(f"max_results must be between 1 and {MAX_RUNS_PAGE}.")
+            raise Invalid(f"max_results must be between 1 and {MAX_RUNS_PAGE}.")
         view_type = text(data, "run_view_type", required=False, default="ACTIVE_ONLY")
         runs = Run.objects.select_related("experiment").prefetch_related(*selectors.RUN_RELATIONS)
         runs = runs.filter(
@@ -391,7 +391,7 @@ class RunSearch(MlflowView):
             runs = apply_filter(runs, text(data, "filter", required=False))
             runs = apply_order(runs, string_list(data, "order_by"))
         except SearchError as error:
-            raise invalid(str(error)) from None
+            raise Invalid(str(error)) from None
         rows, following = selectors.paged(
             runs, max_results=max_results, token=text(data, "page_token", required=False)
         )
@@ -409,7 +409,7 @@ class MetricHistory(_RunView):
         run = self.run(data)
         max_results = integer(data, "max_results", default=MAX_HISTORY_PAGE) or MAX_HISTORY_PAGE
         if max_results < 1:
-            raise invalid("max_results must be positive.")
+            raise Invalid("max_results must be positive.")
         history = Metric.objects.filter(run=run, key=text(data, "metric_key")).order_by(
             "step", "timestamp", "pk"
         )
@@ -508,7 +508,7 @@ class LoggedModelDetail(_ModelView):
         if isinstance(status, int) and not isinstance(status, bool):
             status = names.get(status, str(status))
         if not isinstance(status, str) or not status:
-            raise invalid("Missing value for required parameter 'status'.")
+            raise Invalid("Missing value for required parameter 'status'.")
         model = domain.logged_model_finalize(model=self.model(model_id), status=status)
         return _ok({"model": selectors.logged_model_json(model)})
 
@@ -533,7 +533,7 @@ class LoggedModelTagDelete(_ModelView):
     def delete(self, request: Request, model_id: str, tag_key: str) -> Response:
         model = self.model(model_id)
         if tag_key not in model.tags:
-            raise not_found(f"No tag with key {tag_key!r} on logged model {model_id}.")
+            raise NotFound(f"No tag with key {tag_key!r} on logged model {model_id}.")
         domain.logged_model_update(model=model, delete_tag=tag_key)
         return _ok()
 
@@ -558,7 +558,7 @@ class LoggedModelSearch(MlflowView):
         )
         max_results = integer(data, "max_results", default=100) or 100
         if max_results < 1:
-            raise invalid("max_results must be positive.")
+            raise Invalid("max_results must be positive.")
         query = (
             LoggedModel.objects.select_related("experiment")
             .filter(
@@ -606,7 +606,7 @@ class ArtifactFile(MlflowView):
     def get(self, request: Request, artifact_path: str) -> FileResponse:
         path = artifacts.clean_path(artifact_path, allow_empty=False)
         if not artifacts.artifact_exists(project=self.project, path=path):
-            raise not_found(f"Artifact {path!r} not found.")
+            raise NotFound(f"Artifact {path!r} not found.")
         return FileResponse(
             artifacts.artifact_open(project=self.project, path=path),
             as_attachment=False,

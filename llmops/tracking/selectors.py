@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from llmops.mlflow_api.errors import invalid, not_found
+from llmops.domain_errors import Invalid, NotFound
 from llmops.tenancy.models import Project
 from llmops.tracking.domain import experiment_default
 from llmops.tracking.models import (
@@ -35,7 +36,7 @@ VIEW_TYPES = {
 def stages(view_type: str) -> list[str]:
     found = VIEW_TYPES.get(view_type or "ACTIVE_ONLY")
     if found is None:
-        raise invalid(f"Invalid view_type {view_type!r}.")
+        raise Invalid(f"Invalid view_type {view_type!r}.")
     return [str(stage) for stage in found]
 
 
@@ -43,9 +44,9 @@ def _experiment_number(experiment_id: str) -> int:
     try:
         number = int(experiment_id)
     except (TypeError, ValueError):
-        raise not_found(f"No Experiment with id={experiment_id} exists") from None
+        raise NotFound(f"No Experiment with id={experiment_id} exists") from None
     if number < 0:
-        raise not_found(f"No Experiment with id={experiment_id} exists")
+        raise NotFound(f"No Experiment with id={experiment_id} exists")
     return number
 
 
@@ -55,7 +56,7 @@ def experiment_get(*, project: Project, experiment_id: str) -> Experiment:
         return experiment_default(project=project)
     found = Experiment.objects.filter(project=project, number=number).first()
     if found is None:
-        raise not_found(f"No Experiment with id={experiment_id} exists")
+        raise NotFound(f"No Experiment with id={experiment_id} exists")
     return found
 
 
@@ -64,7 +65,7 @@ def experiment_by_name(*, project: Project, name: str) -> Experiment:
         experiment_default(project=project)
     found = Experiment.objects.filter(project=project, name=name).first()
     if found is None:
-        raise not_found(f"Could not find experiment with name '{name}'")
+        raise NotFound(f"Could not find experiment with name '{name}'")
     return found
 
 
@@ -81,7 +82,7 @@ def run_get(*, project: Project, run_id: str) -> Run:
         else None
     )
     if found is None:
-        raise not_found(f"Run with id={run_id} not found")
+        raise NotFound(f"Run with id={run_id} not found")
     return found
 
 
@@ -100,6 +101,44 @@ def logged_model_source_run(*, project: Project, model_id: str) -> str | None:
     )
 
 
+def logged_model_artifact_uri(*, project: Project, model_id: str) -> str | None:
+    """Where a logged model of ``project`` keeps its files; None when it has no such model."""
+    return (
+        LoggedModel.objects.filter(project=project, model_id=model_id)
+        .values_list("artifact_uri", flat=True)
+        .first()
+    )
+
+
+def run_artifact_uri(*, project: Project, run_id: str) -> str | None:
+    """Where a run of ``project`` keeps its files; None when it has no such run."""
+    return (
+        Run.objects.filter(project=project, run_id=run_id)
+        .values_list("artifact_uri", flat=True)
+        .first()
+    )
+
+
+def run_latest_metrics(*, project: Project, run_id: str) -> dict[str, float] | None:
+    """The latest value of each metric of a run of ``project`` (NaN and infinities as floats),
+    or None when it has no such run."""
+    run = Run.objects.filter(project=project, run_id=run_id).first() if run_id else None
+    if run is None:
+        return None
+    found: dict[str, float] = {}
+    for key, value, special in LatestMetric.objects.filter(run=run).values_list(
+        "key", "value", "special"
+    ):
+        if special:
+            try:
+                found[key] = float(special)
+            except ValueError:
+                found[key] = math.nan
+        elif value is not None:
+            found[key] = float(value)
+    return found
+
+
 def logged_model_get(
     *, project: Project, model_id: str, allow_deleted: bool = False
 ) -> LoggedModel:
@@ -109,7 +148,7 @@ def logged_model_get(
         .first()
     )
     if found is None or (not allow_deleted and found.lifecycle_stage != LifecycleStage.ACTIVE):
-        raise not_found(f"Logged model with ID '{model_id}' not found.")
+        raise NotFound(f"Logged model with ID '{model_id}' not found.")
     return found
 
 
@@ -123,9 +162,9 @@ def page_offset(token: str) -> int:
         payload = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
         offset = int(payload["offset"])
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise invalid("Invalid page_token.") from None
+        raise Invalid("Invalid page_token.") from None
     if offset < 0:
-        raise invalid("Invalid page_token.")
+        raise Invalid("Invalid page_token.")
     return offset
 
 
@@ -274,14 +313,14 @@ def _experiment_filter(text: str) -> Q:
     try:
         clauses = parse_filter(text, validate=False)
     except SearchError as error:
-        raise invalid(str(error)) from None
+        raise Invalid(str(error)) from None
     for clause in clauses:
         if clause.entity == "attributes" and clause.key == "name":
             field = "name"
         elif clause.entity == "tags":
             field = f"tags__{clause.key}"
         else:
-            raise invalid(f"Unsupported experiment filter on {clause.entity}.{clause.key}.")
+            raise Invalid(f"Unsupported experiment filter on {clause.entity}.{clause.key}.")
         value = clause.value
         if clause.op == "=":
             condition &= Q(**{field: value})
@@ -291,7 +330,7 @@ def _experiment_filter(text: str) -> Q:
             lookup = "regex" if clause.op == "LIKE" else "iregex"
             condition &= Q(**{f"{field}__{lookup}": like_regex(value)})
         else:
-            raise invalid(f"Unsupported comparator {clause.op} in experiment filter.")
+            raise Invalid(f"Unsupported comparator {clause.op} in experiment filter.")
     return condition
 
 
@@ -314,13 +353,13 @@ def logged_model_filter(text: str) -> Q:
     try:
         clauses = parse_filter(text, validate=False)
     except SearchError as error:
-        raise invalid(str(error)) from None
+        raise Invalid(str(error)) from None
     condition = Q()
     for clause in clauses:
         if clause.entity == "attributes" and clause.key in _MODEL_NUMBER_FIELDS:
             field = _MODEL_NUMBER_FIELDS[clause.key]
             if not isinstance(clause.value, float) or clause.op in ("LIKE", "ILIKE", "IN"):
-                raise invalid(f"Expected a numeric comparison for {clause.key}.")
+                raise Invalid(f"Expected a numeric comparison for {clause.key}.")
             lookups = {"<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
             if clause.op in lookups:
                 condition &= Q(**{f"{field}__{lookups[clause.op]}": clause.value})
@@ -334,10 +373,10 @@ def logged_model_filter(text: str) -> Q:
         elif clause.entity in ("tags", "params"):
             field = f"{clause.entity}__{clause.key}"
         else:
-            raise invalid(f"Unsupported logged model filter on {clause.entity}.{clause.key}.")
+            raise Invalid(f"Unsupported logged model filter on {clause.entity}.{clause.key}.")
         value = clause.value
         if isinstance(value, float):
-            raise invalid(f"Expected a quoted string for {clause.key}.")
+            raise Invalid(f"Expected a quoted string for {clause.key}.")
         if clause.op == "=":
             condition &= Q(**{field: value})
         elif clause.op == "!=":
@@ -350,5 +389,5 @@ def logged_model_filter(text: str) -> Q:
         elif clause.op == "NOT IN":
             condition &= ~Q(**{f"{field}__in": value})
         else:
-            raise invalid(f"Unsupported comparator {clause.op} in logged model filter.")
+            raise Invalid(f"Unsupported comparator {clause.op} in logged model filter.")
     return condition

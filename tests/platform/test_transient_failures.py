@@ -27,7 +27,8 @@ from google.rpc import status_pb2
 from kombu.exceptions import OperationalError as BrokerError
 
 from llmops.celery import app as celery_app
-from llmops.restapi.transient import RETRY_AFTER_SECONDS, is_transient
+from llmops.restapi.errors import RETRY_AFTER_SECONDS
+from llmops.restapi.transient import is_transient
 from tests.conftest import WORKER_ROOT, Tenant
 from tests.tracing import otlp_payloads as p
 

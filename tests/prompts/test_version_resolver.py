@@ -10,7 +10,7 @@ import pytest
 from pytest_django import DjangoAssertNumQueries
 
 from llmops.prompts import domain
-from llmops.prompts.domain import PromptError
+from llmops.prompts.domain import PromptNotFound
 from llmops.prompts.models import LabelMove, Prompt, PromptVersion
 from llmops.prompts.selectors import version_resolve
 from tests.conftest import Tenant
@@ -99,17 +99,17 @@ def test_as_of_a_time_latest_is_the_newest_version_saved_by_then(
 
 def test_as_of_a_time_before_it_existed_names_the_field(tenant: Tenant, answer: Prompt) -> None:
     before = T0 + timedelta(minutes=30)
-    with pytest.raises(PromptError) as label:
+    with pytest.raises(PromptNotFound) as label:
         version_resolve(project=tenant.project, prompt_name="answer", label="staging", at=before)
-    assert (label.value.field, label.value.status) == ("label", 404)
+    assert label.value.field == "label"
     assert str(label.value) == f"prompt 'answer' has no label 'staging' at {before.isoformat()}"
-    with pytest.raises(PromptError) as number:
+    with pytest.raises(PromptNotFound) as number:
         version_resolve(project=tenant.project, prompt_name="answer", number=3, at=before)
     assert (number.value.field, str(number.value)) == (
         "version",
         f"prompt 'answer' has no version 3 at {before.isoformat()}",
     )
-    with pytest.raises(PromptError) as latest:
+    with pytest.raises(PromptNotFound) as latest:
         version_resolve(
             project=tenant.project, prompt_name="answer", label="latest", at=T0 - timedelta(1)
         )
@@ -133,13 +133,9 @@ def test_a_missing_reference_is_a_not_found_naming_the_field(
     field: str,
     message: str,
 ) -> None:
-    with pytest.raises(PromptError) as missing:
+    with pytest.raises(PromptNotFound) as missing:
         version_resolve(project=tenant.project, prompt_name=prompt_name, **reference)
-    assert (missing.value.field, missing.value.status, str(missing.value)) == (
-        field,
-        404,
-        message,
-    )
+    assert (missing.value.field, str(missing.value)) == (field, message)
 
 
 def test_another_projects_prompt_is_not_found(
@@ -162,9 +158,8 @@ def test_another_projects_prompt_is_not_found(
         ("secret", {"label": "latest"}),
         ("answer", {"label": "canary"}),
     ):
-        with pytest.raises(PromptError) as missing:
+        with pytest.raises(PromptNotFound):
             version_resolve(project=tenant.project, prompt_name=prompt_name, **reference)
-        assert missing.value.status == 404
     # Their own project still resolves them.
     assert (
         version_resolve(project=other_tenant.project, prompt_name="secret", label="canary").prompt

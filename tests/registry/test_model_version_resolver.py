@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from llmops.domain_errors import DomainError, Invalid, NotFound
 from llmops.registry import domain
-from llmops.registry.domain import RegistryError
 from llmops.registry.models import RegisteredModel
 from llmops.registry.selectors import model_version_resolve
 from tests.conftest import Tenant
@@ -55,43 +55,43 @@ def test_a_number_its_text_an_alias_a_stage_and_latest(
             "m",
             {"version": 9},
             "version",
-            RegistryError.NOT_FOUND,
+            NotFound,
             "Model Version (name=m, version=9) not found",
         ),
         (
             "m",
             {"version": "two"},
             "version",
-            RegistryError.INVALID,
+            Invalid,
             "Parameter 'version' must be an integer, got 'two'.",
         ),
         (
             "m",
             {"alias": "challenger"},
             "alias",
-            RegistryError.NOT_FOUND,
+            NotFound,
             "Registered model alias challenger not found.",
         ),
         (
             "m",
             {"stage": "Production"},
             "stage",
-            RegistryError.NOT_FOUND,
+            NotFound,
             "No versions of model with name 'm' and stage 'Production' found",
         ),
-        ("m", {"stage": "Prod"}, "stage", RegistryError.INVALID, None),
+        ("m", {"stage": "Prod"}, "stage", Invalid, None),
         (
             "nope",
             {"alias": "champion"},
             "name",
-            RegistryError.NOT_FOUND,
+            NotFound,
             "Registered Model with name=nope not found",
         ),
         (
             "nope",
             {"stage": "latest"},
             "name",
-            RegistryError.NOT_FOUND,
+            NotFound,
             "Registered Model with name=nope not found",
         ),
         # MLflow answers a missing model's version number with the version's own message.
@@ -99,7 +99,7 @@ def test_a_number_its_text_an_alias_a_stage_and_latest(
             "nope",
             {"version": 1},
             "version",
-            RegistryError.NOT_FOUND,
+            NotFound,
             "Model Version (name=nope, version=1) not found",
         ),
     ],
@@ -110,12 +110,12 @@ def test_a_missing_reference_names_the_field(
     name: str,
     reference: dict[str, Any],
     field: str,
-    code: str,
+    code: type[DomainError],
     message: str | None,
 ) -> None:
-    with pytest.raises(RegistryError) as missing:
+    with pytest.raises(DomainError) as missing:
         model_version_resolve(project=tenant.project, name=name, **reference)
-    assert (missing.value.field, missing.value.code) == (field, code)
+    assert (missing.value.field, type(missing.value)) == (field, code)
     if message is not None:
         assert str(missing.value) == message
 
@@ -124,6 +124,5 @@ def test_another_projects_model_is_not_found(
     tenant: Tenant, other_tenant: Tenant, model: RegisteredModel
 ) -> None:
     for reference in ({"version": 1}, {"alias": "champion"}, {"stage": "latest"}):
-        with pytest.raises(RegistryError) as missing:
+        with pytest.raises(NotFound):
             model_version_resolve(project=other_tenant.project, name="m", **reference)
-        assert missing.value.code == RegistryError.NOT_FOUND

@@ -16,12 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from llmops.evaluation.playground import PlaygroundProviderError, playground_run
-from llmops.field_errors import FieldError
 from llmops.prompts import selectors as prompt_selectors
 from llmops.prompts.api import access as prompt_actions
 from llmops.prompts.api.serializers import RenderInput
-from llmops.prompts.domain import PromptError
-from llmops.prompts.templates import TemplateError
 from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
 
@@ -59,20 +56,6 @@ class ProviderFailed(exceptions.APIException):
     default_code = "provider_error"
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-def _prompt_error(exc: PromptError) -> exceptions.APIException:
-    """The answer prompts' API gives to this error."""
-    if exc.status == 404:
-        return exceptions.NotFound(str(exc))
-    if exc.status == 409:
-        return Conflict(str(exc))
-    return exceptions.ValidationError({exc.field: [str(exc)]})
-
-
 class PlaygroundView(ProjectScopedView):
     access = {"POST": prompt_actions.WRITE}
 
@@ -89,13 +72,13 @@ class PlaygroundView(ProjectScopedView):
         body = PlaygroundInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        version = prompt_selectors.version_resolve(
+            project=self.project,
+            prompt_name=name,
+            label=data.get("label"),
+            number=data.get("version"),
+        )
         try:
-            version = prompt_selectors.version_resolve(
-                project=self.project,
-                prompt_name=name,
-                label=data.get("label"),
-                number=data.get("version"),
-            )
             result = playground_run(
                 prompt=version.prompt,
                 version=version,
@@ -105,10 +88,6 @@ class PlaygroundView(ProjectScopedView):
                 model=data.get("model"),
                 parameters=data["parameters"],
             )
-        except PromptError as exc:
-            raise _prompt_error(exc) from None
-        except (TemplateError, FieldError) as exc:
-            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
         except PlaygroundProviderError as exc:
             raise ProviderFailed(str(exc)) from None
         return Response(PlaygroundOutput(result).data)

@@ -10,6 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from llmops.domain_errors import NotFound
 from llmops.lineage import domain, selectors
 from llmops.lineage.api import access as actions
 from llmops.lineage.api.serializers import (
@@ -95,15 +96,12 @@ class LineageEdgeCreateView(ProjectScopedView):
         body = EdgeCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        try:
-            edge = domain.client_edge_record(
-                project=self.project,
-                upstream=domain.NodeRef(**data["upstream"]),
-                downstream=domain.NodeRef(**data["downstream"]),
-                kind=data["kind"],
-            )
-        except domain.LineageError as exc:
-            raise exceptions.ValidationError({exc.field or "non_field_errors": [str(exc)]}) from exc
+        edge = domain.client_edge_record(
+            project=self.project,
+            upstream=domain.NodeRef(**data["upstream"]),
+            downstream=domain.NodeRef(**data["downstream"]),
+            kind=data["kind"],
+        )
         return Response(
             GraphEdgeOutput(
                 {
@@ -151,15 +149,14 @@ class LineageImpactView(ProjectScopedView):
 
 
 class LabelTarget(Protocol):
-    """The version a prompt's label points at; raises the prompts' error (a ValueError) for a
-    missing prompt or label."""
+    """The version a prompt's label points at; raises NotFound for a missing prompt or label."""
 
     def __call__(self, *, project: Project, prompt_name: str, label: str) -> models.Model: ...
 
 
 class AliasTarget(Protocol):
-    """The version a registered model's alias points at; raises the registry's error (a
-    ValueError) for a missing model or alias."""
+    """The version a registered model's alias points at; raises NotFound for a missing model
+    or alias."""
 
     def __call__(self, *, project: Project, name: str, alias: str) -> models.Model: ...
 
@@ -173,7 +170,7 @@ def _behind_node(view: LineageBehindView, params: dict[str, object]) -> tuple[st
             version = view.prompt_label(
                 project=view.project, prompt_name=str(params["prompt"]), label=str(params["label"])
             )
-        except ValueError:
+        except NotFound:
             raise exceptions.NotFound(
                 f"No label {params['label']!r} on prompt {params['prompt']!r}."
             ) from None
@@ -182,7 +179,7 @@ def _behind_node(view: LineageBehindView, params: dict[str, object]) -> tuple[st
         model_version = view.model_alias(
             project=view.project, name=str(params["model"]), alias=str(params["alias"])
         )
-    except ValueError:
+    except NotFound:
         raise exceptions.NotFound(
             f"No alias {params['alias']!r} on model {params['model']!r}."
         ) from None

@@ -52,30 +52,6 @@ def _actor(request: Request) -> str:
     return str(user.get_username()) if user is not None else ""
 
 
-def _raise(exc: domain.PromptError) -> None:
-    if exc.status == 404:
-        raise exceptions.NotFound(str(exc))
-    if exc.status == 409:
-        raise exceptions.APIException(str(exc)) from None
-    raise exceptions.ValidationError({exc.field: [str(exc)]})
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-def _call(function: Any, **kwargs: Any) -> Any:
-    try:
-        return function(**kwargs)
-    except domain.PromptError as exc:
-        if exc.status == 409:
-            raise Conflict(str(exc)) from None
-        _raise(exc)
-    except templates.TemplateError as exc:
-        raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
-
-
 def _version_data(
     version: PromptVersion, labels: dict[int, list[str]] | None = None
 ) -> dict[str, Any]:
@@ -116,8 +92,7 @@ class PromptListCreateView(ProjectScopedView):
         body = PromptCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        prompt, version = _call(
-            domain.prompt_create,
+        prompt, version = domain.prompt_create(
             project=self.project,
             name=data["name"],
             prompt_type=data["type"],
@@ -184,7 +159,7 @@ def _fetch(project: Any, name: str, label: str | None, number: int | None) -> Pr
         return selectors.version_resolve(
             project=project, prompt_name=name, number=number, label=label
         )
-    except domain.PromptError:
+    except domain.PromptNotFound:
         what = f"version {number}" if number is not None else f"label {label!r}"
         raise exceptions.NotFound(f"No prompt {name!r} with {what}.") from None
 
@@ -201,7 +176,7 @@ class VersionListCreateView(ProjectScopedView):
     def get(self, request: Request, name: str) -> Response:
         query = VersionListQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        prompt = _call(selectors.prompt_get, project=self.project, name=name)
+        prompt = selectors.prompt_get(project=self.project, name=name)
         labels = selectors.labels_of(prompt)
         versions = prompt.versions.select_related("derived_from").order_by("-number")
         if "before" in query.validated_data:
@@ -221,9 +196,8 @@ class VersionListCreateView(ProjectScopedView):
         body = VersionCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        prompt = _call(selectors.prompt_get, project=self.project, name=name)
-        saved = _call(
-            domain.version_create,
+        prompt = selectors.prompt_get(project=self.project, name=name)
+        saved = domain.version_create(
             prompt=prompt,
             template=data["template"],
             config=data["config"],
@@ -231,8 +205,7 @@ class VersionListCreateView(ProjectScopedView):
             author=_actor(request),
         )
         for label in data["labels"]:
-            _call(
-                domain.label_move,
+            domain.label_move(
                 prompt=prompt,
                 label=label,
                 version=saved.version,
@@ -257,9 +230,7 @@ class VersionDetailView(ProjectScopedView):
         responses=VersionOutput,
     )
     def get(self, request: Request, name: str, number: int) -> Response:
-        version = _call(
-            selectors.version_resolve, project=self.project, prompt_name=name, number=number
-        )
+        version = selectors.version_resolve(project=self.project, prompt_name=name, number=number)
         return Response(_version_data(version, selectors.labels_of(version.prompt)))
 
 
@@ -272,7 +243,7 @@ class LabelListView(ProjectScopedView):
         responses=LabelOutput(many=True),
     )
     def get(self, request: Request, name: str) -> Response:
-        prompt = _call(selectors.prompt_get, project=self.project, name=name)
+        prompt = selectors.prompt_get(project=self.project, name=name)
         labels = (
             PromptLabel.objects.filter(prompt=prompt).select_related("version").order_by("name")
         )
@@ -292,15 +263,13 @@ class LabelMoveView(ProjectScopedView):
     def put(self, request: Request, name: str, label: str) -> Response:
         body = LabelMoveInput(data=request.data)
         body.is_valid(raise_exception=True)
-        prompt = _call(selectors.prompt_get, project=self.project, name=name)
-        version = _call(
-            selectors.version_resolve,
+        prompt = selectors.prompt_get(project=self.project, name=name)
+        version = selectors.version_resolve(
             project=self.project,
             prompt_name=name,
             number=body.validated_data["version"],
         )
-        move = _call(
-            domain.label_move,
+        move = domain.label_move(
             prompt=prompt,
             label=label,
             version=version,
@@ -325,9 +294,8 @@ class LabelProtectView(ProjectScopedView):
     def put(self, request: Request, name: str, label: str) -> Response:
         body = LabelProtectInput(data=request.data)
         body.is_valid(raise_exception=True)
-        prompt = _call(selectors.prompt_get, project=self.project, name=name)
-        pointer = _call(
-            domain.label_protect,
+        prompt = selectors.prompt_get(project=self.project, name=name)
+        pointer = domain.label_protect(
             prompt=prompt,
             label=label,
             protected=body.validated_data["protected"],
@@ -347,7 +315,7 @@ class LabelHistoryView(ProjectScopedView):
     def get(self, request: Request, name: str, label: str) -> Response:
         query = HistoryQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        prompt = _call(selectors.prompt_get, project=self.project, name=name)
+        prompt = selectors.prompt_get(project=self.project, name=name)
         moves = list(
             selectors.label_history(prompt=prompt, label=label, at=query.validated_data.get("at"))[
                 :500
@@ -366,8 +334,7 @@ def _requested_version(
     project: Any, name: str, data: dict[str, Any]
 ) -> tuple[Prompt, PromptVersion]:
     """The prompt and the version a body names by 'label' or 'version' (default production)."""
-    version = _call(
-        selectors.version_resolve,
+    version = selectors.version_resolve(
         project=project,
         prompt_name=name,
         label=data.get("label"),
@@ -391,8 +358,7 @@ class RenderView(ProjectScopedView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         prompt, version = _requested_version(self.project, name, data)
-        output = _call(
-            templates.render,
+        output = templates.render(
             prompt_name=prompt.name,
             template=version.template,
             variables=data["variables"],
@@ -414,14 +380,12 @@ class DiffView(ProjectScopedView):
     def get(self, request: Request, name: str) -> Response:
         query = DiffQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        base = _call(
-            selectors.version_resolve,
+        base = selectors.version_resolve(
             project=self.project,
             prompt_name=name,
             number=query.validated_data["base"],
         )
-        target = _call(
-            selectors.version_resolve,
+        target = selectors.version_resolve(
             project=self.project,
             prompt_name=name,
             number=query.validated_data["target"],
@@ -446,7 +410,7 @@ class UsageView(ProjectScopedView):
         summary="Traces, tokens, cost, latency and error rate of the spans that ran each version",
     )
     def get(self, request: Request, name: str) -> Response:
-        prompt = _call(selectors.prompt_get, project=self.project, name=name)
+        prompt = selectors.prompt_get(project=self.project, name=name)
         return Response(UsageRowOutput(selectors.usage_by_version(prompt=prompt), many=True).data)
 
 

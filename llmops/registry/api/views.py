@@ -17,7 +17,6 @@ from llmops.registry.api.serializers import (
     ModelDetailOutput,
     ModelListOutput,
 )
-from llmops.registry.domain import RegistryError
 from llmops.registry.models import GateKind, ModelGate, ModelVersion, RegisteredModel
 from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
@@ -164,17 +163,14 @@ class ModelGateView(ProjectScopedView):
         found = _model(self, model)
         kind = GateKind.ALIAS if "alias" in params else GateKind.STAGE
         target = params.get("alias") or params.get("stage") or ""
-        try:
-            gate = domain.gate_save(
-                model=found,
-                kind=kind,
-                target=target,
-                metrics=params["metrics"],
-                suites=params["suites"],
-                updated_by=str(request.user),
-            )
-        except RegistryError as exc:
-            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
+        gate = domain.gate_save(
+            model=found,
+            kind=kind,
+            target=target,
+            metrics=params["metrics"],
+            suites=params["suites"],
+            updated_by=str(request.user),
+        )
         if gate is None:
             return Response(
                 GateOutput(

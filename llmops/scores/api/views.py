@@ -80,15 +80,12 @@ class ScoreListCreateView(ProjectScopedView):
         body: serializers.BaseSerializer[object] = ScoreInput(data=request.data, many=many)
         body.is_valid(raise_exception=True)
         validated = body.validated_data if many else [body.validated_data]
-        try:
-            rows = domain.scores_record(
-                project=self.project,
-                items=[domain.ScoreInput(**item) for item in validated],
-                author=str(request.user),
-                many=many,
-            )
-        except domain.InvalidScore as exc:
-            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
+        rows = domain.scores_record(
+            project=self.project,
+            items=[domain.ScoreInput(**item) for item in validated],
+            author=str(request.user),
+            many=many,
+        )
         data = ScoreOutput(rows, many=True).data
         return Response(data if many else data[0], status=status.HTTP_201_CREATED)
 

@@ -158,12 +158,7 @@ class OrganizationProjectsView(OrganizationScopedView):
         organization = self.organization
         body = ProjectCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            project = domain.project_create(
-                organization=organization, name=body.validated_data["name"]
-            )
-        except domain.ProjectNameTaken as exc:
-            raise exceptions.ValidationError({"name": [str(exc)]}) from None
+        project = domain.project_create(organization=organization, name=body.validated_data["name"])
         return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
 
 

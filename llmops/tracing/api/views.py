@@ -67,16 +67,13 @@ class MetricsView(ProjectScopedView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         group_by = metrics.GroupBy(params["group_by"])
-        try:
-            rows = metrics.metrics_query(
-                project=self.project,
-                start=params["start_from"],
-                end=params["to"],
-                bucket=metrics.Bucket(params["bucket"]),
-                group_by=group_by,
-            )
-        except metrics.MetricsRangeTooLarge as exc:
-            raise exceptions.ValidationError({"bucket": [str(exc)]}) from None
+        rows = metrics.metrics_query(
+            project=self.project,
+            start=params["start_from"],
+            end=params["to"],
+            bucket=metrics.Bucket(params["bucket"]),
+            group_by=group_by,
+        )
         return Response(
             MetricsOutput(
                 {
@@ -140,10 +137,7 @@ class ModelPriceListCreateView(ProjectScopedView):
     def post(self, request: Request) -> Response:
         body = ModelPriceInput(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            price = domain.model_price_create(project=self.project, **body.validated_data)
-        except domain.InvalidPrice as exc:
-            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
+        price = domain.model_price_create(project=self.project, **body.validated_data)
         return Response(ModelPriceOutput(price).data, status=status.HTTP_201_CREATED)
 
 

@@ -5,7 +5,6 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from llmops.field_errors import FieldError
 from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 from llmops.webhooks import domain, selectors
 from llmops.webhooks.api import access as actions
@@ -47,14 +46,11 @@ class WebhookListCreateView(ProjectScopedView):
     def post(self, request: Request) -> Response:
         body = WebhookCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            subscription = domain.subscription_create(
-                project=self.project,
-                url=body.validated_data["url"],
-                events=body.validated_data["events"],
-            )
-        except FieldError as exc:
-            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
+        subscription = domain.subscription_create(
+            project=self.project,
+            url=body.validated_data["url"],
+            events=body.validated_data["events"],
+        )
         data = dict(WebhookOutput(subscription).data)
         data["secret"] = subscription.secret
         return Response(data, status=status.HTTP_201_CREATED)

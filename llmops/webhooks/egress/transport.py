@@ -21,7 +21,7 @@ import urllib3
 from django.conf import settings
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
-from llmops.field_errors import FieldError
+from llmops.domain_errors import Invalid
 from llmops.webhooks.egress.addresses import IPAddress, IPNetwork, is_refused, parse_networks
 
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -42,7 +42,7 @@ POLICY_MESSAGE = (
 )
 
 
-class EgressRefused(FieldError):
+class EgressRefused(Invalid):
     """The URL may not receive calls from the platform; ``field`` names the request's field."""
 
     def __init__(self, message: str, *, field: str = "url") -> None:
