@@ -47,11 +47,15 @@ def main() -> None:
 
     django.setup()
     from llmops.celery import app as celery_app
-    from llmops.evaluation.connections import connection_save
-    from llmops.evaluation.datasets import ItemInput, dataset_create, items_change
-    from llmops.evaluation.execution import run_start
+    from llmops.evaluation.domain import (
+        ItemInput,
+        connection_save,
+        dataset_create,
+        items_change,
+        run_start,
+        suite_save,
+    )
     from llmops.evaluation.models import FINISHED, Run, RunResult, Trigger
-    from llmops.evaluation.suites import suite_save
     from llmops.prompts.domain import prompt_create
     from llmops.tenancy import domain
     from llmops.tracing.models import Span

@@ -7,4 +7,4 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         # Online evaluation listens to trace ingestion.
-        from llmops.evaluation import online  # noqa: F401
+        from llmops.evaluation.domain import online  # noqa: F401

@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from llmops.domain_errors import Invalid
-from llmops.evaluation.connections import connection_get, provider_config
+from llmops.evaluation.domain.connections import connection_get, provider_config
 from llmops.prompts import selectors, templates
 from llmops.prompts.models import Prompt, PromptVersion
 from llmops.tracing.ingest import spans_ingest

@@ -1,22 +1,248 @@
-"""Reads of the evaluation context shared by its list endpoints.
+"""Reads of the evaluation context: what the API lists and shows, and the reads the domain
+shares (the items of a dataset version, two runs compared).
 
-Related rows are read in batches (joins, one prefetch, counts in SQL), so a page costs the same
-few queries however many rows it holds; tests/platform/test_list_query_counts.py pins them.
+List reads fetch related rows in batches (joins, one prefetch, counts in SQL), so a page costs
+the same few queries however many rows it holds; tests/platform/test_list_query_counts.py pins
+them. A missing row is an ``EvaluationError`` with status 404.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from llmops.evaluation.models import LabelGate, Promotion, Run, Suite
-from llmops.prompts.models import Prompt
+from llmops.evaluation.errors import EvaluationError
+from llmops.evaluation.models import (
+    Dataset,
+    DatasetItem,
+    DatasetVersion,
+    LabelGate,
+    LabelHealth,
+    OnlineRule,
+    Promotion,
+    ProviderConnection,
+    Run,
+    RunResult,
+    Schedule,
+    Suite,
+)
+from llmops.prompts.models import Prompt, PromptLabel
+from llmops.tenancy.models import Project
+
+# --- datasets -------------------------------------------------------------------------------
+
+
+def datasets_list(*, project: Project) -> QuerySet[Dataset]:
+    return Dataset.objects.filter(project=project).order_by("name")
+
+
+def dataset_get(*, project: Project, name: str) -> Dataset:
+    found = Dataset.objects.filter(project=project, name=name).first()
+    if found is None:
+        raise EvaluationError("Dataset not found.", field="dataset", status=404)
+    return found
+
+
+def dataset_versions(*, project: Project, name: str) -> QuerySet[DatasetVersion]:
+    """A dataset's versions, newest first."""
+    return dataset_get(project=project, name=name).versions.order_by("-number")
+
+
+def items_at(dataset: Dataset, version: int) -> QuerySet[DatasetItem]:
+    """The items of ``version``: rows added at or before it and not removed by then."""
+    return DatasetItem.objects.filter(dataset=dataset, added_in__lte=version).filter(
+        Q(removed_in__isnull=True) | Q(removed_in__gt=version)
+    )
+
+
+@dataclass(frozen=True)
+class DatasetAt:
+    dataset: Dataset
+    version: int
+    items: QuerySet[DatasetItem]
+
+
+def dataset_at(*, project: Project, name: str, version: int | None) -> DatasetAt:
+    """A dataset's items at ``version`` (the newest when None); 404 for a version not made."""
+    dataset = dataset_get(project=project, name=name)
+    number = version or dataset.latest_version
+    if number > dataset.latest_version:
+        raise EvaluationError(
+            f"Dataset {name!r} has no version {number}.", field="version", status=404
+        )
+    return DatasetAt(dataset, number, items_at(dataset, number))
+
+
+def export_jsonl(items: QuerySet[DatasetItem]) -> Iterator[str]:
+    """Items as JSON lines, read in chunks as the response streams."""
+    for item in items.order_by("id").iterator(chunk_size=1000):
+        yield (
+            json.dumps(
+                {
+                    "key": item.key,
+                    "input": item.input,
+                    "expected": item.expected,
+                    "metadata": item.metadata,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+
+
+# --- connections, suites, schedules, rules --------------------------------------------------
+
+
+def connections_list(*, project: Project) -> QuerySet[ProviderConnection]:
+    return ProviderConnection.objects.filter(project=project).order_by("name")
+
+
+def suites_list(*, project: Project) -> QuerySet[Suite]:
+    return Suite.objects.filter(project=project).select_related("dataset").order_by("name")
+
+
+def suite_get(*, project: Project, name: str) -> Suite:
+    found = Suite.objects.filter(project=project, name=name).first()
+    if found is None:
+        raise EvaluationError("Suite not found.", field="suite", status=404)
+    return found
+
+
+def schedules_list(*, project: Project) -> QuerySet[Schedule]:
+    return (
+        Schedule.objects.filter(project=project).select_related("suite", "last_run").order_by("pk")
+    )
+
+
+def rules_list(*, project: Project) -> QuerySet[OnlineRule]:
+    return OnlineRule.objects.filter(project=project).order_by("name")
+
+
+# --- runs -----------------------------------------------------------------------------------
 
 
 def runs_with_progress(runs: QuerySet[Run]) -> QuerySet[Run]:
     """Runs with their suite, and ``done_items`` (the results stored so far) counted in SQL."""
     return runs.select_related("suite").annotate(done_items=Count("results"))
+
+
+def runs_list(*, project: Project, suite: str | None, status: str | None) -> QuerySet[Run]:
+    runs = Run.objects.filter(project=project)
+    if suite:
+        runs = runs.filter(suite__name=suite)
+    if status:
+        runs = runs.filter(status=status)
+    return runs_with_progress(runs)
+
+
+def run_get(*, project: Project, run_id: uuid.UUID) -> Run:
+    found = Run.objects.select_related("suite").filter(project=project, pk=run_id).first()
+    if found is None:
+        raise EvaluationError("Run not found.", field="run", status=404)
+    return found
+
+
+def run_results(*, run: Run) -> QuerySet[RunResult]:
+    return RunResult.objects.filter(run=run).select_related("item")
+
+
+def result_failed(result: RunResult) -> bool:
+    """The item errored, or an evaluator errored on it or did not pass it."""
+    return bool(result.error) or any(
+        v.get("error") or v.get("passed") is False for v in result.verdicts.values()
+    )
+
+
+def _score(verdict: dict[str, Any] | None) -> float | None:
+    if not verdict or verdict.get("error"):
+        return None
+    score = verdict.get("score")
+    return float(score) if isinstance(score, int | float) else None
+
+
+def runs_compare(base: Run, target: Run) -> dict[str, Any]:
+    """Two runs side by side: per item, each evaluator's score in both and the change,
+    regressions first (the biggest drop at the top), then items that changed otherwise, then
+    the rest."""
+    names = [
+        n
+        for n in target.config.get("evaluator_names", [])
+        if n in base.config.get("evaluator_names", [])
+    ]
+    rows: dict[str, dict[str, Any]] = {}
+    for side, run in (("base", base), ("target", target)):
+        for result in RunResult.objects.filter(run=run).select_related("item").iterator(1000):
+            row = rows.setdefault(
+                result.item_key,
+                {
+                    "item_key": result.item_key,
+                    "input": result.item.input,
+                    "expected": result.item.expected,
+                    "base": None,
+                    "target": None,
+                },
+            )
+            row[side] = {
+                "output": result.output,
+                "error": result.error or None,
+                "verdicts": result.verdicts,
+            }
+    items: list[dict[str, Any]] = []
+    for row in rows.values():
+        deltas: dict[str, float | None] = {}
+        for name in names:
+            before = _score((row["base"] or {}).get("verdicts", {}).get(name))
+            after = _score((row["target"] or {}).get("verdicts", {}).get(name))
+            deltas[name] = after - before if before is not None and after is not None else None
+        known = [d for d in deltas.values() if d is not None]
+        errored_now = bool(row["target"] and row["target"]["error"]) and not (
+            row["base"] and row["base"]["error"]
+        )
+        worst = min(known) if known else 0.0
+        row["deltas"] = deltas
+        row["regression"] = worst < 0 or errored_now
+        row["changed"] = any(d != 0 for d in known) or errored_now
+        row["_order"] = (
+            0 if row["regression"] else 1 if row["changed"] else 2,
+            -1.0 if errored_now else worst,
+            row["item_key"],
+        )
+        items.append(row)
+    items.sort(key=lambda r: r["_order"])
+    for row in items:
+        del row["_order"]
+    summary = {
+        name: {
+            "base_mean": (base.summary.get("evaluators", {}).get(name) or {}).get("mean"),
+            "target_mean": (target.summary.get("evaluators", {}).get(name) or {}).get("mean"),
+        }
+        for name in names
+    }
+    summary["regressed_items"] = sum(1 for r in items if r["regression"])  # type: ignore[assignment]
+    return {
+        "base": base.pk,
+        "target": target.pk,
+        "evaluators": names,
+        "summary": summary,
+        "items": items,
+    }
+
+
+def runs_compare_by_id(
+    *, project: Project, run_id: uuid.UUID, other_run_id: uuid.UUID
+) -> dict[str, Any]:
+    return runs_compare(
+        run_get(project=project, run_id=run_id), run_get(project=project, run_id=other_run_id)
+    )
+
+
+# --- gates and promotions -------------------------------------------------------------------
 
 
 def promotions_with_runs(promotions: QuerySet[Promotion]) -> QuerySet[Promotion]:
@@ -28,9 +254,61 @@ def promotions_with_runs(promotions: QuerySet[Promotion]) -> QuerySet[Promotion]
     )
 
 
+def promotions_list(*, project: Project, prompt: str | None) -> QuerySet[Promotion]:
+    found = promotions_with_runs(Promotion.objects.filter(project=project))
+    if prompt:
+        found = found.filter(prompt__name=prompt)
+    return found
+
+
+def promotion_get(*, project: Project, promotion_id: uuid.UUID) -> Promotion:
+    found = promotions_with_runs(Promotion.objects.filter(project=project, pk=promotion_id)).first()
+    if found is None:
+        raise EvaluationError("Promotion not found.", field="promotion", status=404)
+    return found
+
+
+def gate_suites(prompt: Prompt, label: str) -> list[Suite]:
+    """The suites guarding ``label`` of ``prompt``."""
+    return [
+        g.suite
+        for g in LabelGate.objects.filter(prompt=prompt, label=label).select_related("suite")
+    ]
+
+
 def gate_suites_by_label(prompt: Prompt) -> dict[str, list[Suite]]:
-    """The gate suites of every label of ``prompt`` in one query (``gate.gate_suites`` of each)."""
+    """The gate suites of every label of ``prompt`` in one query (``gate_suites`` of each)."""
     found: dict[str, list[Suite]] = defaultdict(list)
     for row in LabelGate.objects.filter(prompt=prompt).select_related("suite").order_by("pk"):
         found[row.label].append(row.suite)
     return found
+
+
+def gates_of(*, project: Project, prompt_name: str) -> list[dict[str, Any]]:
+    """A prompt's protected labels and any label a scheduled run has judged: each with its gate
+    suites and health."""
+    prompt = Prompt.objects.filter(project=project, name=prompt_name).first()
+    if prompt is None:
+        raise EvaluationError("Prompt not found.", field="prompt", status=404)
+    health = {h.label: h for h in LabelHealth.objects.filter(prompt=prompt)}
+    suites = gate_suites_by_label(prompt)
+    protected = PromptLabel.objects.filter(prompt=prompt, protected=True)
+    labels = sorted({*protected.values_list("name", flat=True), *health})
+    out = []
+    for label in labels:
+        h = health.get(label)
+        out.append(
+            {
+                "prompt": prompt.name,
+                "label": label,
+                "suites": [suite.name for suite in suites.get(label, [])],
+                "health": {
+                    "failing": h.failing,
+                    "run": str(h.run_id) if h.run_id else None,
+                    "updated_at": h.updated_at,
+                }
+                if h
+                else None,
+            }
+        )
+    return out

@@ -3,7 +3,7 @@
 A gate names metric thresholds, checked against the latest metrics of the version's source run
 (the tracking app's data), and evaluation suites, each of which must have a passed evaluation
 run linked to the version by an ``evaluated`` lineage edge. The same mechanism protects prompt
-labels (``llmops.evaluation.gate``); here the evidence must already exist, so the decision is
+labels (``llmops.evaluation.domain.gate``); here the evidence must already exist, so the decision is
 immediate: the move is refused with every failed condition, or made and recorded.
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -81,3 +82,35 @@ def page[M](
         else None
     )
     return items, next_cursor
+
+
+def page_where[M](
+    queryset: QuerySet[Any, M],
+    *,
+    ordering: tuple[str, str],
+    cursor: str | None,
+    limit: int,
+    keep: Callable[[M], bool],
+    max_pages: int,
+) -> tuple[list[M], str | None]:
+    """One page of the rows of ``queryset`` that ``keep`` accepts, for a test SQL cannot make.
+
+    Pages are scanned until one is full, at most ``max_pages`` at a time; the cursor carries
+    on from the last row scanned, or after the last row returned when the page filled up.
+    """
+    fields = [name.lstrip("-") for name in ordering]
+    matched: list[M] = []
+    next_cursor = cursor
+    for _ in range(max_pages):
+        scanned, next_cursor = page(queryset, ordering=ordering, cursor=next_cursor, limit=limit)
+        for row in scanned:
+            if len(matched) < limit and keep(row):
+                matched.append(row)
+            elif len(matched) >= limit:
+                # Full: continue after the last item returned, not the last one scanned.
+                last = matched[-1]
+                next_cursor = encode([_field(last, fields[0]), _field(last, fields[1])])
+                break
+        if len(matched) >= limit or next_cursor is None:
+            break
+    return matched, next_cursor

@@ -12,13 +12,13 @@ from llmops_evals.cases import Case
 from rest_framework.test import APIClient
 
 from llmops.evaluation import secrets
-from llmops.evaluation.models import Dataset, DatasetVersion, ProviderConnection, Run, Suite
-from llmops.evaluation.suites import (
-    SuiteError,
+from llmops.evaluation.domain.suites import (
     build_components,
     check_evaluators,
     resolve_evaluators,
 )
+from llmops.evaluation.errors import SuiteError
+from llmops.evaluation.models import Dataset, DatasetVersion, ProviderConnection, Run, Suite
 from llmops.local_llm.server import LocalLLM
 from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.otlp import iter_spans

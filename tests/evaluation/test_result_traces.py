@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.db.models import QuerySet
 
-from llmops.evaluation import execution, tracing_export
+from llmops.evaluation import domain, tracing_export
 from llmops.evaluation.models import Run, RunLane, RunResult, RunStatus
 from llmops.tracing.models import Span, Trace
 from tests.conftest import wait_for
@@ -41,7 +41,7 @@ def _start(setup: Setup, concurrency: int = 4) -> Run:
 
 def _work_all_lanes(run: Run) -> None:
     for lane in RunLane.objects.filter(run=run).order_by("lane"):
-        execution.lane_work(run.pk, lane.lane, lane.token)
+        domain.run_lane(run_id=run.pk, lane=lane.lane, token=lane.token)
 
 
 def _dangling(run: Run) -> list[str]:
@@ -129,7 +129,7 @@ def test_a_worker_dying_between_trace_and_result_leaves_no_result_naming_a_missi
     _spy_result_writes(monkeypatch, die_on_the_second_write)
     lane = RunLane.objects.get(run=run, lane=0)
     with pytest.raises(WorkerDied):
-        execution.lane_work(run.pk, 0, lane.token)
+        domain.run_lane(run_id=run.pk, lane=0, token=lane.token)
 
     written = RunResult.objects.filter(run=run)
     assert 0 < written.count() < TOTAL

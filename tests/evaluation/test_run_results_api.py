@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from llmops.evaluation.datasets import ItemInput, dataset_create, items_change
-from llmops.evaluation.execution import run_start
+from llmops.evaluation.domain import ItemInput, dataset_create, items_change, run_start, suite_save
 from llmops.evaluation.models import DatasetItem, RunLane, RunResult, Trigger
-from llmops.evaluation.suites import suite_save
 from tests.conftest import Tenant
 from tests.evaluation.conftest import ok
 

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from llmops.evaluation.connections import connection_save
-from llmops.evaluation.datasets import dataset_create
+from llmops.evaluation.domain import SuiteError, connection_save, dataset_create, suite_save
+from llmops.evaluation.domain.suites import resolve_config
 from llmops.evaluation.models import Suite
-from llmops.evaluation.suites import SuiteError, resolve_config, suite_save
 from llmops.prompts.domain import label_move, prompt_create, version_create
 from llmops.prompts.models import Prompt
 from llmops.prompts.templates import TemplateError, expand_includes

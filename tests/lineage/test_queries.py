@@ -7,11 +7,15 @@ from typing import Any
 
 import pytest
 
-from llmops.evaluation.connections import connection_save
-from llmops.evaluation.datasets import ItemInput, dataset_create, items_change
-from llmops.evaluation.execution import run_start
+from llmops.evaluation.domain import (
+    ItemInput,
+    connection_save,
+    dataset_create,
+    items_change,
+    run_start,
+    suite_save,
+)
 from llmops.evaluation.models import DatasetItem, DatasetVersion, Trigger
-from llmops.evaluation.suites import suite_save
 from llmops.prompts.domain import label_move, prompt_create, version_create
 from llmops.prompts.models import Prompt, PromptVersion
 from llmops.registry.models import ModelAlias, ModelVersion, RegisteredModel

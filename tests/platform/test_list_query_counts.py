@@ -25,7 +25,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from llmops.evaluation import connections, datasets, online
+from llmops.evaluation.domain import connections, datasets, online
 from llmops.evaluation.models import (
     Dataset,
     LabelGate,

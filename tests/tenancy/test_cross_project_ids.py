@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from llmops.evaluation.datasets import dataset_create
+from llmops.evaluation.domain import dataset_create
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import LineageNode, NodeKind
 from llmops.registry import domain as registry

@@ -15,10 +15,18 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from llmops.evaluation.connections import connection_save
-from llmops.evaluation.datasets import ItemInput, dataset_create, items_change
-from llmops.evaluation.execution import run_start
-from llmops.evaluation.gate import gate_set, promotion_start
+from llmops.evaluation.domain import (
+    ItemInput,
+    connection_save,
+    dataset_create,
+    gate_set,
+    items_change,
+    promotion_start,
+    rule_save,
+    run_start,
+    schedule_create,
+    suite_save,
+)
 from llmops.evaluation.models import (
     Dataset,
     OnlineRule,
@@ -29,9 +37,6 @@ from llmops.evaluation.models import (
     Suite,
     Trigger,
 )
-from llmops.evaluation.online import rule_save
-from llmops.evaluation.schedules import schedule_create
-from llmops.evaluation.suites import suite_save
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import LineageEdge, LineageNode, NodeKind
 from llmops.prompts.domain import label_protect, prompt_create

@@ -14,8 +14,14 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from llmops.celery import app as celery_app
-from llmops.evaluation.datasets import ItemInput, dataset_create, items_change
-from llmops.evaluation.execution import run_start
+from llmops.evaluation.domain import (
+    ItemInput,
+    dataset_create,
+    items_change,
+    run_start,
+    schedule_create,
+    suite_save,
+)
 from llmops.evaluation.models import (
     Dataset,
     DatasetItem,
@@ -26,8 +32,6 @@ from llmops.evaluation.models import (
     Suite,
     Trigger,
 )
-from llmops.evaluation.schedules import schedule_create
-from llmops.evaluation.suites import suite_save
 from llmops.local_llm.server import LocalLLM
 from llmops.tenancy.models import Role
 from tests.conftest import MakeUser, Tenant

@@ -214,8 +214,8 @@ class RunDetailOutput(RunOutput):
 
     @extend_schema_field(LaneOutput(many=True))
     def get_lanes(self, run: Any) -> list[dict[str, Any]]:
-        # Item i belongs to lane i % lanes (llmops.evaluation.execution), so a lane's share is
-        # arithmetic; no need to load the items.
+        # Item i belongs to lane i % lanes (llmops.evaluation.domain.execution), so a lane's
+        # share is arithmetic; no need to load the items.
         return [
             LaneOutput(
                 {

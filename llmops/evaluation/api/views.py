@@ -1,3 +1,6 @@
+"""The evaluation API: each view parses its input, makes one call into the domain (writes)
+or the selectors (reads) and serializes the answer; no ORM here."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,36 +15,10 @@ from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from llmops.evaluation import (
-    connections,
-    datasets,
-    execution,
-    gate,
-    online,
-    schedules,
-    selectors,
-    suites,
-)
+from llmops.evaluation import domain, selectors
 from llmops.evaluation.api import access as actions
 from llmops.evaluation.api import serializers as s
-from llmops.evaluation.comparison import runs_compare
-from llmops.evaluation.models import (
-    Dataset,
-    LabelHealth,
-    OnlineRule,
-    Promotion,
-    ProviderConnection,
-    Run,
-    RunResult,
-    Schedule,
-    Suite,
-)
 from llmops.field_errors import FieldError
-from llmops.prompts import selectors as prompt_selectors
-from llmops.prompts.domain import LATEST, PromptError
-from llmops.prompts.models import Prompt, PromptLabel, PromptVersion
-from llmops.registry import selectors as registry_selectors
-from llmops.registry.domain import RegistryError
 from llmops.restapi import cursor
 from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
@@ -52,7 +29,7 @@ def _call[T](function: Callable[..., T], **kwargs: Any) -> T:
     """Domain errors as 400s naming the field (404/409 where the error says so)."""
     try:
         return function(**kwargs)
-    except gate.GateError as exc:
+    except domain.EvaluationError as exc:
         if exc.status == 404:
             raise exceptions.NotFound(str(exc)) from None
         if exc.status == 409:
@@ -65,50 +42,6 @@ def _call[T](function: Callable[..., T], **kwargs: Any) -> T:
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-
-
-def _dataset(view: ProjectScopedView, name: str) -> Dataset:
-    found = Dataset.objects.filter(project=view.project, name=name).first()
-    if found is None:
-        raise exceptions.NotFound("Dataset not found.")
-    return found
-
-
-def _run(view: ProjectScopedView, run_id: uuid.UUID) -> Run:
-    found = execution.project_run(view.project, run_id)
-    if found is None:
-        raise exceptions.NotFound("Run not found.")
-    return found
-
-
-def _prompt(view: ProjectScopedView, name: str, field: str = "prompt") -> Prompt:
-    found = Prompt.objects.filter(project=view.project, name=name).first()
-    if found is None:
-        raise exceptions.ValidationError({field: [f"No prompt named {name!r}."]})
-    return found
-
-
-def _prompt_version(
-    view: ProjectScopedView,
-    name: str,
-    *,
-    number: int | None,
-    label: str | None = None,
-    prompt_field: str = "prompt",
-) -> PromptVersion:
-    """The version a body names, with this API's 400s naming the field."""
-    try:
-        return prompt_selectors.version_resolve(
-            project=view.project, prompt_name=name, number=number, label=label
-        )
-    except PromptError as exc:
-        if exc.field == "name":
-            raise exceptions.ValidationError(
-                {prompt_field: [f"No prompt named {name!r}."]}
-            ) from None
-        if exc.field == "version":
-            raise exceptions.ValidationError({"version": ["No such version."]}) from None
-        raise exceptions.ValidationError({"label": ["No version is behind this label."]}) from None
 
 
 def _valid(serializer_class: type[Any], data: Any) -> dict[str, Any]:
@@ -130,7 +63,7 @@ class DatasetListCreateView(ProjectScopedView):
         summary="Datasets of the project",
     )
     def get(self, request: Request) -> Response:
-        found = Dataset.objects.filter(project=self.project).order_by("name")
+        found = selectors.datasets_list(project=self.project)
         return Response(s.DatasetOutput(found, many=True).data)
 
     @extend_schema(
@@ -142,7 +75,7 @@ class DatasetListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.DatasetInput, request.data)
-        dataset = _call(datasets.dataset_create, project=self.project, **body)
+        dataset = _call(domain.dataset_create, project=self.project, **body)
         return Response(s.DatasetOutput(dataset).data, status=status.HTTP_201_CREATED)
 
 
@@ -156,8 +89,8 @@ class DatasetDetailView(ProjectScopedView):
         summary="A dataset's versions, newest first",
     )
     def get(self, request: Request, dataset: str) -> Response:
-        found = _dataset(self, dataset)
-        return Response(s.DatasetVersionOutput(found.versions.order_by("-number"), many=True).data)
+        found = _call(selectors.dataset_versions, project=self.project, name=dataset)
+        return Response(s.DatasetVersionOutput(found, many=True).data)
 
 
 class DatasetItemsView(ProjectScopedView):
@@ -170,19 +103,17 @@ class DatasetItemsView(ProjectScopedView):
         summary="The items of a version (the newest by default)",
     )
     def get(self, request: Request, dataset: str) -> Response:
-        found = _dataset(self, dataset)
         query = _valid(s.VersionQuery, request.query_params)
-        version = query.get("version") or found.latest_version
-        if version > found.latest_version:
-            raise exceptions.NotFound(f"Dataset {dataset!r} has no version {version}.")
+        found = _call(
+            selectors.dataset_at, project=self.project, name=dataset, version=query.get("version")
+        )
         items, next_cursor = cursor.page(
-            datasets.items_at(found, version),
-            ordering=("id", "id"),
-            cursor=query.get("cursor"),
-            limit=query["limit"],
+            found.items, ordering=("id", "id"), cursor=query.get("cursor"), limit=query["limit"]
         )
         return Response(
-            s.ItemListOutput({"version": version, "items": items, "next_cursor": next_cursor}).data
+            s.ItemListOutput(
+                {"version": found.version, "items": items, "next_cursor": next_cursor}
+            ).data
         )
 
     @extend_schema(
@@ -193,12 +124,12 @@ class DatasetItemsView(ProjectScopedView):
         summary="Add, replace (by key) and remove items: one new version",
     )
     def post(self, request: Request, dataset: str) -> Response:
-        found = _dataset(self, dataset)
+        found = _call(selectors.dataset_get, project=self.project, name=dataset)
         body = _valid(s.ItemsChangeInput, request.data)
         version = _call(
-            datasets.items_change,
+            domain.items_change,
             dataset=found,
-            upsert=[datasets.ItemInput(**item) for item in body["items"]],
+            upsert=[domain.ItemInput(**item) for item in body["items"]],
             remove=body["remove"],
             note=body["note"],
             author=str(request.user),
@@ -236,20 +167,15 @@ class DatasetImportView(ProjectScopedView):
         "columns; cells holding JSON are parsed.",
     )
     def post(self, request: Request, dataset: str) -> Response:
-        found = _dataset(self, dataset)
+        found = _call(selectors.dataset_get, project=self.project, name=dataset)
         kind = request.query_params.get("file_type") or (
             "csv" if "csv" in (request.content_type or "") else "jsonl"
         )
-        if kind not in ("jsonl", "csv"):
-            raise exceptions.ValidationError({"file_type": ["Must be 'jsonl' or 'csv'."]})
-        text = request.data if isinstance(request.data, str) else ""
-        parse = datasets.parse_csv if kind == "csv" else datasets.parse_jsonl
-        items = _call(parse, text=text)
         version = _call(
-            datasets.items_change,
+            domain.items_import,
             dataset=found,
-            upsert=items,
-            note=f"import ({kind})",
+            text=request.data if isinstance(request.data, str) else "",
+            file_type=kind,
             author=str(request.user),
         )
         return Response(s.DatasetVersionOutput(version).data, status=status.HTTP_201_CREATED)
@@ -266,20 +192,16 @@ class DatasetFromTracesView(ProjectScopedView):
         summary="Add items made from stored traces and spans",
     )
     def post(self, request: Request, dataset: str) -> Response:
-        found = _dataset(self, dataset)
+        found = _call(selectors.dataset_get, project=self.project, name=dataset)
         body = _valid(s.ItemsFromTracesInput, request.data)
-        items = _call(
-            datasets.items_from_traces,
+        version = _call(
+            domain.items_add_from_traces,
             project=self.project,
+            dataset=found,
             trace_ids=body["trace_ids"],
             span_ids=body["span_ids"],
             output_as_expected=body["output_as_expected"],
-        )
-        version = _call(
-            datasets.items_change,
-            dataset=found,
-            upsert=items,
-            note=body["note"] or "from traces",
+            note=body["note"],
             author=str(request.user),
         )
         return Response(s.DatasetVersionOutput(version).data, status=status.HTTP_201_CREATED)
@@ -295,15 +217,16 @@ class DatasetExportView(ProjectScopedView):
         summary="A version's items as JSONL",
     )
     def get(self, request: Request, dataset: str) -> StreamingHttpResponse:
-        found = _dataset(self, dataset)
         query = _valid(s.VersionQuery, request.query_params)
-        version = query.get("version") or found.latest_version
-        if version > found.latest_version:
-            raise exceptions.NotFound(f"Dataset {dataset!r} has no version {version}.")
-        response = StreamingHttpResponse(
-            datasets.export_jsonl(found, version), content_type="application/x-ndjson"
+        found = _call(
+            selectors.dataset_at, project=self.project, name=dataset, version=query.get("version")
         )
-        response["Content-Disposition"] = f'attachment; filename="{found.name}-v{version}.jsonl"'
+        response = StreamingHttpResponse(
+            selectors.export_jsonl(found.items), content_type="application/x-ndjson"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{found.dataset.name}-v{found.version}.jsonl"'
+        )
         return response
 
 
@@ -320,7 +243,7 @@ class ConnectionListCreateView(ProjectScopedView):
         summary="Provider connections (keys are never returned)",
     )
     def get(self, request: Request) -> Response:
-        found = ProviderConnection.objects.filter(project=self.project).order_by("name")
+        found = selectors.connections_list(project=self.project)
         return Response(s.ConnectionOutput(found, many=True).data)
 
     @extend_schema(
@@ -332,7 +255,7 @@ class ConnectionListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.ConnectionInput, request.data)
-        connection = connections.connection_save(project=self.project, **body)
+        connection = _call(domain.connection_save, project=self.project, **body)
         return Response(s.ConnectionOutput(connection).data, status=status.HTTP_201_CREATED)
 
 
@@ -346,11 +269,7 @@ class ConnectionDetailView(ProjectScopedView):
         summary="Remove a connection",
     )
     def delete(self, request: Request, connection: str) -> Response:
-        deleted, _ = ProviderConnection.objects.filter(
-            project=self.project, name=connection
-        ).delete()
-        if not deleted:
-            raise exceptions.NotFound("Connection not found.")
+        _call(domain.connection_delete, project=self.project, name=connection)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -367,9 +286,7 @@ class SuiteListCreateView(ProjectScopedView):
         summary="Evaluation suites",
     )
     def get(self, request: Request) -> Response:
-        found = (
-            Suite.objects.filter(project=self.project).select_related("dataset").order_by("name")
-        )
+        found = selectors.suites_list(project=self.project)
         return Response(s.SuiteOutput(found, many=True).data)
 
     @extend_schema(
@@ -382,7 +299,7 @@ class SuiteListCreateView(ProjectScopedView):
     def post(self, request: Request) -> Response:
         body = _valid(s.SuiteInput, request.data)
         suite, _ = _call(
-            suites.suite_save,
+            domain.suite_save,
             project=self.project,
             name=body["name"],
             dataset_name=body["dataset"],
@@ -401,9 +318,7 @@ class SuiteDetailView(ProjectScopedView):
         operation_id="suites_get", parameters=P, responses=s.SuiteOutput, summary="A suite"
     )
     def get(self, request: Request, suite: str) -> Response:
-        found = Suite.objects.filter(project=self.project, name=suite).first()
-        if found is None:
-            raise exceptions.NotFound("Suite not found.")
+        found = _call(selectors.suite_get, project=self.project, name=suite)
         return Response(s.SuiteOutput(found).data)
 
 
@@ -421,13 +336,11 @@ class RunListCreateView(ProjectScopedView):
     )
     def get(self, request: Request) -> Response:
         query = _valid(s.RunListQuery, request.query_params)
-        runs = Run.objects.filter(project=self.project)
-        if query.get("suite"):
-            runs = runs.filter(suite__name=query["suite"])
-        if query.get("status"):
-            runs = runs.filter(status=query["status"])
+        runs = selectors.runs_list(
+            project=self.project, suite=query.get("suite"), status=query.get("status")
+        )
         items, next_cursor = cursor.page(
-            selectors.runs_with_progress(runs),
+            runs,
             ordering=("-created_at", "-id"),
             cursor=query.get("cursor"),
             limit=query["limit"],
@@ -444,41 +357,17 @@ class RunListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.RunInput, request.data)
-        suite = (
-            Suite.objects.filter(project=self.project, name=body["suite"])
-            .select_related("dataset")
-            .first()
-        )
-        if suite is None:
-            raise exceptions.ValidationError({"suite": [f"No suite named {body['suite']!r}."]})
-        version: PromptVersion | None = None
-        if suite.target["type"] == "prompt":
-            version = _prompt_version(
-                self,
-                suite.target["prompt"],
-                number=body.get("version"),
-                label=body.get("label") or LATEST,
-                prompt_field="suite",
-            )
-        model_version = None
-        if "model_version" in body:
-            ref = body["model_version"]
-            try:
-                model_version = registry_selectors.model_version_resolve(
-                    project=self.project, name=ref["name"], version=ref["version"]
-                )
-            except RegistryError:
-                raise exceptions.ValidationError(
-                    {"model_version": ["No such model version."]}
-                ) from None
+        ref = body.get("model_version")
         run = _call(
-            execution.run_start,
-            suite=suite,
-            prompt_version=version,
-            trigger=body["trigger"],
-            created_by=str(request.user),
+            domain.run_request,
+            project=self.project,
+            suite_name=body["suite"],
+            version=body.get("version"),
+            label=body.get("label"),
             outputs=body["outputs"],
-            model_version=model_version,
+            trigger=body["trigger"],
+            model_version=(ref["name"], ref["version"]) if ref is not None else None,
+            created_by=str(request.user),
         )
         return Response(s.RunOutput(run).data, status=status.HTTP_202_ACCEPTED)
 
@@ -493,7 +382,8 @@ class RunDetailView(ProjectScopedView):
         summary="A run: status, progress (and its lanes'), summary and thresholds",
     )
     def get(self, request: Request, run_id: uuid.UUID) -> Response:
-        return Response(s.RunDetailOutput(_run(self, run_id)).data)
+        run = _call(selectors.run_get, project=self.project, run_id=run_id)
+        return Response(s.RunDetailOutput(run).data)
 
 
 class RunCancelView(ProjectScopedView):
@@ -507,10 +397,7 @@ class RunCancelView(ProjectScopedView):
         summary="Cancel a queued or running run",
     )
     def post(self, request: Request, run_id: uuid.UUID) -> Response:
-        run = _run(self, run_id)
-        if not execution.run_cancel(run):
-            raise Conflict(f"The run has already ended ({run.status}).")
-        run.refresh_from_db()
+        run = _call(domain.run_cancel, project=self.project, run_id=run_id)
         return Response(s.RunOutput(run).data)
 
 
@@ -524,44 +411,29 @@ class RunResultsView(ProjectScopedView):
         summary="Per-item results of a run",
     )
     def get(self, request: Request, run_id: uuid.UUID) -> Response:
-        run = _run(self, run_id)
+        run = _call(selectors.run_get, project=self.project, run_id=run_id)
         query = _valid(s.ResultListQuery, request.query_params)
-        results = RunResult.objects.filter(run=run).select_related("item")
-        limit: int = query["limit"]
+        results = selectors.run_results(run=run)
         wanted: bool | None = query["failed"]
         if wanted is None:
             items, next_cursor = cursor.page(
-                results, ordering=("id", "id"), cursor=query.get("cursor"), limit=limit
+                results, ordering=("id", "id"), cursor=query.get("cursor"), limit=query["limit"]
             )
-            return Response(s.ResultListOutput({"items": items, "next_cursor": next_cursor}).data)
-        # Whether an item failed is decided by its verdicts' JSON, so the filter runs here, not
-        # in SQL: pages are scanned until one is full, a bounded number of pages at a time, and
-        # the cursor carries on from the last row scanned.
-        matched: list[RunResult] = []
-        next_cursor = query.get("cursor")
-        for _ in range(RESULT_SCAN_PAGES):
-            scanned, next_cursor = cursor.page(
-                results, ordering=("id", "id"), cursor=next_cursor, limit=limit
+        else:
+            # Whether an item failed is decided by its verdicts' JSON, so the filter runs here,
+            # not in SQL: a bounded number of pages is scanned for each page answered.
+            items, next_cursor = cursor.page_where(
+                results,
+                ordering=("id", "id"),
+                cursor=query.get("cursor"),
+                limit=query["limit"],
+                keep=lambda result: selectors.result_failed(result) == wanted,
+                max_pages=RESULT_SCAN_PAGES,
             )
-            for result in scanned:
-                if len(matched) < limit and _result_failed(result) == wanted:
-                    matched.append(result)
-                elif len(matched) >= limit:
-                    # Full: continue after the last item returned, not the last one scanned.
-                    next_cursor = cursor.encode([matched[-1].pk, matched[-1].pk])
-                    break
-            if len(matched) >= limit or next_cursor is None:
-                break
-        return Response(s.ResultListOutput({"items": matched, "next_cursor": next_cursor}).data)
+        return Response(s.ResultListOutput({"items": items, "next_cursor": next_cursor}).data)
 
 
 RESULT_SCAN_PAGES = 10
-
-
-def _result_failed(result: RunResult) -> bool:
-    return bool(result.error) or any(
-        v.get("error") or v.get("passed") is False for v in result.verdicts.values()
-    )
 
 
 class RunCompareView(ProjectScopedView):
@@ -574,8 +446,13 @@ class RunCompareView(ProjectScopedView):
         summary="Two runs per item, side by side, with score deltas, regressions first",
     )
     def get(self, request: Request, run_id: uuid.UUID, other_run_id: uuid.UUID) -> Response:
-        base, target = _run(self, run_id), _run(self, other_run_id)
-        return Response(s.ComparisonOutput(runs_compare(base, target)).data)
+        compared = _call(
+            selectors.runs_compare_by_id,
+            project=self.project,
+            run_id=run_id,
+            other_run_id=other_run_id,
+        )
+        return Response(s.ComparisonOutput(compared).data)
 
 
 # --- gates and promotions -------------------------------------------------------------------
@@ -592,32 +469,8 @@ class GateView(ProjectScopedView):
     )
     def get(self, request: Request) -> Response:
         query = _valid(s.GateQuery, request.query_params)
-        prompt = Prompt.objects.filter(project=self.project, name=query["prompt"]).first()
-        if prompt is None:
-            raise exceptions.NotFound("Prompt not found.")
-        health = {h.label: h for h in LabelHealth.objects.filter(prompt=prompt)}
-        gate_suites = selectors.gate_suites_by_label(prompt)
-        protected = PromptLabel.objects.filter(prompt=prompt, protected=True)
-        # Protected labels, and any label a scheduled run has judged.
-        labels = sorted({*protected.values_list("name", flat=True), *health})
-        out = []
-        for label in labels:
-            h = health.get(label)
-            out.append(
-                {
-                    "prompt": prompt.name,
-                    "label": label,
-                    "suites": [suite.name for suite in gate_suites.get(label, [])],
-                    "health": {
-                        "failing": h.failing,
-                        "run": str(h.run_id) if h.run_id else None,
-                        "updated_at": h.updated_at,
-                    }
-                    if h
-                    else None,
-                }
-            )
-        return Response(s.GateOutput(out, many=True).data)
+        found = _call(selectors.gates_of, project=self.project, prompt_name=query["prompt"])
+        return Response(s.GateOutput(found, many=True).data)
 
     @extend_schema(
         operation_id="gates_set",
@@ -628,12 +481,17 @@ class GateView(ProjectScopedView):
     )
     def put(self, request: Request) -> Response:
         body = _valid(s.GateInput, request.data)
-        prompt = _prompt(self, body["prompt"])
-        found = _call(gate.gate_set, prompt=prompt, label=body["label"], suite_names=body["suites"])
+        found = _call(
+            domain.gate_configure,
+            project=self.project,
+            prompt_name=body["prompt"],
+            label=body["label"],
+            suite_names=body["suites"],
+        )
         return Response(
             s.GateOutput(
                 {
-                    "prompt": prompt.name,
+                    "prompt": body["prompt"],
                     "label": body["label"],
                     "suites": [x.name for x in found],
                     "health": None,
@@ -653,9 +511,7 @@ class PromotionListCreateView(ProjectScopedView):
     )
     def get(self, request: Request) -> Response:
         query = _valid(s.PromotionListQuery, request.query_params)
-        found = selectors.promotions_with_runs(Promotion.objects.filter(project=self.project))
-        if query.get("prompt"):
-            found = found.filter(prompt__name=query["prompt"])
+        found = selectors.promotions_list(project=self.project, prompt=query.get("prompt"))
         items, next_cursor = cursor.page(
             found, ordering=("-created_at", "-id"), cursor=query.get("cursor"), limit=query["limit"]
         )
@@ -672,15 +528,14 @@ class PromotionListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.PromotionInput, request.data)
-        version = _prompt_version(self, body["prompt"], number=body["version"])
         promotion = _call(
-            gate.promotion_start,
-            prompt=version.prompt,
+            domain.promotion_request,
+            project=self.project,
+            prompt_name=body["prompt"],
+            version=body["version"],
             label=body["label"],
-            version=version,
             requested_by=str(request.user),
         )
-        promotion = selectors.promotions_with_runs(Promotion.objects.filter(pk=promotion.pk)).get()
         return Response(s.PromotionOutput(promotion).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -694,11 +549,7 @@ class PromotionDetailView(ProjectScopedView):
         summary="A promotion: its runs, and the failed thresholds with their items",
     )
     def get(self, request: Request, promotion_id: uuid.UUID) -> Response:
-        found = selectors.promotions_with_runs(
-            Promotion.objects.filter(project=self.project, pk=promotion_id)
-        ).first()
-        if found is None:
-            raise exceptions.NotFound("Promotion not found.")
+        found = _call(selectors.promotion_get, project=self.project, promotion_id=promotion_id)
         return Response(s.PromotionOutput(found).data)
 
 
@@ -715,8 +566,8 @@ class ScheduleListCreateView(ProjectScopedView):
         summary="Schedules and their last runs",
     )
     def get(self, request: Request) -> Response:
-        found = Schedule.objects.filter(project=self.project).select_related("suite", "last_run")
-        return Response(s.ScheduleOutput(found.order_by("pk"), many=True).data)
+        found = selectors.schedules_list(project=self.project)
+        return Response(s.ScheduleOutput(found, many=True).data)
 
     @extend_schema(
         operation_id="schedules_create",
@@ -728,7 +579,7 @@ class ScheduleListCreateView(ProjectScopedView):
     def post(self, request: Request) -> Response:
         body = _valid(s.ScheduleInput, request.data)
         schedule = _call(
-            schedules.schedule_create,
+            domain.schedule_create,
             project=self.project,
             suite_name=body["suite"],
             label=body["label"],
@@ -748,10 +599,7 @@ class ScheduleDetailView(ProjectScopedView):
         summary="Remove a schedule",
     )
     def delete(self, request: Request, schedule_id: int) -> Response:
-        found = Schedule.objects.filter(project=self.project, pk=schedule_id).first()
-        if found is None:
-            raise exceptions.NotFound("Schedule not found.")
-        schedules.schedule_delete(found)
+        _call(domain.schedule_delete, project=self.project, schedule_id=schedule_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -765,7 +613,7 @@ class RuleListCreateView(ProjectScopedView):
         summary="Online evaluation rules",
     )
     def get(self, request: Request) -> Response:
-        found = OnlineRule.objects.filter(project=self.project).order_by("name")
+        found = selectors.rules_list(project=self.project)
         return Response(s.RuleOutput(found, many=True).data)
 
     @extend_schema(
@@ -777,7 +625,7 @@ class RuleListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.RuleInput, request.data)
-        rule = _call(online.rule_save, project=self.project, **body)
+        rule = _call(domain.rule_save, project=self.project, **body)
         return Response(s.RuleOutput(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -791,8 +639,5 @@ class RuleDetailView(ProjectScopedView):
         summary="Remove a rule",
     )
     def delete(self, request: Request, rule: str) -> Response:
-        deleted, _ = OnlineRule.objects.filter(project=self.project, name=rule).delete()
-        if not deleted:
-            raise exceptions.NotFound("Rule not found.")
-        online.forget_project(self.project)
+        _call(domain.rule_delete, project=self.project, name=rule)
         return Response(status=status.HTTP_204_NO_CONTENT)

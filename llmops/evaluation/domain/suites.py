@@ -1,11 +1,17 @@
 """Suites: what a run evaluates (dataset, target, evaluators, thresholds), validated when saved
-and resolved into a self-contained configuration when a run starts."""
+and resolved into a self-contained configuration when a run starts.
+
+``evidence_for`` resolves a suite on a version once: the pinned configuration, the dataset
+version and their fingerprint travel together from whoever asks for a run (the API, the release
+gate, a schedule, a baseline) down to ``execution.run_start``, which stores them as they are.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from llmops_evals.cases import Evaluator, EvaluatorConfigError
@@ -15,9 +21,9 @@ from llmops_evals.provider import Provider
 from llmops_evals.registry import build_evaluator
 from llmops_evals.runner import PromptTarget, Target, ThresholdConfigError, thresholds_from_spec
 
-from llmops.evaluation.connections import connection_get, provider_config
+from llmops.evaluation.domain.connections import connection_get, provider_config
+from llmops.evaluation.errors import EvaluationError, SuiteError
 from llmops.evaluation.models import Dataset, ProviderConnection, Suite
-from llmops.field_errors import FieldError
 from llmops.lineage.domain import NodeRef
 from llmops.lineage.models import NodeKind
 from llmops.prompts import selectors as prompt_selectors
@@ -47,10 +53,6 @@ _JUDGE_KEYS = {
 _TARGET_KEYS = {"type", "prompt", "connection", "model", "params"}
 
 
-class SuiteError(FieldError):
-    pass
-
-
 def _prompt_version(
     project: Project, name: str, label: str | None, number: int | None, field: str
 ) -> PromptVersion:
@@ -60,6 +62,29 @@ def _prompt_version(
         )
     except PromptError as exc:
         raise SuiteError(str(exc), field=field) from None
+
+
+def requested_version(
+    *,
+    project: Project,
+    prompt_name: str,
+    number: int | None,
+    label: str | None = None,
+    prompt_field: str = "prompt",
+    error: type[EvaluationError] = EvaluationError,
+) -> PromptVersion:
+    """The version a request names, refused with the API's messages: the prompt's field is
+    ``prompt_field``; a missing version or label blames ``version`` or ``label``."""
+    try:
+        return prompt_selectors.version_resolve(
+            project=project, prompt_name=prompt_name, number=number, label=label
+        )
+    except PromptError as exc:
+        if exc.field == "name":
+            raise error(f"No prompt named {prompt_name!r}.", field=prompt_field) from None
+        if exc.field == "version":
+            raise error("No such version.", field="version") from None
+        raise error("No version is behind this label.", field="label") from None
 
 
 def version_behind(project: Project, prompt_name: str, label: str) -> PromptVersion | None:
@@ -279,6 +304,23 @@ def fingerprint(config: Mapping[str, Any], dataset_version: int) -> str:
         "thresholds": config["thresholds"],
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a run of a suite on a version would be: its pinned configuration, the dataset
+    version it reads, and their fingerprint (equal fingerprints are the same evidence)."""
+
+    config: dict[str, Any]
+    dataset_version: int
+    fingerprint: str
+
+
+def evidence_for(suite: Suite, prompt_version: PromptVersion | None) -> Evidence:
+    """The suite resolved on ``prompt_version`` at its dataset's newest version."""
+    config = resolve_config(suite, prompt_version)
+    dataset_version = suite.dataset.latest_version
+    return Evidence(config, dataset_version, fingerprint(config, dataset_version))
 
 
 def build_components(

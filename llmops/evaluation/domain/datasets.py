@@ -11,15 +11,15 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 
+from llmops.evaluation.errors import DatasetError
 from llmops.evaluation.models import Dataset, DatasetItem, DatasetVersion
-from llmops.field_errors import FieldError
+from llmops.evaluation.selectors import items_at
 from llmops.json_text import TOO_DEEP, first_unstorable_text, nests_too_deep
 from llmops.lineage.domain import NodeRef, node_record
 from llmops.lineage.models import NodeKind
@@ -27,10 +27,6 @@ from llmops.tenancy.models import Project
 from llmops.tracing.models import Span, Trace
 
 MAX_ITEMS_PER_CHANGE = 10_000
-
-
-class DatasetError(FieldError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -47,12 +43,6 @@ def dataset_create(*, project: Project, name: str, description: str = "") -> Dat
     if Dataset.objects.filter(project=project, name=name).exists():
         raise DatasetError(f"a dataset named {name!r} already exists", field="name")
     return Dataset.objects.create(project=project, name=name, description=description)
-
-
-def items_at(dataset: Dataset, version: int) -> QuerySet[DatasetItem]:
-    return DatasetItem.objects.filter(dataset=dataset, added_in__lte=version).filter(
-        Q(removed_in__isnull=True) | Q(removed_in__gt=version)
-    )
 
 
 def items_change(
@@ -251,17 +241,29 @@ def items_from_traces(
     return items
 
 
-def export_jsonl(dataset: Dataset, version: int) -> Iterator[str]:
-    for item in items_at(dataset, version).order_by("id").iterator(chunk_size=1000):
-        yield (
-            json.dumps(
-                {
-                    "key": item.key,
-                    "input": item.input,
-                    "expected": item.expected,
-                    "metadata": item.metadata,
-                },
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
+def items_import(*, dataset: Dataset, text: str, file_type: str, author: str) -> DatasetVersion:
+    """Items parsed from a JSONL or CSV file (``file_type``), added as one new version."""
+    if file_type not in ("jsonl", "csv"):
+        raise DatasetError("Must be 'jsonl' or 'csv'.", field="file_type")
+    items = parse_csv(text) if file_type == "csv" else parse_jsonl(text)
+    return items_change(dataset=dataset, upsert=items, note=f"import ({file_type})", author=author)
+
+
+def items_add_from_traces(
+    *,
+    project: Project,
+    dataset: Dataset,
+    trace_ids: Sequence[str],
+    span_ids: Sequence[str],
+    output_as_expected: bool,
+    note: str,
+    author: str,
+) -> DatasetVersion:
+    """Items made from stored traces and spans of the dataset's project, as one new version."""
+    items = items_from_traces(
+        project=project,
+        trace_ids=trace_ids,
+        span_ids=span_ids,
+        output_as_expected=output_as_expected,
+    )
+    return items_change(dataset=dataset, upsert=items, note=note or "from traces", author=author)

@@ -9,6 +9,11 @@ counts nothing twice. An item's trace (its target and judge calls) is stored in 
 that writes its result, so no result ever names a trace that is not stored. The summary and
 the verdict on thresholds are computed from the stored results only, by whichever lane finishes
 last; a conditional status update makes that happen once.
+
+This module knows nothing of what a run's end sets off (baseline dependents aside): the
+functions that end a run return whether they did, and ``run_end`` decides the promotions and
+records the schedules that wait on it. So the arrows point one way: ``gate`` and ``schedules``
+start runs here, ``decision`` reads their results, and nothing here imports any of them.
 """
 
 from __future__ import annotations
@@ -41,7 +46,18 @@ from llmops_evals.runner import (
 from opentelemetry.trace import Tracer
 
 from llmops.celery import app as celery_app
-from llmops.evaluation.datasets import dataset_version_node, items_at
+from llmops.evaluation.domain.datasets import dataset_version_node
+from llmops.evaluation.domain.suites import (
+    Evidence,
+    build_components,
+    evidence_for,
+    fingerprint,
+    judge_prompt_versions,
+    prompt_version_node,
+    requested_version,
+    version_behind,
+)
+from llmops.evaluation.errors import RunError, SuiteError
 from llmops.evaluation.models import (
     FINISHED,
     DatasetItem,
@@ -54,15 +70,7 @@ from llmops.evaluation.models import (
     Suite,
     Trigger,
 )
-from llmops.evaluation.suites import (
-    SuiteError,
-    build_components,
-    fingerprint,
-    judge_prompt_versions,
-    prompt_version_node,
-    resolve_config,
-    version_behind,
-)
+from llmops.evaluation.selectors import items_at
 from llmops.evaluation.tracing_export import (
     SpanBuffer,
     buffered_tracer_provider,
@@ -70,7 +78,10 @@ from llmops.evaluation.tracing_export import (
 )
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import EdgeKind, NodeKind
+from llmops.prompts.domain import LATEST
 from llmops.prompts.models import PromptVersion
+from llmops.registry import selectors as registry_selectors
+from llmops.registry.domain import RegistryError
 from llmops.registry.models import ModelVersion
 from llmops.tenancy.models import Project
 from llmops.tracing.models import Trace
@@ -80,10 +91,6 @@ log = logging.getLogger(__name__)
 LANE_TASK = "evaluation.run_lane"
 MAX_OUTPUTS = 10_000
 _OUTPUT_KEYS = {"key", "output", "latency_ms", "input_tokens", "output_tokens", "cost", "trace_id"}
-
-
-class RunError(SuiteError):
-    pass
 
 
 # --- starting -----------------------------------------------------------------------------
@@ -126,17 +133,14 @@ def _needs_baseline(config: Mapping[str, Any]) -> bool:
     return config["target"]["type"] == "prompt" and (regression or pairwise)
 
 
-def _baseline_for(
-    suite: Suite, version: PromptVersion, dataset_version: int, created_by: str
-) -> Run | None:
+def _baseline_for(suite: Suite, version: PromptVersion, created_by: str) -> Run | None:
     """The run of the version behind the baseline label (started now if there is none)."""
     behind = version_behind(suite.project, suite.target["prompt"], suite.baseline_label)
     if behind is None or behind.pk == version.pk:
         return None
-    config = resolve_config(suite, behind)
-    wanted = fingerprint(config, dataset_version)
+    evidence = evidence_for(suite, behind)
     usable = (
-        Run.objects.filter(suite=suite, fingerprint=wanted)
+        Run.objects.filter(suite=suite, fingerprint=evidence.fingerprint)
         .exclude(status__in=(RunStatus.ERRORED, RunStatus.CANCELLED))
         .order_by("-created_at")
         .first()
@@ -148,6 +152,7 @@ def _baseline_for(
         prompt_version=behind,
         trigger=Trigger.BASELINE,
         created_by=created_by,
+        evidence=evidence,
     )
 
 
@@ -160,21 +165,31 @@ def run_start(
     outputs: Any = None,
     schedule: Schedule | None = None,
     model_version: ModelVersion | None = None,
+    evidence: Evidence | None = None,
 ) -> Run:
-    """Create a run pinned to the dataset's newest version and queue its lanes after commit."""
+    """Create a run pinned to the dataset's newest version and queue its lanes after commit.
+
+    ``evidence`` is the suite already resolved on ``prompt_version`` by the caller (the gate
+    resolves it to look for a reusable run); it is stored as it is, not resolved again.
+    """
     project = suite.project
     dataset = suite.dataset
     if dataset.latest_version == 0:
         raise RunError(f"dataset {dataset.name!r} has no items yet", field="suite")
     if prompt_version is not None and prompt_version.prompt.project_id != project.pk:
         raise RunError("the version belongs to another project", field="version")
-    config = resolve_config(suite, prompt_version)
-    items = items_at(dataset, dataset.latest_version)
+    if evidence is None:
+        evidence = evidence_for(suite, prompt_version)
+    config = evidence.config
+    digest = evidence.fingerprint
+    items = items_at(dataset, evidence.dataset_version)
     if config["target"]["type"] == "outputs":
         keys = set(items.values_list("key", flat=True))
+        config = {**config, "target": {**config["target"]}}
         config["outputs"] = _check_outputs(outputs, keys)
         # Outputs are new evidence every time: such a run is never reused.
         config["target"]["outputs_id"] = uuid.uuid4().hex
+        digest = fingerprint(config, evidence.dataset_version)
     elif outputs is not None:
         raise RunError(
             "This suite runs a prompt; outputs are produced by the platform.", field="outputs"
@@ -182,18 +197,18 @@ def run_start(
     with transaction.atomic():
         baseline = None
         if trigger != Trigger.BASELINE and _needs_baseline(config) and prompt_version is not None:
-            baseline = _baseline_for(suite, prompt_version, dataset.latest_version, created_by)
+            baseline = _baseline_for(suite, prompt_version, created_by)
         total = items.count()
         lanes = max(min(settings.EVAL_LANES, total), 1)
         run = Run.objects.create(
             project=project,
             suite=suite,
-            dataset_version=dataset.latest_version,
+            dataset_version=evidence.dataset_version,
             prompt_version=prompt_version,
             baseline=baseline,
             schedule=schedule,
             config=config,
-            fingerprint=fingerprint(config, dataset.latest_version),
+            fingerprint=digest,
             trigger=trigger,
             total_items=total,
             lanes=lanes,
@@ -216,6 +231,51 @@ def run_start(
         if baseline is None or baseline.status in FINISHED:
             transaction.on_commit(partial(_dispatch, run.pk))
     return run
+
+
+def run_request(
+    *,
+    project: Project,
+    suite_name: str,
+    version: int | None,
+    label: str | None,
+    outputs: Any,
+    trigger: str,
+    model_version: tuple[str, int] | None,
+    created_by: str,
+) -> Run:
+    """A run the API asks for: the suite by name, on a prompt version (by number, else behind
+    ``label``, else the newest) or on the client's ``outputs``, optionally linked to the
+    registered model version ``(name, number)`` the outputs came from."""
+    suite = Suite.objects.filter(project=project, name=suite_name).select_related("dataset").first()
+    if suite is None:
+        raise RunError(f"No suite named {suite_name!r}.", field="suite")
+    prompt_version: PromptVersion | None = None
+    if suite.target["type"] == "prompt":
+        prompt_version = requested_version(
+            project=project,
+            prompt_name=suite.target["prompt"],
+            number=version,
+            label=label or LATEST,
+            prompt_field="suite",
+            error=RunError,
+        )
+    found_model_version = None
+    if model_version is not None:
+        try:
+            found_model_version = registry_selectors.model_version_resolve(
+                project=project, name=model_version[0], version=model_version[1]
+            )
+        except RegistryError:
+            raise RunError("No such model version.", field="model_version") from None
+    return run_start(
+        suite=suite,
+        prompt_version=prompt_version,
+        trigger=trigger,
+        created_by=created_by,
+        outputs=outputs,
+        model_version=found_model_version,
+    )
 
 
 def run_node(run: Run) -> NodeRef:
@@ -408,12 +468,14 @@ def _evaluators_for(run: Run, evaluators: list[Evaluator]) -> list[Evaluator]:
     return [NoBaseline(e.name, reason) if isinstance(e, PairwiseJudge) else e for e in evaluators]
 
 
-def lane_work(run_id: uuid.UUID, lane: int, token: uuid.UUID) -> None:
+def lane_work(run_id: uuid.UUID, lane: int, token: uuid.UUID) -> bool:
+    """Work one lane of a running run; True when this call ended the run (it was the last lane
+    to finish, or the run could not be built and failed)."""
     run = Run.objects.select_related("suite", "project").filter(pk=run_id).first()
     if run is None or run.status != RunStatus.RUNNING:
-        return
+        return False
     if not RunLane.objects.filter(run=run, lane=lane, token=token, done=False).exists():
-        return  # superseded by a resumed lane, or already finished
+        return False  # superseded by a resumed lane, or already finished
     item_ids = list(
         items_at(run.suite.dataset, run.dataset_version).order_by("id").values_list("id", flat=True)
     )[lane :: run.lanes]
@@ -439,17 +501,16 @@ def lane_work(run_id: uuid.UUID, lane: int, token: uuid.UUID) -> None:
         item_tracer = provider.get_tracer("llmops.evaluation") if calls_models else None
         _work(state, todo, target, _evaluators_for(run, evaluators), in_flight, item_tracer)
     except SuiteError as exc:
-        run_fail(run, str(exc))
-        return
+        return run_fail(run, str(exc))
     finally:
         provider.shutdown()
         # Calls of items whose results were never written (a stopped lane) are still traced.
         state.store_spans()
     if state.stopped:
         log.info("run %s lane %s stopped: %s", run.pk, lane, state.stopped)
-        return
+        return False
     RunLane.objects.filter(run=run, lane=lane, token=token).update(done=True)
-    finalize_if_complete(run.pk)
+    return finalize_if_complete(run.pk)
 
 
 def _evaluate_traced(
@@ -608,43 +669,35 @@ def finalize_if_complete(run_id: uuid.UUID) -> bool:
         ],
         finished_at=timezone.now(),
     )
-    if updated:
-        _after_finish(run.pk)
     return bool(updated)
 
 
-def run_fail(run: Run, message: str) -> None:
+def run_fail(run: Run, message: str) -> bool:
+    """End a queued or running run as errored; True when this call ended it."""
     updated = Run.objects.filter(
         pk=run.pk, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)
     ).update(status=RunStatus.ERRORED, error=message, finished_at=timezone.now())
-    if updated:
-        _after_finish(run.pk)
-
-
-def run_cancel(run: Run) -> bool:
-    updated = Run.objects.filter(
-        pk=run.pk, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)
-    ).update(status=RunStatus.CANCELLED, error="cancelled", finished_at=timezone.now())
-    if updated:
-        _after_finish(run.pk)
     return bool(updated)
 
 
-def _after_finish(run_id: uuid.UUID) -> None:
-    """What a finished run sets off: runs waiting on it as their baseline, the promotions it
-    decides, and a schedule's alert."""
-    from llmops.evaluation import gate, schedules
+def run_mark_cancelled(run: Run) -> bool:
+    """End a queued or running run as cancelled; True when this call ended it."""
+    updated = Run.objects.filter(
+        pk=run.pk, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)
+    ).update(status=RunStatus.CANCELLED, error="cancelled", finished_at=timezone.now())
+    return bool(updated)
 
-    run = Run.objects.select_related("suite", "project").get(pk=run_id)
+
+def dependents_release(run: Run) -> list[uuid.UUID]:
+    """Runs queued behind ``run`` as their baseline: started when it passed or failed, else
+    failed; returns the ids of the runs this call ended."""
+    ended: list[uuid.UUID] = []
     for dependent in Run.objects.filter(baseline=run, status=RunStatus.QUEUED):
         if run.status in (RunStatus.PASSED, RunStatus.FAILED):
             _dispatch(dependent.pk)
-        else:
-            run_fail(dependent, f"its baseline run {run.pk} ended {run.status}")
-    for promotion in run.promotions.all():
-        gate.promotion_decide(promotion.pk)
-    if run.schedule_id is not None:
-        schedules.schedule_record(run)
+        elif run_fail(dependent, f"its baseline run {run.pk} ended {run.status}"):
+            ended.append(dependent.pk)
+    return ended
 
 
 def resume_stalled(*, stall_seconds: float) -> int:
@@ -664,7 +717,3 @@ def resume_stalled(*, stall_seconds: float) -> int:
             _enqueue_lane(lane.run_id, lane.lane, token)
             resumed += 1
     return resumed
-
-
-def project_run(project: Project, run_id: uuid.UUID) -> Run | None:
-    return Run.objects.select_related("suite").filter(project=project, pk=run_id).first()

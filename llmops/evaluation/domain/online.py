@@ -22,13 +22,9 @@ from django.dispatch import receiver
 from llmops_evals.cases import Case
 
 from llmops.celery import app as celery_app
+from llmops.evaluation.domain.suites import build_components, check_evaluators, resolve_evaluators
+from llmops.evaluation.errors import RuleError, SuiteError
 from llmops.evaluation.models import OnlineRule
-from llmops.evaluation.suites import (
-    SuiteError,
-    build_components,
-    check_evaluators,
-    resolve_evaluators,
-)
 from llmops.evaluation.tracing_export import evaluation_tracer_provider
 from llmops.scores.domain import ScoreInput, scores_record
 from llmops.scores.models import Source
@@ -56,10 +52,6 @@ _STRING_FILTERS = (
 )
 _RULE_CACHE_SECONDS = 10.0
 _has_rules: dict[Any, tuple[float, bool]] = {}
-
-
-class RuleError(SuiteError):
-    pass
 
 
 def trace_filters(raw: Any) -> TraceFilters:
@@ -124,6 +116,14 @@ def rule_save(
     )
     forget_project(project)
     return rule
+
+
+def rule_delete(*, project: Project, name: str) -> None:
+    """Remove a rule; traces ingested from now on are not evaluated by it."""
+    deleted, _ = OnlineRule.objects.filter(project=project, name=name).delete()
+    if not deleted:
+        raise RuleError("Rule not found.", field="rule", status=404)
+    forget_project(project)
 
 
 def forget_project(project: Project) -> None:

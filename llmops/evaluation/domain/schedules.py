@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import json
 
+from celery.schedules import crontab
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from llmops.evaluation.execution import run_start
+from llmops.evaluation.domain.execution import run_start
+from llmops.evaluation.domain.suites import version_behind
+from llmops.evaluation.errors import ScheduleError
 from llmops.evaluation.models import LabelHealth, Run, RunStatus, Schedule, Suite, Trigger
-from llmops.evaluation.suites import version_behind
-from llmops.field_errors import FieldError
 from llmops.tenancy.models import Project
 from llmops.webhooks import domain as webhooks
 from llmops.webhooks import events
 
 SCHEDULE_TASK = "evaluation.run_schedule"
 MIN_EVERY_SECONDS = 1
-
-
-class ScheduleError(FieldError):
-    pass
 
 
 def _crontab(expression: str) -> CrontabSchedule:
@@ -38,8 +35,6 @@ def _crontab(expression: str) -> CrontabSchedule:
         )
     minute, hour, day_of_month, month_of_year, day_of_week = parts
     try:
-        from celery.schedules import crontab
-
         crontab(minute, hour, day_of_week, day_of_month, month_of_year)
     except (ValueError, IndexError) as exc:
         raise ScheduleError(f"Not a valid cron expression: {exc}", field="cron") from None
@@ -93,7 +88,11 @@ def schedule_create(
     return schedule
 
 
-def schedule_delete(schedule: Schedule) -> None:
+def schedule_delete(*, project: Project, schedule_id: int) -> None:
+    """Remove a schedule and its beat entry."""
+    schedule = Schedule.objects.filter(project=project, pk=schedule_id).first()
+    if schedule is None:
+        raise ScheduleError("Schedule not found.", field="schedule", status=404)
     with transaction.atomic():
         PeriodicTask.objects.filter(name=_task_name(schedule)).delete()
         schedule.delete()

@@ -7,13 +7,9 @@ from typing import Any
 from llmops_evals.provider import ProviderConfig
 
 from llmops.evaluation import secrets
+from llmops.evaluation.errors import ConnectionNotFound
 from llmops.evaluation.models import ProviderConnection
-from llmops.field_errors import FieldError
 from llmops.tenancy.models import Project
-
-
-class ConnectionNotFound(FieldError):
-    pass
 
 
 def connection_save(
@@ -57,3 +53,10 @@ def connection_get(*, project: Project, name: str, field: str) -> ProviderConnec
     if found is None:
         raise ConnectionNotFound(f"no provider connection named {name!r}", field=field)
     return found
+
+
+def connection_delete(*, project: Project, name: str) -> None:
+    """Remove a connection; suites naming it fail to start until it is saved again."""
+    deleted, _ = ProviderConnection.objects.filter(project=project, name=name).delete()
+    if not deleted:
+        raise ConnectionNotFound("Connection not found.", field="connection", status=404)
