@@ -8,3 +8,8 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         # Online evaluation listens to trace ingestion.
         from llmops.evaluation.domain import online  # noqa: F401
+        from llmops.evaluation.selectors import SuiteEvidence
+        from llmops.registry.gates import suite_evidence_register
+
+        # The registry's model gates name suites; evaluation answers for them.
+        suite_evidence_register(SuiteEvidence())

@@ -29,10 +29,12 @@ from llmops.evaluation.models import (
     ProviderConnection,
     Run,
     RunResult,
+    RunStatus,
     Schedule,
     Suite,
 )
 from llmops.prompts.models import Prompt, PromptLabel
+from llmops.registry.gates import PassedRun
 from llmops.tenancy.models import Project
 
 # --- datasets -------------------------------------------------------------------------------
@@ -312,3 +314,22 @@ def gates_of(*, project: Project, prompt_name: str) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+# --- evidence for the registry's model gates ------------------------------------------------
+
+
+class SuiteEvidence:
+    """Evaluation's side of ``llmops.registry.gates.SuiteEvidence``: registered in
+    ``EvaluationConfig.ready``, so the registry's gates need not import evaluation."""
+
+    def suite_exists(self, *, project: Project, name: str) -> bool:
+        return Suite.objects.filter(project=project, name=name).exists()
+
+    def passed_runs(self, *, project: Project, run_ids: list[str]) -> list[PassedRun]:
+        rows = (
+            Run.objects.filter(project=project, status=RunStatus.PASSED, pk__in=run_ids)
+            .order_by("-created_at")
+            .values_list("pk", "suite__name")
+        )
+        return [PassedRun(id=pk, suite=suite) for pk, suite in rows]

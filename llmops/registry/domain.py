@@ -274,9 +274,7 @@ def _record_move_lineage(
     for run in outcome.runs:
         lineage_link(
             project=model.project,
-            upstream=NodeRef(
-                NodeKind.EVAL_RUN, str(run.pk), f"{run.suite.name} run {str(run.pk)[:8]}"
-            ),
+            upstream=NodeRef(NodeKind.EVAL_RUN, str(run.id), f"{run.suite} run {str(run.id)[:8]}"),
             downstream=node,
             kind=EdgeKind.GATED,
         )

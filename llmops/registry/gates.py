@@ -5,6 +5,10 @@ A gate names metric thresholds, checked against the latest metrics of the versio
 run linked to the version by an ``evaluated`` lineage edge. The same mechanism protects prompt
 labels (``llmops.evaluation.domain.gate``); here the evidence must already exist, so the decision is
 immediate: the move is refused with every failed condition, or made and recorded.
+
+Suites and their runs are evaluation's, and evaluation sits above the registry, so the gates ask
+through ``SuiteEvidence``, which evaluation registers at startup (``EvaluationConfig.ready``).
+Without it, a gate naming suites is refused: it cannot be stored, and it never passes.
 """
 
 from __future__ import annotations
@@ -13,12 +17,9 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from llmops.domain_errors import Invalid
-from llmops.evaluation.models import Run as EvalRun
-from llmops.evaluation.models import RunStatus as EvalRunStatus
-from llmops.evaluation.models import Suite
 from llmops.lineage.models import EdgeKind, LineageEdge, NodeKind
 from llmops.registry.models import GateKind, ModelGate, ModelVersion, RegisteredModel
 from llmops.tenancy.models import Project
@@ -29,6 +30,39 @@ MAX_CONDITIONS = 50
 
 class GateConfigError(Invalid):
     """A gate that cannot be stored; ``field`` is its path in the request body."""
+
+
+@dataclass(frozen=True)
+class PassedRun:
+    """A passed evaluation run: its id and the name of its suite."""
+
+    id: uuid.UUID
+    suite: str
+
+
+class SuiteEvidence(Protocol):
+    """What a gate's suite conditions need from evaluation."""
+
+    def suite_exists(self, *, project: Project, name: str) -> bool:
+        """Whether ``project`` has a suite named ``name``."""
+        ...
+
+    def passed_runs(self, *, project: Project, run_ids: list[str]) -> list[PassedRun]:
+        """The runs of ``project`` among ``run_ids`` that passed, newest first."""
+        ...
+
+
+_suite_evidence: SuiteEvidence | None = None
+
+# Why a suite condition can be neither stored nor met without a provider.
+NO_SUITE_EVIDENCE = "suite conditions cannot be checked: no evaluation app is installed"
+
+
+def suite_evidence_register(evidence: SuiteEvidence | None) -> None:
+    """Set (or, with ``None``, clear) the provider of suite evidence; evaluation calls this once
+    at startup."""
+    global _suite_evidence
+    _suite_evidence = evidence
 
 
 @dataclass(frozen=True)
@@ -52,7 +86,7 @@ class GateOutcome:
     # The conditions found satisfied, described for the record.
     checks: list[str] = field(default_factory=list)
     # The evaluation runs whose pass decided the gate.
-    runs: list[EvalRun] = field(default_factory=list)
+    runs: list[PassedRun] = field(default_factory=list)
     gated: bool = False
 
     @property
@@ -106,12 +140,17 @@ def parse_suites(*, project: Project, raw: Any) -> list[str]:
         raise GateConfigError("Must be a list of suite names.", field="suites")
     if len(raw) > MAX_CONDITIONS:
         raise GateConfigError(f"At most {MAX_CONDITIONS} suites.", field="suites")
+    evidence = _suite_evidence
+    if evidence is None:
+        if raw:
+            raise GateConfigError(NO_SUITE_EVIDENCE.capitalize() + ".", field="suites")
+        return []
     names: list[str] = []
     for index, name in enumerate(raw):
         where = f"suites[{index}]"
         if not isinstance(name, str) or not name:
             raise GateConfigError("Must be a suite name.", field=where)
-        if not Suite.objects.filter(project=project, name=name).exists():
+        if not evidence.suite_exists(project=project, name=name):
             raise GateConfigError(f"No suite named {name!r}.", field=where)
         if name not in names:
             names.append(name)
@@ -122,7 +161,7 @@ def gate_for(*, model: RegisteredModel, kind: str, target: str) -> ModelGate | N
     return ModelGate.objects.filter(model=model, kind=kind, target=target).first()
 
 
-def passed_evaluations(*, version: ModelVersion) -> list[EvalRun]:
+def passed_evaluations(*, version: ModelVersion, evidence: SuiteEvidence) -> list[PassedRun]:
     """Passed evaluation runs linked to ``version`` by an ``evaluated`` lineage edge, newest
     first."""
     refs = LineageEdge.objects.filter(
@@ -133,13 +172,7 @@ def passed_evaluations(*, version: ModelVersion) -> list[EvalRun]:
         target__kind=NodeKind.EVAL_RUN,
     ).values_list("target__ref", flat=True)
     ids = [ref for ref in refs if _is_uuid(ref)]
-    return list(
-        EvalRun.objects.filter(
-            project=version.model.project, status=EvalRunStatus.PASSED, pk__in=ids
-        )
-        .select_related("suite")
-        .order_by("-created_at")
-    )
+    return evidence.passed_runs(project=version.model.project, run_ids=ids)
 
 
 def _is_uuid(value: str) -> bool:
@@ -189,17 +222,20 @@ def gate_check(
                 outcome.checks.append(
                     f"metric {threshold.key!r} of run {version.run_id} is {value:g} ({wanted})"
                 )
-    if gate.suites:
-        passed = passed_evaluations(version=version)
+    evidence = _suite_evidence
+    if gate.suites and evidence is None:
+        outcome.failures.append(NO_SUITE_EVIDENCE)
+    elif gate.suites and evidence is not None:
+        passed = passed_evaluations(version=version, evidence=evidence)
         for name in gate.suites:
-            run = next((r for r in passed if r.suite.name == name), None)
+            run = next((r for r in passed if r.suite == name), None)
             if run is None:
                 outcome.failures.append(
                     f"suite {name!r} has no passed evaluation run of version {version.version}"
                 )
             else:
                 outcome.runs.append(run)
-                outcome.checks.append(f"suite {name!r} passed in evaluation run {run.pk}")
+                outcome.checks.append(f"suite {name!r} passed in evaluation run {run.id}")
     return outcome
 
 
