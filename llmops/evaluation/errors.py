@@ -1,21 +1,21 @@
 """The errors of the evaluation context, shared by its domain and its selectors.
 
-Every refusal names the input at fault (``field``, so the API's 400 can name it) and the HTTP
-status the API answers with: 400 for bad input, 404 when the thing named does not exist, 409
-when the state forbids the operation.
+They are the platform's domain errors (``llmops.domain_errors``): every refusal of input is an
+:class:`EvaluationError` (an ``Invalid``, a 400 naming ``field``); a thing named that does not
+exist is :class:`EvaluationNotFound` (404); an operation the current state forbids is
+:class:`EvaluationRefused` (a ``PreconditionFailed``, 409). The API maps them in one place.
 """
 
 from __future__ import annotations
 
-from llmops.field_errors import FieldError
+from llmops.domain_errors import Invalid, NotFound, PreconditionFailed
 
 
-class EvaluationError(FieldError):
-    """A refused evaluation operation; ``field`` names the input, ``status`` the HTTP status."""
+class EvaluationError(Invalid):
+    """Input the evaluation context refuses; ``field`` names it."""
 
-    def __init__(self, message: str, *, field: str, status: int = 400) -> None:
+    def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message, field=field)
-        self.status = status
 
 
 class DatasetError(EvaluationError):
@@ -23,7 +23,8 @@ class DatasetError(EvaluationError):
 
 
 class ConnectionNotFound(EvaluationError):
-    pass
+    """A suite or a call names a provider connection the project does not have (a 400 on the
+    field that names it)."""
 
 
 class SuiteError(EvaluationError):
@@ -44,3 +45,11 @@ class ScheduleError(EvaluationError):
 
 class RuleError(SuiteError):
     pass
+
+
+class EvaluationNotFound(NotFound):
+    """No such dataset, suite, run, promotion, rule, schedule or connection in the project."""
+
+
+class EvaluationRefused(PreconditionFailed):
+    """The state forbids the operation: a run that has already ended, a label without gates."""

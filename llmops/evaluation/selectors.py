@@ -3,7 +3,7 @@ shares (the items of a dataset version, two runs compared).
 
 List reads fetch related rows in batches (joins, one prefetch, counts in SQL), so a page costs
 the same few queries however many rows it holds; tests/platform/test_list_query_counts.py pins
-them. A missing row is an ``EvaluationError`` with status 404.
+them. A missing row is an ``EvaluationNotFound``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from llmops.evaluation.errors import EvaluationError
+from llmops.evaluation.errors import EvaluationNotFound
 from llmops.evaluation.models import (
     Dataset,
     DatasetItem,
@@ -47,7 +47,7 @@ def datasets_list(*, project: Project) -> QuerySet[Dataset]:
 def dataset_get(*, project: Project, name: str) -> Dataset:
     found = Dataset.objects.filter(project=project, name=name).first()
     if found is None:
-        raise EvaluationError("Dataset not found.", field="dataset", status=404)
+        raise EvaluationNotFound("Dataset not found.", field="dataset")
     return found
 
 
@@ -75,9 +75,7 @@ def dataset_at(*, project: Project, name: str, version: int | None) -> DatasetAt
     dataset = dataset_get(project=project, name=name)
     number = version or dataset.latest_version
     if number > dataset.latest_version:
-        raise EvaluationError(
-            f"Dataset {name!r} has no version {number}.", field="version", status=404
-        )
+        raise EvaluationNotFound(f"Dataset {name!r} has no version {number}.", field="version")
     return DatasetAt(dataset, number, items_at(dataset, number))
 
 
@@ -112,7 +110,7 @@ def suites_list(*, project: Project) -> QuerySet[Suite]:
 def suite_get(*, project: Project, name: str) -> Suite:
     found = Suite.objects.filter(project=project, name=name).first()
     if found is None:
-        raise EvaluationError("Suite not found.", field="suite", status=404)
+        raise EvaluationNotFound("Suite not found.", field="suite")
     return found
 
 
@@ -146,7 +144,7 @@ def runs_list(*, project: Project, suite: str | None, status: str | None) -> Que
 def run_get(*, project: Project, run_id: uuid.UUID) -> Run:
     found = Run.objects.select_related("suite").filter(project=project, pk=run_id).first()
     if found is None:
-        raise EvaluationError("Run not found.", field="run", status=404)
+        raise EvaluationNotFound("Run not found.", field="run")
     return found
 
 
@@ -266,7 +264,7 @@ def promotions_list(*, project: Project, prompt: str | None) -> QuerySet[Promoti
 def promotion_get(*, project: Project, promotion_id: uuid.UUID) -> Promotion:
     found = promotions_with_runs(Promotion.objects.filter(project=project, pk=promotion_id)).first()
     if found is None:
-        raise EvaluationError("Promotion not found.", field="promotion", status=404)
+        raise EvaluationNotFound("Promotion not found.", field="promotion")
     return found
 
 
@@ -291,7 +289,7 @@ def gates_of(*, project: Project, prompt_name: str) -> list[dict[str, Any]]:
     suites and health."""
     prompt = Prompt.objects.filter(project=project, name=prompt_name).first()
     if prompt is None:
-        raise EvaluationError("Prompt not found.", field="prompt", status=404)
+        raise EvaluationNotFound("Prompt not found.", field="prompt")
     health = {h.label: h for h in LabelHealth.objects.filter(prompt=prompt)}
     suites = gate_suites_by_label(prompt)
     protected = PromptLabel.objects.filter(prompt=prompt, protected=True)

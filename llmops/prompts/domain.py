@@ -10,7 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from llmops.domain_errors import Conflict, DomainError, Invalid, NotFound, PreconditionFailed
+from llmops.domain_errors import Conflict, Invalid, NotFound, PreconditionFailed
 from llmops.lineage.domain import NodeRef, lineage_link, node_record
 from llmops.lineage.models import EdgeKind, NodeKind
 from llmops.pointers.domain import pointer_move
@@ -38,10 +38,6 @@ ROLES = {"system", "developer", "user", "assistant", "tool"}
 
 class PromptNotFound(NotFound):
     """No such prompt, version or label in the project; ``field`` names the reference."""
-
-
-# The name evaluation still catches around the resolver, until its errors are converted.
-PromptError = DomainError
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from llmops.domain_errors import Conflict, DomainError, Invalid, NotFound, PreconditionFailed
+from llmops.domain_errors import Conflict, Invalid, NotFound, PreconditionFailed
 from llmops.lineage.domain import NodeRef, lineage_link
 from llmops.lineage.models import EdgeKind, NodeKind
 from llmops.pointers.domain import pointer_clear, pointer_move
@@ -38,9 +38,6 @@ MAX_NAME = 256
 MAX_TAG_KEY = 250
 MAX_TAG_VALUE = 5000
 RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
-
-# The name evaluation still catches around the resolver, until its errors are converted.
-RegistryError = DomainError
 
 
 def _check_name(name: str, *, field: str = "name") -> str:

@@ -18,6 +18,7 @@ from llmops.domain_errors import (
     PreconditionFailed,
     Transient,
 )
+from llmops.evaluation.errors import EvaluationNotFound, EvaluationRefused, SuiteError
 from llmops.mlflow_api.errors import as_response
 from llmops.prompts import domain as prompts_domain
 from llmops.prompts.domain import PromptNotFound
@@ -76,6 +77,25 @@ ROOT = Path(__file__).resolve().parents[2]
             PreconditionFailed("label 'production' is protected", field="label"),
             409,
             {"error": "conflict", "message": "label 'production' is protected"},
+        ),
+        (
+            EvaluationNotFound("Run not found.", field="run"),
+            404,
+            {"error": "not_found", "message": "Run not found."},
+        ),
+        (
+            EvaluationRefused("The run has already ended (passed).", field="run"),
+            409,
+            {"error": "conflict", "message": "The run has already ended (passed)."},
+        ),
+        (
+            SuiteError("Must be an object.", field="target"),
+            400,
+            {
+                "error": "invalid",
+                "message": "target: Must be an object.",
+                "fields": {"target": ["Must be an object."]},
+            },
         ),
         (
             Transient("the provider is rate limited"),

@@ -4,13 +4,12 @@ or the selectors (reads) and serializes the answer; no ORM here."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,30 +17,10 @@ from rest_framework.response import Response
 from llmops.evaluation import domain, selectors
 from llmops.evaluation.api import access as actions
 from llmops.evaluation.api import serializers as s
-from llmops.field_errors import FieldError
 from llmops.restapi import cursor
 from llmops.tenancy.api.scoping import PROJECT_HEADER_PARAMETER, ProjectScopedView
 
 P = [PROJECT_HEADER_PARAMETER]
-
-
-def _call[T](function: Callable[..., T], **kwargs: Any) -> T:
-    """Domain errors as 400s naming the field (404/409 where the error says so)."""
-    try:
-        return function(**kwargs)
-    except domain.EvaluationError as exc:
-        if exc.status == 404:
-            raise exceptions.NotFound(str(exc)) from None
-        if exc.status == 409:
-            raise Conflict(str(exc)) from None
-        raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
-    except FieldError as exc:
-        raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 def _valid(serializer_class: type[Any], data: Any) -> dict[str, Any]:
@@ -75,7 +54,7 @@ class DatasetListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.DatasetInput, request.data)
-        dataset = _call(domain.dataset_create, project=self.project, **body)
+        dataset = domain.dataset_create(project=self.project, **body)
         return Response(s.DatasetOutput(dataset).data, status=status.HTTP_201_CREATED)
 
 
@@ -89,7 +68,7 @@ class DatasetDetailView(ProjectScopedView):
         summary="A dataset's versions, newest first",
     )
     def get(self, request: Request, dataset: str) -> Response:
-        found = _call(selectors.dataset_versions, project=self.project, name=dataset)
+        found = selectors.dataset_versions(project=self.project, name=dataset)
         return Response(s.DatasetVersionOutput(found, many=True).data)
 
 
@@ -104,8 +83,8 @@ class DatasetItemsView(ProjectScopedView):
     )
     def get(self, request: Request, dataset: str) -> Response:
         query = _valid(s.VersionQuery, request.query_params)
-        found = _call(
-            selectors.dataset_at, project=self.project, name=dataset, version=query.get("version")
+        found = selectors.dataset_at(
+            project=self.project, name=dataset, version=query.get("version")
         )
         items, next_cursor = cursor.page(
             found.items, ordering=("id", "id"), cursor=query.get("cursor"), limit=query["limit"]
@@ -124,10 +103,9 @@ class DatasetItemsView(ProjectScopedView):
         summary="Add, replace (by key) and remove items: one new version",
     )
     def post(self, request: Request, dataset: str) -> Response:
-        found = _call(selectors.dataset_get, project=self.project, name=dataset)
+        found = selectors.dataset_get(project=self.project, name=dataset)
         body = _valid(s.ItemsChangeInput, request.data)
-        version = _call(
-            domain.items_change,
+        version = domain.items_change(
             dataset=found,
             upsert=[domain.ItemInput(**item) for item in body["items"]],
             remove=body["remove"],
@@ -167,12 +145,11 @@ class DatasetImportView(ProjectScopedView):
         "columns; cells holding JSON are parsed.",
     )
     def post(self, request: Request, dataset: str) -> Response:
-        found = _call(selectors.dataset_get, project=self.project, name=dataset)
+        found = selectors.dataset_get(project=self.project, name=dataset)
         kind = request.query_params.get("file_type") or (
             "csv" if "csv" in (request.content_type or "") else "jsonl"
         )
-        version = _call(
-            domain.items_import,
+        version = domain.items_import(
             dataset=found,
             text=request.data if isinstance(request.data, str) else "",
             file_type=kind,
@@ -192,10 +169,9 @@ class DatasetFromTracesView(ProjectScopedView):
         summary="Add items made from stored traces and spans",
     )
     def post(self, request: Request, dataset: str) -> Response:
-        found = _call(selectors.dataset_get, project=self.project, name=dataset)
+        found = selectors.dataset_get(project=self.project, name=dataset)
         body = _valid(s.ItemsFromTracesInput, request.data)
-        version = _call(
-            domain.items_add_from_traces,
+        version = domain.items_add_from_traces(
             project=self.project,
             dataset=found,
             trace_ids=body["trace_ids"],
@@ -218,8 +194,8 @@ class DatasetExportView(ProjectScopedView):
     )
     def get(self, request: Request, dataset: str) -> StreamingHttpResponse:
         query = _valid(s.VersionQuery, request.query_params)
-        found = _call(
-            selectors.dataset_at, project=self.project, name=dataset, version=query.get("version")
+        found = selectors.dataset_at(
+            project=self.project, name=dataset, version=query.get("version")
         )
         response = StreamingHttpResponse(
             selectors.export_jsonl(found.items), content_type="application/x-ndjson"
@@ -255,7 +231,7 @@ class ConnectionListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.ConnectionInput, request.data)
-        connection = _call(domain.connection_save, project=self.project, **body)
+        connection = domain.connection_save(project=self.project, **body)
         return Response(s.ConnectionOutput(connection).data, status=status.HTTP_201_CREATED)
 
 
@@ -269,7 +245,7 @@ class ConnectionDetailView(ProjectScopedView):
         summary="Remove a connection",
     )
     def delete(self, request: Request, connection: str) -> Response:
-        _call(domain.connection_delete, project=self.project, name=connection)
+        domain.connection_delete(project=self.project, name=connection)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -298,8 +274,7 @@ class SuiteListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.SuiteInput, request.data)
-        suite, _ = _call(
-            domain.suite_save,
+        suite, _ = domain.suite_save(
             project=self.project,
             name=body["name"],
             dataset_name=body["dataset"],
@@ -318,7 +293,7 @@ class SuiteDetailView(ProjectScopedView):
         operation_id="suites_get", parameters=P, responses=s.SuiteOutput, summary="A suite"
     )
     def get(self, request: Request, suite: str) -> Response:
-        found = _call(selectors.suite_get, project=self.project, name=suite)
+        found = selectors.suite_get(project=self.project, name=suite)
         return Response(s.SuiteOutput(found).data)
 
 
@@ -358,8 +333,7 @@ class RunListCreateView(ProjectScopedView):
     def post(self, request: Request) -> Response:
         body = _valid(s.RunInput, request.data)
         ref = body.get("model_version")
-        run = _call(
-            domain.run_request,
+        run = domain.run_request(
             project=self.project,
             suite_name=body["suite"],
             version=body.get("version"),
@@ -382,7 +356,7 @@ class RunDetailView(ProjectScopedView):
         summary="A run: status, progress (and its lanes'), summary and thresholds",
     )
     def get(self, request: Request, run_id: uuid.UUID) -> Response:
-        run = _call(selectors.run_get, project=self.project, run_id=run_id)
+        run = selectors.run_get(project=self.project, run_id=run_id)
         return Response(s.RunDetailOutput(run).data)
 
 
@@ -397,7 +371,7 @@ class RunCancelView(ProjectScopedView):
         summary="Cancel a queued or running run",
     )
     def post(self, request: Request, run_id: uuid.UUID) -> Response:
-        run = _call(domain.run_cancel, project=self.project, run_id=run_id)
+        run = domain.run_cancel(project=self.project, run_id=run_id)
         return Response(s.RunOutput(run).data)
 
 
@@ -411,7 +385,7 @@ class RunResultsView(ProjectScopedView):
         summary="Per-item results of a run",
     )
     def get(self, request: Request, run_id: uuid.UUID) -> Response:
-        run = _call(selectors.run_get, project=self.project, run_id=run_id)
+        run = selectors.run_get(project=self.project, run_id=run_id)
         query = _valid(s.ResultListQuery, request.query_params)
         results = selectors.run_results(run=run)
         wanted: bool | None = query["failed"]
@@ -446,8 +420,7 @@ class RunCompareView(ProjectScopedView):
         summary="Two runs per item, side by side, with score deltas, regressions first",
     )
     def get(self, request: Request, run_id: uuid.UUID, other_run_id: uuid.UUID) -> Response:
-        compared = _call(
-            selectors.runs_compare_by_id,
+        compared = selectors.runs_compare_by_id(
             project=self.project,
             run_id=run_id,
             other_run_id=other_run_id,
@@ -469,7 +442,7 @@ class GateView(ProjectScopedView):
     )
     def get(self, request: Request) -> Response:
         query = _valid(s.GateQuery, request.query_params)
-        found = _call(selectors.gates_of, project=self.project, prompt_name=query["prompt"])
+        found = selectors.gates_of(project=self.project, prompt_name=query["prompt"])
         return Response(s.GateOutput(found, many=True).data)
 
     @extend_schema(
@@ -481,8 +454,7 @@ class GateView(ProjectScopedView):
     )
     def put(self, request: Request) -> Response:
         body = _valid(s.GateInput, request.data)
-        found = _call(
-            domain.gate_configure,
+        found = domain.gate_configure(
             project=self.project,
             prompt_name=body["prompt"],
             label=body["label"],
@@ -528,8 +500,7 @@ class PromotionListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.PromotionInput, request.data)
-        promotion = _call(
-            domain.promotion_request,
+        promotion = domain.promotion_request(
             project=self.project,
             prompt_name=body["prompt"],
             version=body["version"],
@@ -549,7 +520,7 @@ class PromotionDetailView(ProjectScopedView):
         summary="A promotion: its runs, and the failed thresholds with their items",
     )
     def get(self, request: Request, promotion_id: uuid.UUID) -> Response:
-        found = _call(selectors.promotion_get, project=self.project, promotion_id=promotion_id)
+        found = selectors.promotion_get(project=self.project, promotion_id=promotion_id)
         return Response(s.PromotionOutput(found).data)
 
 
@@ -578,8 +549,7 @@ class ScheduleListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.ScheduleInput, request.data)
-        schedule = _call(
-            domain.schedule_create,
+        schedule = domain.schedule_create(
             project=self.project,
             suite_name=body["suite"],
             label=body["label"],
@@ -599,7 +569,7 @@ class ScheduleDetailView(ProjectScopedView):
         summary="Remove a schedule",
     )
     def delete(self, request: Request, schedule_id: int) -> Response:
-        _call(domain.schedule_delete, project=self.project, schedule_id=schedule_id)
+        domain.schedule_delete(project=self.project, schedule_id=schedule_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -625,7 +595,7 @@ class RuleListCreateView(ProjectScopedView):
     )
     def post(self, request: Request) -> Response:
         body = _valid(s.RuleInput, request.data)
-        rule = _call(domain.rule_save, project=self.project, **body)
+        rule = domain.rule_save(project=self.project, **body)
         return Response(s.RuleOutput(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -639,5 +609,5 @@ class RuleDetailView(ProjectScopedView):
         summary="Remove a rule",
     )
     def delete(self, request: Request, rule: str) -> Response:
-        _call(domain.rule_delete, project=self.project, name=rule)
+        domain.rule_delete(project=self.project, name=rule)
         return Response(status=status.HTTP_204_NO_CONTENT)

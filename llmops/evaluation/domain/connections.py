@@ -7,7 +7,7 @@ from typing import Any
 from llmops_evals.provider import ProviderConfig
 
 from llmops.evaluation import secrets
-from llmops.evaluation.errors import ConnectionNotFound
+from llmops.evaluation.errors import ConnectionNotFound, EvaluationNotFound
 from llmops.evaluation.models import ProviderConnection
 from llmops.tenancy.models import Project
 
@@ -59,4 +59,4 @@ def connection_delete(*, project: Project, name: str) -> None:
     """Remove a connection; suites naming it fail to start until it is saved again."""
     deleted, _ = ProviderConnection.objects.filter(project=project, name=name).delete()
     if not deleted:
-        raise ConnectionNotFound("Connection not found.", field="connection", status=404)
+        raise EvaluationNotFound("Connection not found.", field="connection")

@@ -46,6 +46,7 @@ from llmops_evals.runner import (
 from opentelemetry.trace import Tracer
 
 from llmops.celery import app as celery_app
+from llmops.domain_errors import Invalid, NotFound
 from llmops.evaluation.domain.datasets import dataset_version_node
 from llmops.evaluation.domain.suites import (
     Evidence,
@@ -81,7 +82,6 @@ from llmops.lineage.models import EdgeKind, NodeKind
 from llmops.prompts.domain import LATEST
 from llmops.prompts.models import PromptVersion
 from llmops.registry import selectors as registry_selectors
-from llmops.registry.domain import RegistryError
 from llmops.registry.models import ModelVersion
 from llmops.tenancy.models import Project
 from llmops.tracing.models import Trace
@@ -266,7 +266,7 @@ def run_request(
             found_model_version = registry_selectors.model_version_resolve(
                 project=project, name=model_version[0], version=model_version[1]
             )
-        except RegistryError:
+        except (NotFound, Invalid):
             raise RunError("No such model version.", field="model_version") from None
     return run_start(
         suite=suite,

@@ -18,7 +18,7 @@ from django.db import transaction
 from llmops.evaluation.domain.decision import promotion_decide
 from llmops.evaluation.domain.execution import run_start
 from llmops.evaluation.domain.suites import evidence_for, requested_version
-from llmops.evaluation.errors import GateError
+from llmops.evaluation.errors import EvaluationNotFound, EvaluationRefused, GateError
 from llmops.evaluation.models import LabelGate, Promotion, Run, RunStatus, Suite, Trigger
 from llmops.evaluation.selectors import gate_suites, promotions_with_runs
 from llmops.prompts.domain import label_protect
@@ -43,10 +43,9 @@ def gate_set(*, prompt: Prompt, label: str, suite_names: Sequence[str]) -> list[
         suites.append(suite)
     with transaction.atomic():
         if not PromptLabel.objects.filter(prompt=prompt, name=label).exists():
-            raise GateError(
+            raise EvaluationNotFound(
                 f"prompt {prompt.name!r} has no label {label!r}: point it at a version first",
                 field="label",
-                status=404,
             )
         LabelGate.objects.filter(prompt=prompt, label=label).delete()
         LabelGate.objects.bulk_create(
@@ -73,10 +72,9 @@ def promotion_start(
     decided when they have all finished (at once, after commit, when every run was reused)."""
     suites = gate_suites(prompt, label)
     if not suites:
-        raise GateError(
+        raise EvaluationRefused(
             f"label {label!r} has no gate suites; set them with the gate endpoint",
             field="label",
-            status=409,
         )
     if version.prompt_id != prompt.pk:
         raise GateError("the version belongs to another prompt", field="version")

@@ -23,7 +23,7 @@ from llmops_evals.cases import Case
 
 from llmops.celery import app as celery_app
 from llmops.evaluation.domain.suites import build_components, check_evaluators, resolve_evaluators
-from llmops.evaluation.errors import RuleError, SuiteError
+from llmops.evaluation.errors import EvaluationNotFound, RuleError, SuiteError
 from llmops.evaluation.models import OnlineRule
 from llmops.evaluation.tracing_export import evaluation_tracer_provider
 from llmops.scores.domain import ScoreInput, scores_record
@@ -122,7 +122,7 @@ def rule_delete(*, project: Project, name: str) -> None:
     """Remove a rule; traces ingested from now on are not evaluated by it."""
     deleted, _ = OnlineRule.objects.filter(project=project, name=name).delete()
     if not deleted:
-        raise RuleError("Rule not found.", field="rule", status=404)
+        raise EvaluationNotFound("Rule not found.", field="rule")
     forget_project(project)
 
 

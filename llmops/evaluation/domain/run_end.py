@@ -13,7 +13,7 @@ import uuid
 from llmops.evaluation.domain import execution
 from llmops.evaluation.domain.decision import promotion_decide
 from llmops.evaluation.domain.schedules import schedule_record
-from llmops.evaluation.errors import RunError
+from llmops.evaluation.errors import EvaluationRefused
 from llmops.evaluation.models import Run
 from llmops.evaluation.selectors import run_get
 from llmops.tenancy.models import Project
@@ -41,7 +41,7 @@ def run_cancel(*, project: Project, run_id: uuid.UUID) -> Run:
     """Cancel a queued or running run; 409 when it has already ended."""
     run = run_get(project=project, run_id=run_id)
     if not execution.run_mark_cancelled(run):
-        raise RunError(f"The run has already ended ({run.status}).", field="run", status=409)
+        raise EvaluationRefused(f"The run has already ended ({run.status}).", field="run")
     run_ended(run.pk)
     run.refresh_from_db()
     return run

@@ -16,7 +16,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 from llmops.evaluation.domain.execution import run_start
 from llmops.evaluation.domain.suites import version_behind
-from llmops.evaluation.errors import ScheduleError
+from llmops.evaluation.errors import EvaluationNotFound, ScheduleError
 from llmops.evaluation.models import LabelHealth, Run, RunStatus, Schedule, Suite, Trigger
 from llmops.tenancy.models import Project
 from llmops.webhooks import domain as webhooks
@@ -92,7 +92,7 @@ def schedule_delete(*, project: Project, schedule_id: int) -> None:
     """Remove a schedule and its beat entry."""
     schedule = Schedule.objects.filter(project=project, pk=schedule_id).first()
     if schedule is None:
-        raise ScheduleError("Schedule not found.", field="schedule", status=404)
+        raise EvaluationNotFound("Schedule not found.", field="schedule")
     with transaction.atomic():
         PeriodicTask.objects.filter(name=_task_name(schedule)).delete()
         schedule.delete()

@@ -27,7 +27,7 @@ from llmops.evaluation.models import Dataset, ProviderConnection, Suite
 from llmops.lineage.domain import NodeRef
 from llmops.lineage.models import NodeKind
 from llmops.prompts import selectors as prompt_selectors
-from llmops.prompts.domain import PromptError
+from llmops.prompts.domain import PromptNotFound
 from llmops.prompts.models import Prompt, PromptVersion
 from llmops.prompts.templates import TemplateError, expand_includes
 from llmops.tenancy.models import Project
@@ -60,7 +60,7 @@ def _prompt_version(
         return prompt_selectors.version_resolve(
             project=project, prompt_name=name, number=number, label=label
         )
-    except PromptError as exc:
+    except PromptNotFound as exc:
         raise SuiteError(str(exc), field=field) from None
 
 
@@ -79,7 +79,7 @@ def requested_version(
         return prompt_selectors.version_resolve(
             project=project, prompt_name=prompt_name, number=number, label=label
         )
-    except PromptError as exc:
+    except PromptNotFound as exc:
         if exc.field == "name":
             raise error(f"No prompt named {prompt_name!r}.", field=prompt_field) from None
         if exc.field == "version":
@@ -93,7 +93,7 @@ def version_behind(project: Project, prompt_name: str, label: str) -> PromptVers
         return prompt_selectors.version_resolve(
             project=project, prompt_name=prompt_name, label=label
         )
-    except PromptError:
+    except PromptNotFound:
         return None
 
 
