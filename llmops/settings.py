@@ -138,11 +138,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 OTLP_MAX_DECOMPRESSED_BYTES = env_int(
     "LLMOPS_OTLP_MAX_DECOMPRESSED_BYTES", 64 * 1024 * 1024, minimum=1024
 )
-
 # Most spans one OTLP export may carry; a larger batch gets 413 naming this setting (exporters do
 # not retry 413). The OTel SDK exports 512 at a time; 5000 completes well within gunicorn's 30 s
 # worker timeout on a slow machine (docs/architecture.md, Ingest).
 OTLP_MAX_SPANS = env_int("LLMOPS_OTLP_MAX_SPANS", 5000, minimum=1)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "llmops.tenancy.authentication.ApiKeyAuthentication",
