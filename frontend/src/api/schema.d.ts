@@ -297,7 +297,8 @@ export interface paths {
         };
         /**
          * What is behind a prompt label or a model alias, and everything it came from
-         * @description Base view for project-owned resources: ``self.project`` is the request's project.
+         * @description Labels and aliases belong to prompts and the registry, contexts above lineage, so the
+         *     URL configuration (``llmops/urls.py``) passes in how to read them.
          */
         get: operations["lineage_behind"];
         put?: never;
