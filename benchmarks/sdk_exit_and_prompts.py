@@ -144,13 +144,15 @@ def exit_seconds(sdk_path: Path, mode: str, calls: int) -> float:
             platform.close()
 
 
-def prompt_seconds(sdk_path: Path, calls: int) -> list[float]:
-    platform = Platform("hang")
+def prompt_seconds(sdk_path: Path, mode: str, calls: int) -> list[float]:
+    platform = None if mode == "refused" else Platform(mode)
     try:
-        report, _ = run_child(sdk_path, PROMPT_APP, platform.url, str(calls))
+        host = platform.url if platform else refusing_url()
+        report, _ = run_child(sdk_path, PROMPT_APP, host, str(calls))
         return [float(t) for t in report["times"]]
     finally:
-        platform.close()
+        if platform is not None:
+            platform.close()
 
 
 def main() -> None:
@@ -173,12 +175,15 @@ def main() -> None:
         print(f"{path!s:<40} " + " ".join(f"{value:9.2f}" for value in row))
 
     print()
-    print("get_prompt with a fallback, platform never answers: seconds per call")
-    print(f"{'SDK':<40} {'first':>9} {'next (max)':>11}")
+    print("get_prompt with a fallback: seconds for the first call / the slowest later call")
+    print(f"{'SDK':<40} {'refused':>19} {'hang':>19} {'500':>19}")
     for path in sdk_paths:
-        times = prompt_seconds(path, args.prompt_calls)
-        later = max(times[1:]) if len(times) > 1 else float("nan")
-        print(f"{path!s:<40} {times[0]:9.3f} {later:11.6f}")
+        cells = []
+        for mode in ("refused", "hang", "500"):
+            times = prompt_seconds(path, mode, args.prompt_calls)
+            later = max(times[1:]) if len(times) > 1 else float("nan")
+            cells.append(f"{times[0]:8.3f} / {later:8.6f}")
+        print(f"{path!s:<40} " + " ".join(f"{cell:>19}" for cell in cells))
 
 
 if __name__ == "__main__":
