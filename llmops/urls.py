@@ -42,8 +42,8 @@ urlpatterns = [
     # MLflow's paths, so the official mlflow client works against this server unchanged.
     path("version", server_info.version, name="mlflow-version"),
     path("api/3.0/mlflow/server-info", server_info.server_info, name="mlflow-server-info"),
-    path("api/2.0/mlflow/", include("llmops.mlflow_api.urls")),
-    path("ajax-api/2.0/mlflow/", include("llmops.mlflow_api.urls")),
+    path("api/2.0/mlflow/", include("llmops.mlflow_urls")),
+    path("ajax-api/2.0/mlflow/", include("llmops.mlflow_urls")),
     path("api/2.0/mlflow-artifacts/", include("llmops.tracking.artifact_urls")),
     # Everything else is the web UI's: its routes live in the browser.
     path("", app_page, name="web-ui"),
