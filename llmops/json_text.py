@@ -4,7 +4,8 @@ Python's JSON decoder recurses once per nesting level, so 100,000 ``[`` end in a
 :func:`nests_too_deep` counts brackets outside strings before anything is decoded. PostgreSQL
 cannot store NUL in text or ``jsonb``, and no database can store a lone UTF-16 surrogate (JSON's
 ``"\\ud800"``); :func:`first_unstorable_text` finds either, naming where it is. The REST API's
-parser (llmops/restapi/json_limits.py) and the dataset import apply both.
+parser (llmops/restapi/json_limits.py) and the dataset import apply both; ingestion replaces
+such text instead (:func:`storable_text`), so one bad string never costs a span.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels (the limit is {MAX_DEPTH})"
 _STRING = re.compile(r'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]++")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# What PostgreSQL text and jsonb cannot hold: NUL, and UTF-16 surrogates (lone ones, as any
+# surrogate in a Python str is).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -37,6 +40,14 @@ def nests_too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
         return False  # cannot nest deeper than it has openings
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > limit
+
+
+def storable_text(text: str) -> str:
+    """``text`` with what cannot be stored replaced by U+FFFD (ingestion cleans, it never refuses
+    a span for its text)."""
+    if text.isascii():  # O(1) in CPython: the flag is kept on the string
+        return text.replace("\x00", "\ufffd") if "\x00" in text else text
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def _unstorable(text: str) -> str | None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
+from llmops.json_text import storable_text
 from llmops.tenancy.models import Project
 from llmops.tracing.conventions.mapping import MappedSpan, map_span
 from llmops.tracing.models import CostSource, ModelPrice, Span, SpanKind, Status, Trace
@@ -76,9 +76,6 @@ _TEXT_FIELDS = [
     if isinstance(f, models.CharField | models.TextField)
 ]
 _JSON_FIELDS = [f.attname for f in Span._meta.concrete_fields if isinstance(f, models.JSONField)]
-# What PostgreSQL text and jsonb cannot hold: NUL, and UTF-16 surrogates (lone ones, as any
-# surrogate in a Python str is).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -91,12 +88,6 @@ class SpanRejected(ValueError):
     """This span breaks a per-span rule; the message is the reason given to the exporter."""
 
 
-def _clean_text(text: str) -> str:
-    if text.isascii():  # O(1) in CPython: the flag is kept on the string
-        return text.replace("\x00", "\ufffd") if "\x00" in text else text
-    return _UNSTORABLE.sub("\ufffd", text)
-
-
 _PLAIN = (int, bool, type(None))
 
 
@@ -104,7 +95,7 @@ def _clean_value(value: Any, depth: int = 0) -> Any:
     """``value`` with every string cleaned and non-finite floats spelled as JSON cannot."""
     kind = type(value)
     if kind is str:
-        return _clean_text(value)
+        return storable_text(value)
     if kind in _PLAIN:
         return value
     if kind is dict or kind is list or kind is tuple:
@@ -112,7 +103,7 @@ def _clean_value(value: Any, depth: int = 0) -> Any:
             raise SpanRejected(f"a value is nested deeper than {MAX_VALUE_DEPTH} levels")
         if kind is dict:
             return {
-                _clean_text(k) if type(k) is str else k: _clean_value(v, depth + 1)
+                storable_text(k) if type(k) is str else k: _clean_value(v, depth + 1)
                 for k, v in value.items()
             }
         return [_clean_value(item, depth + 1) for item in value]
@@ -143,7 +134,7 @@ def _clean_row(row: Span) -> None:
     for name, max_length in _TEXT_FIELDS:
         text = getattr(row, name)
         if text:
-            text = _clean_text(text)
+            text = storable_text(text)
             setattr(row, name, _fit(text, max_length) if max_length else text)
     for name in _JSON_FIELDS:
         setattr(row, name, _clean_value(getattr(row, name)))
