@@ -207,6 +207,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracing.apply_retention",
         "schedule": float(env_int("LLMOPS_RETENTION_INTERVAL_SECONDS", 3600, minimum=60)),
     },
+    # Span partitions for the days ahead are created before spans arrive for them, and whole
+    # partitions past every project's retention are dropped (llmops/tracing/partitions.py).
+    "span-partitions": {
+        "task": "tracing.maintain_partitions",
+        "schedule": float(env_int("LLMOPS_PARTITION_INTERVAL_SECONDS", 3600, minimum=60)),
+    },
+    # Merges the per-batch rollup rows of each key into one (llmops/tracing/rollups.py).
+    "rollup-compaction": {
+        "task": "tracing.compact_rollups",
+        "schedule": float(env_int("LLMOPS_ROLLUP_COMPACTION_SECONDS", 60, minimum=5)),
+    },
     "evaluation-resume-stalled": {
         "task": "evaluation.resume_stalled",
         "schedule": float(env_int("LLMOPS_EVAL_WATCHDOG_SECONDS", 10, minimum=1)),

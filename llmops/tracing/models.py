@@ -183,6 +183,49 @@ class Trace(models.Model):
         ]
 
 
+class RollupDimension(models.TextChoices):
+    ALL = "all"
+    MODEL = "model"
+    PROVIDER = "provider"
+    PROMPT_VERSION = "prompt_version"
+    ENVIRONMENT = "environment"
+    USER = "user"
+
+
+class SpanRollup(models.Model):
+    """Totals of a project's model calls (LLM and embedding spans) in one hour, by one dimension.
+
+    Each call adds to one row per dimension (all calls, its model, provider, prompt version,
+    environment, user), so a month of metrics by model reads a few hundred rows instead of the
+    spans. Rows are written only for spans that were newly stored, in the same transaction, so a
+    retried export adds nothing twice and a late span adds to its own hour. Several rows may
+    hold the same key (one per ingest batch) until compaction merges them; readers sum them.
+    ``latency_sketch`` is a serialized DDSketch of the calls' durations (mergeable percentiles).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    dimension = models.CharField(max_length=16, choices=RollupDimension.choices)
+    value = models.CharField(max_length=400, blank=True, default="")
+    call_count = models.BigIntegerField(default=0)
+    error_count = models.BigIntegerField(default=0)
+    unpriced_count = models.BigIntegerField(default=0)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    total_tokens = models.BigIntegerField(default=0)
+    cost_total = _cost(default=0)
+    latency_sketch = models.BinaryField()
+    compacted = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "tracing_span_rollup"
+        indexes = [
+            models.Index(
+                fields=["project", "dimension", "hour", "value"], name="tracing_rollup_key"
+            ),
+        ]
+
+
 class RetentionPolicy(models.Model):
     """How long a project keeps its traces; no row means forever."""
 
