@@ -1,0 +1,258 @@
+"""Hourly rollups of model calls: written with each ingest batch, compacted later, read by metrics.
+
+Ingest adds *delta* rows (``rollups_add``): the calls of one batch are summed in Python per
+(hour, dimension, value) and written with one INSERT, never by updating a shared row, so two
+concurrent ingest transactions never wait on the same hot row. Compaction (``rollups_compact``)
+later merges the delta rows of each key into one row. Readers always sum every row of a key, so
+they are right before, during and after compaction.
+
+Latency is kept as a DDSketch (1% relative accuracy) serialized as the library's protobuf
+message; merging two sketches adds their bins, so a day's percentiles come from merging the
+hours' sketches without touching the spans.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from ddsketch import DDSketch
+from ddsketch.mapping import LogarithmicMapping
+from ddsketch.pb import ddsketch_pb2 as pb
+from ddsketch.pb.proto import DDSketchProto, KeyMappingProto
+
+from llmops.tracing.models import CostSource, RollupDimension, SpanRollup, Status
+
+RELATIVE_ACCURACY = 0.01
+_MAPPING = LogarithmicMapping(RELATIVE_ACCURACY)
+_MAPPING_PROTO = KeyMappingProto.to_proto(_MAPPING)  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True, slots=True)
+class NewCall:
+    """One newly stored LLM or embedding span, as much of it as the rollups need."""
+
+    start_time: datetime
+    model: str
+    provider: str
+    prompt_name: str
+    prompt_version: str
+    environment: str
+    user_id: str
+    status: str
+    duration_ms: float
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    cost_total: Decimal | None
+    cost_source: str
+
+
+@dataclass(slots=True)
+class Bins:
+    """The bins of a latency sketch: key -> count for positive values, and the zero count.
+
+    Durations are never negative; a negative one (clock skew) counts as zero.
+    """
+
+    positive: Counter[int] = field(default_factory=Counter)
+    zero: float = 0.0
+
+    def add(self, duration_ms: float) -> None:
+        if duration_ms > _MAPPING.min_possible:
+            self.positive[_MAPPING.key(duration_ms)] += 1
+        else:
+            self.zero += 1
+
+    def merge(self, other: Bins) -> None:
+        self.positive.update(other.positive)
+        self.zero += other.zero
+
+    def count(self) -> float:
+        return sum(self.positive.values()) + self.zero
+
+    def encode(self) -> bytes:
+        # Stored sparse (the message's key -> count map): a batch's few calls spread over
+        # hundreds of bins would otherwise store mostly zeros.
+        store = pb.Store(binCounts={key: float(n) for key, n in self.positive.items() if n})
+        message = pb.DDSketch(mapping=_MAPPING_PROTO, positiveValues=store, zeroCount=self.zero)
+        encoded: bytes = message.SerializeToString()
+        return encoded
+
+    @classmethod
+    def decode(cls, data: bytes | memoryview) -> Bins:
+        message = pb.DDSketch()
+        message.ParseFromString(bytes(data))
+        bins = cls(zero=message.zeroCount)
+        key = message.positiveValues.contiguousBinIndexOffset
+        for count in message.positiveValues.contiguousBinCounts:
+            if count:
+                bins.positive[key] += count
+            key += 1
+        for key, count in message.positiveValues.binCounts.items():
+            bins.positive[key] += count
+        return bins
+
+    def sketch(self) -> DDSketch:
+        """The library's sketch holding these bins (its percentiles are the ones reported)."""
+        store = pb.Store()
+        if self.positive:
+            # The library reads only the contiguous form of a store.
+            low, high = min(self.positive), max(self.positive)
+            store.contiguousBinIndexOffset = low
+            store.contiguousBinCounts.extend(
+                float(self.positive.get(key, 0)) for key in range(low, high + 1)
+            )
+        message = pb.DDSketch(mapping=_MAPPING_PROTO, positiveValues=store, zeroCount=self.zero)
+        sketch: DDSketch = DDSketchProto.from_proto(message)  # type: ignore[no-untyped-call]
+        return sketch
+
+
+def _quantile(sketch: DDSketch, fraction: float) -> float:
+    value = sketch.get_quantile_value(fraction)
+    assert value is not None  # only asked of a non-empty sketch
+    return float(value)
+
+
+def sketch_percentile(sketch: DDSketch, fraction: float) -> float | None:
+    """The sketch's estimate of ``percentile_cont(fraction)``.
+
+    The sketch answers a rank with the value of the element at that rank (within 1%); like
+    ``percentile_cont`` we interpolate between the two closest ranks, so the answer stays within
+    1% of the exact interpolated percentile even when neighbouring values are far apart.
+    """
+    count = round(float(sketch.count))
+    if count == 0:
+        return None
+    if count == 1:
+        return _quantile(sketch, 0.0)
+    rank = fraction * (count - 1)
+    low = math.floor(rank)
+    high = min(low + 1, count - 1)
+
+    def at(index: int) -> float:
+        # Aim at the middle of the element's rank so float rounding never lands on a neighbour.
+        return _quantile(sketch, min(1.0, (index + 0.5) / (count - 1)))
+
+    low_value = at(low)
+    if high == low or rank == low:
+        return low_value
+    return low_value + (at(high) - low_value) * (rank - low)
+
+
+@dataclass(slots=True)
+class Cell:
+    """The running totals of one (hour, dimension, value)."""
+
+    call_count: int = 0
+    error_count: int = 0
+    unpriced_count: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cost_total: Decimal = Decimal(0)
+    latency: Bins = field(default_factory=Bins)
+
+    def merge(self, other: Cell) -> None:
+        self.call_count += other.call_count
+        self.error_count += other.error_count
+        self.unpriced_count += other.unpriced_count
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.total_tokens += other.total_tokens
+        self.cost_total += other.cost_total
+        self.latency.merge(other.latency)
+
+
+CellKey = tuple[datetime, str, str]  # (hour, dimension, value)
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def dimension_values(call: NewCall) -> list[tuple[str, str]]:
+    """The rows a call adds to: all calls, model, provider, prompt version, environment, user."""
+    values = [
+        (RollupDimension.ALL.value, ""),
+        (RollupDimension.MODEL.value, call.model),
+        (RollupDimension.PROVIDER.value, call.provider),
+        (RollupDimension.ENVIRONMENT.value, call.environment),
+        (RollupDimension.USER.value, call.user_id),
+    ]
+    if call.prompt_name:
+        values.append(
+            (RollupDimension.PROMPT_VERSION.value, f"{call.prompt_name}@{call.prompt_version}")
+        )
+    return values
+
+
+def aggregate(calls: Iterable[NewCall]) -> dict[CellKey, Cell]:
+    cells: dict[CellKey, Cell] = {}
+    for call in calls:
+        hour = hour_of(call.start_time)
+        error = call.status == Status.ERROR
+        unpriced = call.cost_source == CostSource.UNPRICED
+        cost = call.cost_total or Decimal(0)
+        # The sketch key is computed once per call and shared by its five or six rows.
+        duration = call.duration_ms
+        key = _MAPPING.key(duration) if duration > _MAPPING.min_possible else None
+        for dimension, value in dimension_values(call):
+            cell = cells.get((hour, dimension, value))
+            if cell is None:
+                cell = cells[(hour, dimension, value)] = Cell()
+            cell.call_count += 1
+            cell.error_count += error
+            cell.unpriced_count += unpriced
+            cell.input_tokens += call.input_tokens
+            cell.output_tokens += call.output_tokens
+            cell.total_tokens += call.total_tokens
+            cell.cost_total += cost
+            if key is None:
+                cell.latency.zero += 1
+            else:
+                cell.latency.positive[key] += 1
+    return cells
+
+
+def rollup_rows(
+    project_id: UUID, cells: dict[CellKey, Cell], *, compacted: bool
+) -> list[SpanRollup]:
+    return [
+        SpanRollup(
+            project_id=project_id,
+            hour=hour,
+            dimension=dimension,
+            # The column holds 400 characters; a longer value (a very long user id) is cut,
+            # the same cut for every call, so its totals still land on one key.
+            value=value[:400],
+            call_count=cell.call_count,
+            error_count=cell.error_count,
+            unpriced_count=cell.unpriced_count,
+            input_tokens=cell.input_tokens,
+            output_tokens=cell.output_tokens,
+            total_tokens=cell.total_tokens,
+            cost_total=cell.cost_total,
+            latency_sketch=cell.latency.encode(),
+            compacted=compacted,
+        )
+        for (hour, dimension, value), cell in cells.items()
+    ]
+
+
+def rollups_add(*, project_id: UUID, calls: Sequence[NewCall]) -> None:
+    """Add newly stored calls to the rollups: one INSERT of delta rows, no row is updated.
+
+    Call it inside the ingest transaction with exactly the spans that were newly stored, so a
+    retried batch adds nothing and the rollups commit or roll back with the spans.
+    """
+    if not calls:
+        return
+    SpanRollup.objects.bulk_create(
+        rollup_rows(project_id, aggregate(calls), compacted=False), batch_size=None
+    )
