@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "llmops.restapi.read_lag.ReadsMayLagMiddleware",
 ]
 
 ROOT_URLCONF = "llmops.urls"
@@ -94,6 +95,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not SQLite's in-memory default, so a Celery worker process started by the tests
     # sees the test database too.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+# A streaming read replica of the primary (PostgreSQL standby) for the reads that may lag: lists,
+# metrics, dashboards (llmops/db_routing.py). Unset: every query goes to the primary.
+REPLICA_DATABASE_URL = env_str("LLMOPS_REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {
+        **database_from_url(REPLICA_DATABASE_URL, name="LLMOPS_REPLICA_DATABASE_URL"),
+        # Tests create no second database: the alias reads the test database.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["llmops.db_routing.ReadReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The embedded mode (SQLite, bin/start) serves plain http on loopback; everything else is taken

@@ -88,6 +88,7 @@ class ExperimentGetByName(MlflowView):
 
 class ExperimentSearch(MlflowView):
     access = {"GET": actions.READ, "POST": actions.READ}
+    reads_may_lag = True
     # MLflow searches with POST; it reads only, so a viewer may do it.
 
     def get(self, request: Request) -> Response:
@@ -365,6 +366,7 @@ class RunLogModel(_RunView):
 
 class RunSearch(MlflowView):
     access = {"GET": actions.READ, "POST": actions.READ}
+    reads_may_lag = True
     # MLflow searches with POST; it reads only, so a viewer may do it.
 
     def post(self, request: Request) -> Response:

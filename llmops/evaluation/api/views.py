@@ -34,6 +34,7 @@ def _valid(serializer_class: type[Any], data: Any) -> dict[str, Any]:
 
 class DatasetListCreateView(ProjectScopedView):
     access = {"GET": actions.READ, "POST": actions.WRITE}
+    reads_may_lag = True
 
     @extend_schema(
         operation_id="datasets_list",
@@ -254,6 +255,7 @@ class ConnectionDetailView(ProjectScopedView):
 
 class SuiteListCreateView(ProjectScopedView):
     access = {"GET": actions.READ, "POST": actions.WRITE}
+    reads_may_lag = True
 
     @extend_schema(
         operation_id="suites_list",
@@ -302,6 +304,7 @@ class SuiteDetailView(ProjectScopedView):
 
 class RunListCreateView(ProjectScopedView):
     access = {"GET": actions.READ, "POST": actions.WRITE}
+    reads_may_lag = True
 
     @extend_schema(
         operation_id="runs_list",

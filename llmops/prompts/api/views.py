@@ -63,6 +63,7 @@ def _version_data(
 
 class PromptListCreateView(ProjectScopedView):
     access = {"GET": actions.READ, "POST": actions.WRITE}
+    reads_may_lag = True
 
     @extend_schema(
         operation_id="prompts_list",

@@ -86,6 +86,7 @@ def _version(version: ModelVersion, aliases: list[str]) -> dict[str, Any]:
 
 class ModelListView(ProjectScopedView):
     access = {"GET": actions.READ}
+    reads_may_lag = True
 
     @extend_schema(
         operation_id="registry_models_list",

@@ -43,6 +43,7 @@ def _trace_detail(trace: Trace, spans: list[Span], scores: list[Score]) -> dict[
 
 class TraceListView(ProjectScopedView):
     access = {"GET": actions.READ}
+    reads_may_lag = True
 
     @extend_schema(
         operation_id="traces_list",

@@ -28,6 +28,7 @@ _BUCKET_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 class ScoreListCreateView(ProjectScopedView):
     access = {"GET": actions.READ, "POST": actions.SEND}
+    reads_may_lag = True
 
     @extend_schema(
         operation_id="scores_list",
@@ -107,6 +108,7 @@ class ScoreDeleteView(ProjectScopedView):
 
 class ScoreMetricsView(ProjectScopedView):
     access = {"GET": actions.READ}
+    reads_may_lag = True
 
     @extend_schema(
         operation_id="scores_metrics",

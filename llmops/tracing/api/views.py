@@ -30,6 +30,7 @@ FROM_PARAMETER = OpenApiParameter(
 
 class SessionListView(ProjectScopedView):
     access = {"GET": actions.READ}
+    reads_may_lag = True
 
     @extend_schema(
         operation_id="sessions_list",
@@ -55,6 +56,7 @@ class SessionListView(ProjectScopedView):
 
 class MetricsView(ProjectScopedView):
     access = {"GET": actions.READ}
+    reads_may_lag = True
 
     @extend_schema(
         operation_id="metrics_query",
