@@ -105,8 +105,13 @@ class Span(models.Model):
     class Meta:
         db_table = "tracing_span"
         constraints = [
+            # The start time is in the key because PostgreSQL partitions spans by it (a unique
+            # key of a partitioned table must hold the partition key; migration 0005). A
+            # retried export resends a span with its start time, so it still stores nothing
+            # twice.
             models.UniqueConstraint(
-                fields=["project", "trace_id", "span_id"], name="tracing_span_unique_id"
+                fields=["project", "trace_id", "span_id", "start_time"],
+                name="tracing_span_unique_start",
             )
         ]
         indexes = [
