@@ -14,10 +14,10 @@ hours' sketches without touching the spans.
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -25,8 +25,17 @@ from ddsketch import DDSketch
 from ddsketch.mapping import LogarithmicMapping
 from ddsketch.pb import ddsketch_pb2 as pb
 from ddsketch.pb.proto import DDSketchProto, KeyMappingProto
+from django.db import connection, transaction
+from django.db.models import Q
 
-from llmops.tracing.models import CostSource, RollupDimension, SpanRollup, Status
+from llmops.tracing.models import (
+    CostSource,
+    RollupDimension,
+    Span,
+    SpanKind,
+    SpanRollup,
+    Status,
+)
 
 RELATIVE_ACCURACY = 0.01
 _MAPPING = LogarithmicMapping(RELATIVE_ACCURACY)
@@ -170,6 +179,7 @@ class Cell:
 
 
 CellKey = tuple[datetime, str, str]  # (hour, dimension, value)
+RowKey = tuple[UUID, str, datetime, str]  # (project, dimension, hour, value): the table's key
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -256,3 +266,169 @@ def rollups_add(*, project_id: UUID, calls: Sequence[NewCall]) -> None:
     SpanRollup.objects.bulk_create(
         rollup_rows(project_id, aggregate(calls), compacted=False), batch_size=None
     )
+
+
+# --- compaction -----------------------------------------------------------------------------
+
+
+def _lock_rollups(mode: str) -> None:
+    """Take a PostgreSQL table lock on the rollups; SQLite serializes writers by itself.
+
+    Compaction takes ROW EXCLUSIVE (what its DELETE would take anyway, but up front, so it never
+    upgrades a lock while a rebuild waits on its row locks: no deadlock). A rebuild takes SHARE
+    ROW EXCLUSIVE, which waits for ingest transactions that already wrote delta rows and holds
+    back new ones until it commits, so a span is counted exactly once: either it was committed
+    before the rebuild read the spans, or its delta row is written after the rebuild.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {SpanRollup._meta.db_table} IN {mode} MODE")
+
+
+def _cell_of(row: SpanRollup) -> Cell:
+    return Cell(
+        call_count=row.call_count,
+        error_count=row.error_count,
+        unpriced_count=row.unpriced_count,
+        input_tokens=row.input_tokens,
+        output_tokens=row.output_tokens,
+        total_tokens=row.total_tokens,
+        cost_total=Decimal(row.cost_total),
+        latency=Bins.decode(row.latency_sketch),
+    )
+
+
+def _key_filter(keys: Iterable[RowKey]) -> Q:
+    condition = Q()
+    for project_id, dimension, hour, value in keys:
+        condition |= Q(project_id=project_id, dimension=dimension, hour=hour, value=value)
+    return condition
+
+
+def rollups_compact(*, max_rows: int = 5000, keys_per_transaction: int = 200) -> int:
+    """Merge the rows of each key that has delta rows into one compacted row; returns keys merged.
+
+    Bounded work: at most ``max_rows`` delta rows are looked at per run (the beat runs it every
+    minute). Each transaction locks the rows of its keys with SKIP LOCKED: a concurrent
+    compactor takes other rows, never waits, and never merges a row twice; a delta row
+    committed by ingest meanwhile is simply merged next time. Readers sum every row of a key,
+    so the totals are the same before and after.
+    """
+    pending = (
+        SpanRollup.objects.filter(compacted=False)
+        .order_by()
+        .values_list("project_id", "dimension", "hour", "value")[:max_rows]
+    )
+    keys = list(dict.fromkeys(pending))
+    merged = 0
+    for start in range(0, len(keys), keys_per_transaction):
+        chunk = keys[start : start + keys_per_transaction]
+        with transaction.atomic():
+            _lock_rollups("ROW EXCLUSIVE")
+            rows = list(
+                SpanRollup.objects.select_for_update(skip_locked=True)
+                .filter(_key_filter(chunk))
+                .order_by("id")
+            )
+            by_key: dict[RowKey, list[SpanRollup]] = defaultdict(list)
+            for row in rows:
+                by_key[(row.project_id, row.dimension, row.hour, row.value)].append(row)
+            done: list[int] = []
+            fresh: list[SpanRollup] = []
+            mark: list[int] = []
+            for (project_id, dimension, hour, value), group in by_key.items():
+                if len(group) == 1:
+                    if not group[0].compacted:
+                        mark.append(group[0].pk)
+                    continue
+                total = _cell_of(group[0])
+                for row in group[1:]:
+                    total.merge(_cell_of(row))
+                fresh += rollup_rows(project_id, {(hour, dimension, value): total}, compacted=True)
+                done.extend(row.pk for row in group)
+            if done:
+                SpanRollup.objects.filter(pk__in=done).delete()
+            if fresh:
+                SpanRollup.objects.bulk_create(fresh)
+            if mark:
+                SpanRollup.objects.filter(pk__in=mark).update(compacted=True)
+            merged += len(fresh) + len(mark)
+    return merged
+
+
+# --- rebuild from the spans -------------------------------------------------------------------
+
+_CALL_KINDS = (SpanKind.LLM, SpanKind.EMBEDDING)
+_REBUILD_CHUNK = timedelta(days=1)
+
+
+def calls_stored(*, project_id: UUID, start: datetime, end: datetime) -> Iterator[NewCall]:
+    """The stored model calls that started in [start, end), as ingest reports new ones."""
+    spans = Span.objects.filter(
+        project_id=project_id, start_time__gte=start, start_time__lt=end, kind__in=_CALL_KINDS
+    ).order_by()
+    for s in spans.values_list(
+        "start_time",
+        "model_answered",
+        "model_requested",
+        "provider",
+        "prompt_name",
+        "prompt_version",
+        "environment",
+        "user_id",
+        "status",
+        "duration_ms",
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "cost_total",
+        "cost_source",
+    ).iterator(chunk_size=5000):
+        yield NewCall(s[0], s[1] or s[2], *s[3:])
+
+
+def _rebuild_hours(project_id: UUID, first_hour: datetime, end_hour: datetime) -> None:
+    with transaction.atomic():
+        _lock_rollups("SHARE ROW EXCLUSIVE")
+        SpanRollup.objects.filter(
+            project_id=project_id, hour__gte=first_hour, hour__lt=end_hour
+        ).delete()
+        cells = aggregate(calls_stored(project_id=project_id, start=first_hour, end=end_hour))
+        SpanRollup.objects.bulk_create(
+            rollup_rows(project_id, cells, compacted=True), batch_size=1000
+        )
+
+
+def _hour_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The whole hours overlapping [start, end)."""
+    first = hour_of(start)
+    last = hour_of(end)
+    return first, last if last == end.astimezone(UTC) else last + timedelta(hours=1)
+
+
+def rollups_rebuild(*, project_id: UUID, start: datetime, end: datetime) -> None:
+    """Recompute every hour overlapping [start, end) from the stored spans.
+
+    For a backfill (spans stored before rollups existed: ``manage.py rebuild_rollups``) or a
+    repair. A day at a time, each in its own transaction, so ingest waits at most one day's
+    recount.
+    """
+    first, stop = _hour_span(start, end)
+    while first < stop:
+        chunk_end = min(stop, first + _REBUILD_CHUNK)
+        _rebuild_hours(project_id, first, chunk_end)
+        first = chunk_end
+
+
+def rollups_delete_before(*, project_id: UUID, before: datetime) -> None:
+    """Forget the calls that started before ``before`` (after retention deleted their spans).
+
+    Hours wholly before it are dropped; the hour containing it is recounted from the spans left,
+    so the rollups stay exact at the edge.
+    """
+    edge = hour_of(before)
+    with transaction.atomic():
+        _lock_rollups("SHARE ROW EXCLUSIVE")
+        SpanRollup.objects.filter(project_id=project_id, hour__lt=edge).delete()
+        if edge != before.astimezone(UTC):
+            _rebuild_hours(project_id, edge, edge + timedelta(hours=1))

@@ -5,6 +5,7 @@ import logging
 from llmops.tasking import platform_task
 from llmops.tracing.domain import retention_apply
 from llmops.tracing.models import RetentionPolicy
+from llmops.tracing.rollups import rollups_compact
 
 log = logging.getLogger(__name__)
 
@@ -15,3 +16,11 @@ def apply_retention() -> None:
         deleted = retention_apply(project=policy.project, days=policy.days)
         if deleted:
             log.info("retention: deleted %d spans of project %s", deleted, policy.project_id)
+
+
+@platform_task("tracing.compact_rollups", soft_time_limit=300)
+def compact_rollups() -> None:
+    # Bounded per run (the beat runs it every minute); a backlog shrinks run by run.
+    merged = rollups_compact()
+    if merged:
+        log.info("rollups: compacted %d keys", merged)
