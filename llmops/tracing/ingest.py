@@ -18,11 +18,12 @@ import hashlib
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import connection, models, transaction
 
@@ -32,7 +33,9 @@ from llmops.tracing.conventions.mapping import MappedSpan, map_span
 from llmops.tracing.models import CostSource, ModelPrice, Span, SpanKind, Status, Trace
 from llmops.tracing.otlp import RawSpan, Rejection
 from llmops.tracing.pricing import CustomPrice, TokenUsage, price_call
+from llmops.tracing.rollups import NewCall, rollups_add
 from llmops.tracing.signals import traces_ingested
+from llmops.tracing.span_writer import SPAN_COLUMNS, spans_insert
 from llmops.tracing.token_estimate import count_chat_tokens, count_text_tokens
 
 log = logging.getLogger(__name__)
@@ -129,22 +132,22 @@ def _fit(text: str, max_length: int) -> str:
     return encoded[: 3 * max_length].decode(errors="ignore")
 
 
-def _clean_row(row: Span) -> None:
+def _clean_row(row: dict[str, Any]) -> None:
     """Make every text and JSON column storable: the one place for all ingest paths."""
     for name, max_length in _TEXT_FIELDS:
-        text = getattr(row, name)
+        text = row[name]
         if text:
             text = storable_text(text)
-            setattr(row, name, _fit(text, max_length) if max_length else text)
+            row[name] = _fit(text, max_length) if max_length else text
     for name in _JSON_FIELDS:
-        setattr(row, name, _clean_value(getattr(row, name)))
-    if row.otel_kind not in _OTEL_KINDS:
-        row.otel_kind = 0  # unspecified: an unknown kind is not worth losing the span
+        row[name] = _clean_value(row[name])
+    if row["otel_kind"] not in _OTEL_KINDS:
+        row["otel_kind"] = 0  # unspecified: an unknown kind is not worth losing the span
 
 
-def _check_costs(row: Span) -> None:
+def _check_costs(row: dict[str, Any]) -> None:
     for name in _COST_FIELDS:
-        cost = getattr(row, name)
+        cost = row[name]
         if cost is not None and (not cost.is_finite() or abs(cost) > _COST_MAX):
             raise SpanRejected(f"{name} {cost} is outside the stored range (±{_COST_MAX} USD)")
 
@@ -163,6 +166,10 @@ def _check_times(raw: RawSpan, latest_ns: int) -> None:
                 f"{what} time {_iso(ns)} is outside the accepted window "
                 "(from 2000-01-01 to one day ahead of the server's clock)"
             )
+    if raw.end_ns < raw.start_ns:
+        # The OTLP decoder refuses these too; every stored span ending no earlier than it starts
+        # is what bounds a trace's spans by its start and end (see _REFRESH_SQL).
+        raise SpanRejected("end time is before start time")
 
 
 def project_prices(*, project: Project) -> list[CustomPrice]:
@@ -207,7 +214,8 @@ def _estimate_usage(span: MappedSpan) -> None:
     )
 
 
-def _to_row(project: Project, span: MappedSpan, prices: Sequence[CustomPrice]) -> Span:
+def _to_row(project_id: UUID, span: MappedSpan, prices: Sequence[CustomPrice]) -> tuple[Any, ...]:
+    """The stored span as a tuple in ``SPAN_COLUMNS`` order: priced, checked and cleaned."""
     estimated = False
     if span.kind in _PRICED_KINDS and not span.has_usage and (span.input or span.output):
         _estimate_usage(span)
@@ -224,58 +232,64 @@ def _to_row(project: Project, span: MappedSpan, prices: Sequence[CustomPrice]) -
         value = getattr(usage, name)
         if not 0 <= value <= MAX_SPAN_TOKENS:
             raise SpanRejected(f"{name} {value} is outside 0..{MAX_SPAN_TOKENS}")
-    row = Span(
-        project=project,
-        trace_id=span.trace_id,
-        span_id=span.span_id,
-        parent_span_id=span.parent_span_id,
-        name=span.name,
-        kind=span.kind,
-        otel_kind=span.otel_kind,
-        scope=span.scope,
-        start_time=span.start_time,
-        end_time=span.end_time,
-        duration_ms=span.duration_ms,
-        status=span.status,
-        status_message=span.status_message,
-        error_type=span.error_type[:200],
-        provider=span.provider[:100],
-        model_requested=span.model_requested[:200],
-        model_answered=span.model_answered[:200],
-        invocation_params=span.invocation_params,
-        input=span.input,
-        output=span.output,
-        documents=span.documents,
-        tool_calls=span.tool_calls,
-        user_id=span.user_id,
-        session_id=span.session_id,
-        tags=span.tags,
-        metadata=span.metadata,
-        environment=span.environment,
-        release=span.release,
-        prompt_name=span.prompt_name[:300],
-        prompt_version=span.prompt_version[:50],
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-        reasoning_tokens=usage.reasoning_tokens,
-        total_tokens=usage.total_tokens,
-        usage_estimated=estimated,
-        attributes=span.attributes,
-        resource_attributes=span.resource_attributes,
-        events=span.events,
-        cost_source=CostSource.NONE,
-    )
+    row: dict[str, Any] = {
+        "project_id": project_id,
+        "trace_id": span.trace_id,
+        "span_id": span.span_id,
+        "parent_span_id": span.parent_span_id,
+        "name": span.name,
+        "kind": span.kind,
+        "otel_kind": span.otel_kind,
+        "scope": span.scope,
+        "start_time": span.start_time,
+        "end_time": span.end_time,
+        "duration_ms": span.duration_ms,
+        "status": span.status,
+        "status_message": span.status_message,
+        "error_type": span.error_type[:200],
+        "provider": span.provider[:100],
+        "model_requested": span.model_requested[:200],
+        "model_answered": span.model_answered[:200],
+        "invocation_params": span.invocation_params,
+        "input": span.input,
+        "output": span.output,
+        "documents": span.documents,
+        "tool_calls": span.tool_calls,
+        "user_id": span.user_id,
+        "session_id": span.session_id,
+        "tags": span.tags,
+        "metadata": span.metadata,
+        "environment": span.environment,
+        "release": span.release,
+        "prompt_name": span.prompt_name[:300],
+        "prompt_version": span.prompt_version[:50],
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_read_tokens": usage.cache_read_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "total_tokens": usage.total_tokens,
+        "usage_estimated": estimated,
+        "cost_input": None,
+        "cost_output": None,
+        "cost_cache_read": None,
+        "cost_cache_write": None,
+        "cost_reasoning": None,
+        "cost_total": None,
+        "cost_source": CostSource.NONE.value,
+        "attributes": span.attributes,
+        "resource_attributes": span.resource_attributes,
+        "events": span.events,
+    }
     if span.cost_sent is not None:
         sent = span.cost_sent
-        row.cost_total = sent.total
-        row.cost_input = sent.input
-        row.cost_output = sent.output
-        row.cost_cache_read = sent.cache_read
-        row.cost_cache_write = sent.cache_write
-        row.cost_reasoning = sent.reasoning
-        row.cost_source = CostSource.SPAN
+        row["cost_total"] = sent.total
+        row["cost_input"] = sent.input
+        row["cost_output"] = sent.output
+        row["cost_cache_read"] = sent.cache_read
+        row["cost_cache_write"] = sent.cache_write
+        row["cost_reasoning"] = sent.reasoning
+        row["cost_source"] = CostSource.SPAN.value
     elif span.kind in _PRICED_KINDS and (usage.input_tokens or usage.output_tokens):
         model = span.model_answered or span.model_requested
         cost = (
@@ -290,18 +304,20 @@ def _to_row(project: Project, span: MappedSpan, prices: Sequence[CustomPrice]) -
             else None
         )
         if cost is None:
-            row.cost_source = CostSource.UNPRICED
+            row["cost_source"] = CostSource.UNPRICED.value
         else:
-            row.cost_input = cost.input
-            row.cost_output = cost.output
-            row.cost_cache_read = cost.cache_read
-            row.cost_cache_write = cost.cache_write
-            row.cost_reasoning = cost.reasoning
-            row.cost_total = cost.total
-            row.cost_source = CostSource.CUSTOM if cost.source == "custom" else CostSource.DEFAULT
+            row["cost_input"] = cost.input
+            row["cost_output"] = cost.output
+            row["cost_cache_read"] = cost.cache_read
+            row["cost_cache_write"] = cost.cache_write
+            row["cost_reasoning"] = cost.reasoning
+            row["cost_total"] = cost.total
+            row["cost_source"] = (
+                CostSource.CUSTOM.value if cost.source == "custom" else CostSource.DEFAULT.value
+            )
     _check_costs(row)
     _clean_row(row)
-    return row
+    return tuple(row[column] for column in SPAN_COLUMNS)
 
 
 # Most per-trace advisory locks one transaction takes. PostgreSQL keeps advisory locks in a
@@ -377,21 +393,202 @@ _TRACE_FIELDS = [
 ]
 
 
-def traces_refresh(*, project: Project, trace_ids: Sequence[str]) -> None:
+def traces_refresh(
+    *,
+    project: Project,
+    trace_ids: Sequence[str],
+    new_starts: tuple[datetime, datetime] | None = None,
+) -> None:
     """Recompute the trace rows of ``trace_ids`` from their stored spans.
+
+    ``new_starts`` is the earliest and latest start of spans just written to these traces (if
+    any): on PostgreSQL the spans are read within the traces' known time range widened by it,
+    so a partitioned span table is read only in the partitions that can hold them.
 
     Totals saturate at what their columns hold (tokens at 2^63-1, cost at ±999999999999 USD)
     rather than fail the write: spans of one trace may keep arriving in any number of batches.
     """
+    refresh = _refresh_sql if connection.vendor == "postgresql" else _refresh
     for start in range(0, len(trace_ids), _IDS_PER_QUERY):
-        _refresh(project, trace_ids[start : start + _IDS_PER_QUERY])
+        refresh(project, trace_ids[start : start + _IDS_PER_QUERY], new_starts)
+
+
+def _starts(rows: Iterable[tuple[Any, ...]]) -> tuple[datetime, datetime] | None:
+    starts = [row[_START_COLUMN] for row in rows]
+    return (min(starts), max(starts)) if starts else None
+
+
+_START_COLUMN = SPAN_COLUMNS.index("start_time")
 
 
 def _saturated(total: int) -> int:
     return min(total, _BIGINT_MAX)
 
 
-def _refresh(project: Project, trace_ids: Sequence[str]) -> None:
+# The trace rows in one statement, with the same rules as _refresh (the SQLite path):
+# - spans in order of (start time, span id); the root is the first span without a parent;
+# - name: the root's, else the first span's; input, output, metadata: the root's;
+# - user, session, environment, release: the root's when it has one, else the first non-empty;
+# - tags, model names (answered or requested, then requested), prompt versions: the union in
+#   order of first appearance;
+# - sums saturate at the columns' bounds; status is error if any span failed, else the root's.
+# Spans are read with start_time in [lo, hi]: lo is the earliest of the new spans' starts and
+# the stored trace's start (the least start of its spans), hi the latest of the new spans'
+# starts and the stored trace's end. Every stored span starts no later than it ends (both the
+# OTLP decoder and _check_times refuse others), so each of a trace's spans starts in that range:
+# the bound only lets PostgreSQL skip partitions, it never leaves a span out. With nothing to
+# bound by (no trace row yet and no new spans) the range is unbounded.
+_REFRESH_SQL = """
+WITH bounds AS (
+    SELECT
+        COALESCE(LEAST(%(new_lo)s::timestamptz, min(t.start_time)), '-infinity') AS lo,
+        COALESCE(GREATEST(%(new_hi)s::timestamptz, max(t.end_time)), 'infinity') AS hi
+    FROM tracing_trace t
+    WHERE t.project_id = %(project)s AND t.trace_id = ANY(%(trace_ids)s)
+),
+spans AS MATERIALIZED (
+    SELECT
+        s.trace_id, s.name, s.start_time, s.end_time, s.status, s.user_id, s.session_id,
+        s.tags, s.environment, s.release, s.input_tokens, s.output_tokens, s.total_tokens,
+        s.cost_total, s.cost_source, s.model_requested, s.model_answered, s.prompt_name,
+        s.prompt_version,
+        row_number() OVER (PARTITION BY s.trace_id ORDER BY s.start_time, s.span_id) AS pos
+    FROM tracing_span s
+    WHERE s.project_id = %(project)s AND s.trace_id = ANY(%(trace_ids)s)
+        AND s.start_time >= (SELECT lo FROM bounds) AND s.start_time <= (SELECT hi FROM bounds)
+),
+roots AS (
+    SELECT DISTINCT ON (s.trace_id)
+        s.trace_id, s.span_id, s.name, s.status, s.user_id, s.session_id, s.environment,
+        s.release, s.input, s.output, s.metadata
+    FROM tracing_span s
+    WHERE s.project_id = %(project)s AND s.trace_id = ANY(%(trace_ids)s)
+        AND s.parent_span_id = ''
+        AND s.start_time >= (SELECT lo FROM bounds) AND s.start_time <= (SELECT hi FROM bounds)
+    ORDER BY s.trace_id, s.start_time, s.span_id
+),
+totals AS (
+    SELECT
+        trace_id,
+        min(start_time) AS start_time,
+        max(end_time) AS end_time,
+        (array_agg(name ORDER BY pos))[1] AS first_name,
+        (array_agg(user_id ORDER BY pos) FILTER (WHERE user_id <> ''))[1] AS user_id,
+        (array_agg(session_id ORDER BY pos) FILTER (WHERE session_id <> ''))[1] AS session_id,
+        (array_agg(environment ORDER BY pos) FILTER (WHERE environment <> ''))[1]
+            AS environment,
+        (array_agg(release ORDER BY pos) FILTER (WHERE release <> ''))[1] AS release,
+        LEAST(sum(input_tokens), %(bigint_max)s)::bigint AS input_tokens,
+        LEAST(sum(output_tokens), %(bigint_max)s)::bigint AS output_tokens,
+        LEAST(sum(total_tokens), %(bigint_max)s)::bigint AS total_tokens,
+        GREATEST(-%(cost_max)s, LEAST(COALESCE(sum(cost_total), 0), %(cost_max)s))
+            AS cost_total,
+        count(*) FILTER (WHERE cost_source = 'unpriced') AS unpriced_span_count,
+        count(*) AS span_count,
+        count(*) FILTER (WHERE status = 'error') AS error_count
+    FROM spans
+    GROUP BY trace_id
+),
+tags AS (
+    SELECT trace_id, jsonb_agg(tag ORDER BY pos, ord) AS tags
+    FROM (
+        SELECT DISTINCT ON (s.trace_id, e.tag) s.trace_id, e.tag, s.pos, e.ord
+        FROM spans s, jsonb_array_elements(s.tags) WITH ORDINALITY AS e(tag, ord)
+        ORDER BY s.trace_id, e.tag, s.pos, e.ord
+    ) first_seen
+    GROUP BY trace_id
+),
+models AS (
+    SELECT trace_id, jsonb_agg(model ORDER BY pos, ord) AS model_names
+    FROM (
+        SELECT DISTINCT ON (s.trace_id, m.model) s.trace_id, m.model, s.pos, m.ord
+        FROM spans s,
+            LATERAL (VALUES
+                (1, COALESCE(NULLIF(s.model_answered, ''), s.model_requested)),
+                (2, s.model_requested)
+            ) AS m(ord, model)
+        WHERE m.model <> ''
+        ORDER BY s.trace_id, m.model, s.pos, m.ord
+    ) first_seen
+    GROUP BY trace_id
+),
+prompts AS (
+    SELECT trace_id, jsonb_agg(prompt ORDER BY pos) AS prompt_versions
+    FROM (
+        SELECT DISTINCT ON (s.trace_id, s.prompt_name || '@' || s.prompt_version)
+            s.trace_id, s.prompt_name || '@' || s.prompt_version AS prompt, s.pos
+        FROM spans s
+        WHERE s.prompt_name <> ''
+        ORDER BY s.trace_id, s.prompt_name || '@' || s.prompt_version, s.pos
+    ) first_seen
+    GROUP BY trace_id
+)
+INSERT INTO tracing_trace (
+    project_id, trace_id, root_span_id, name, start_time, end_time, latency_ms, status,
+    user_id, session_id, tags, metadata, environment, release, input, output, model_names,
+    prompt_versions, input_tokens, output_tokens, total_tokens, cost_total,
+    unpriced_span_count, span_count, error_count, updated_at
+)
+SELECT
+    %(project)s, t.trace_id, COALESCE(r.span_id, ''),
+    CASE WHEN r.span_id IS NULL THEN t.first_name ELSE r.name END,
+    t.start_time, t.end_time,
+    EXTRACT(EPOCH FROM t.end_time - t.start_time)::float8 * 1000,
+    CASE WHEN t.error_count > 0 THEN 'error' ELSE COALESCE(r.status, 'unset') END,
+    COALESCE(NULLIF(r.user_id, ''), t.user_id, ''),
+    COALESCE(NULLIF(r.session_id, ''), t.session_id, ''),
+    COALESCE(g.tags, '[]'::jsonb),
+    COALESCE(r.metadata, '{}'::jsonb),
+    COALESCE(NULLIF(r.environment, ''), t.environment, ''),
+    COALESCE(NULLIF(r.release, ''), t.release, ''),
+    r.input, r.output,
+    COALESCE(m.model_names, '[]'::jsonb),
+    COALESCE(p.prompt_versions, '[]'::jsonb),
+    t.input_tokens, t.output_tokens, t.total_tokens, t.cost_total,
+    t.unpriced_span_count, t.span_count, t.error_count, now()
+FROM totals t
+LEFT JOIN roots r ON r.trace_id = t.trace_id
+LEFT JOIN tags g ON g.trace_id = t.trace_id
+LEFT JOIN models m ON m.trace_id = t.trace_id
+LEFT JOIN prompts p ON p.trace_id = t.trace_id
+ON CONFLICT (project_id, trace_id) DO UPDATE SET
+    root_span_id = EXCLUDED.root_span_id, name = EXCLUDED.name,
+    start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time,
+    latency_ms = EXCLUDED.latency_ms, status = EXCLUDED.status, user_id = EXCLUDED.user_id,
+    session_id = EXCLUDED.session_id, tags = EXCLUDED.tags, metadata = EXCLUDED.metadata,
+    environment = EXCLUDED.environment, release = EXCLUDED.release, input = EXCLUDED.input,
+    output = EXCLUDED.output, model_names = EXCLUDED.model_names,
+    prompt_versions = EXCLUDED.prompt_versions, input_tokens = EXCLUDED.input_tokens,
+    output_tokens = EXCLUDED.output_tokens, total_tokens = EXCLUDED.total_tokens,
+    cost_total = EXCLUDED.cost_total, unpriced_span_count = EXCLUDED.unpriced_span_count,
+    span_count = EXCLUDED.span_count, error_count = EXCLUDED.error_count,
+    updated_at = EXCLUDED.updated_at
+"""
+
+
+def _refresh_sql(
+    project: Project, trace_ids: Sequence[str], new_starts: tuple[datetime, datetime] | None
+) -> None:
+    if not trace_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REFRESH_SQL,
+            {
+                "project": project.pk,
+                "trace_ids": list(trace_ids),
+                "new_lo": new_starts[0] if new_starts else None,
+                "new_hi": new_starts[1] if new_starts else None,
+                "bigint_max": _BIGINT_MAX,
+                "cost_max": _COST_MAX,
+            },
+        )
+
+
+def _refresh(
+    project: Project, trace_ids: Sequence[str], new_starts: tuple[datetime, datetime] | None = None
+) -> None:
+    """The trace rows, computed in Python (SQLite; and the reference the SQL is tested against)."""
     if not trace_ids:
         return
     columns = (
@@ -420,15 +617,17 @@ def _refresh(project: Project, trace_ids: Sequence[str]) -> None:
     by_trace: dict[str, list[dict[str, Any]]] = {}
     for row in Span.objects.filter(project=project, trace_id__in=trace_ids).values(*columns):
         by_trace.setdefault(row["trace_id"], []).append(row)
-    roots = {
-        row["trace_id"]: row
-        for row in Span.objects.filter(
-            project=project, trace_id__in=trace_ids, parent_span_id=""
-        ).values("trace_id", "span_id", "input", "output", "metadata")
-    }
+    roots: dict[str, dict[str, Any]] = {}
+    for row in (
+        Span.objects.filter(project=project, trace_id__in=trace_ids, parent_span_id="")
+        .order_by("-start_time", "-span_id")
+        .values("trace_id", "span_id", "input", "output", "metadata")
+    ):
+        roots[row["trace_id"]] = dict(row)  # the last one kept: the earliest root
+
     traces: list[Trace] = []
     for trace_id, spans in by_trace.items():
-        spans.sort(key=lambda s: s["start_time"])
+        spans.sort(key=lambda s: (s["start_time"], s["span_id"]))
         root_meta: dict[str, Any] = dict(roots.get(trace_id) or {})
         root = next((s for s in spans if s["span_id"] == root_meta.get("span_id")), None)
         first = root or spans[0]
@@ -513,7 +712,7 @@ def spans_ingest(
     """
     rejected: list[Rejection] = []
     prices = project_prices(project=project)
-    rows: dict[tuple[str, str], Span] = {}
+    rows: dict[tuple[str, str], tuple[Any, ...]] = {}
     latest_ns = time.time_ns() + _FUTURE_SLACK_NS
     for raw in raw_spans:
         key = (raw.trace_id, raw.span_id)
@@ -521,7 +720,7 @@ def spans_ingest(
             continue  # the same span twice in one batch: the first one wins, as across batches
         try:
             _check_times(raw, latest_ns)
-            rows[key] = _to_row(project, map_span(raw), prices)
+            rows[key] = _to_row(project.pk, map_span(raw), prices)
         except SpanRejected as exc:
             rejected.append(Rejection(raw.span_id, str(exc)))
         except RecursionError:
@@ -533,8 +732,10 @@ def spans_ingest(
     trace_ids = sorted({trace_id for trace_id, _ in rows})
     with transaction.atomic():
         _lock_traces(project, trace_ids)
-        Span.objects.bulk_create(list(rows.values()), ignore_conflicts=True, batch_size=1000)
-        traces_refresh(project=project, trace_ids=trace_ids)
+        calls = spans_insert(list(rows.values()))
+        if calls:
+            rollups_add(project_id=project.pk, calls=[NewCall(*call) for call in calls])
+        traces_refresh(project=project, trace_ids=trace_ids, new_starts=_starts(rows.values()))
     if announce and trace_ids:
         traces_ingested.send(sender=Trace, project=project, trace_ids=trace_ids)
     return IngestResult(accepted=len(rows), rejected=rejected)
