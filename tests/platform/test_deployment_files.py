@@ -26,7 +26,9 @@ def test_env_example_documents_every_setting() -> None:
 def test_compose_services_and_environment() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"postgres", "redis", "web", "worker", "beat", "migrate"} == set(services)
+    assert {"postgres", "postgres-replica", "redis", "web", "worker", "beat", "migrate"} == set(
+        services
+    )
     for name in ("web", "worker", "beat"):
         environment = services[name]["environment"]
         assert set(environment) <= _settings_variables(), name

@@ -14,10 +14,12 @@ import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+import yaml
 from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.http import HttpRequest, HttpResponse
@@ -313,3 +315,36 @@ def test_lagging_list_reads_the_replica_and_the_detail_the_primary(
     assert stored == (2,)
     assert "ReadOnlySqlTransaction" not in web.log_tail()
     assert "read-only transaction" not in web.log_tail()
+
+
+# --- The compose shape ------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_compose_runs_the_replica_under_its_profile_and_only_the_web_reads_it() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    replica = services["postgres-replica"]
+    assert replica["profiles"] == ["replica"]
+    assert replica["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    script = " ".join(replica["command"])
+    assert "pg_basebackup -h postgres" in script
+    assert " -R " in script
+    # Only the web reads the replica; workers and beat never do.
+    assert "LLMOPS_REPLICA_DATABASE_URL" in services["web"]["environment"]
+    for name in ("worker", "beat", "migrate"):
+        assert "LLMOPS_REPLICA_DATABASE_URL" not in services[name]["environment"], name
+    # The primary creates the replication user on first start.
+    mounted = [volume.split(":")[0] for volume in services["postgres"]["volumes"]]
+    assert "./deploy/postgres/init-replication.sh" in mounted
+    init = (ROOT / "deploy" / "postgres" / "init-replication.sh").read_text()
+    assert "WITH REPLICATION LOGIN" in init
+    assert "host replication replicator" in init
+
+
+def test_compose_web_publishes_a_port_range_so_it_scales() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    [published] = services["web"]["ports"]
+    # One fixed host port would make --scale web=2 fail to start the second replica.
+    assert published == "127.0.0.1:${LLMOPS_WEB_PORTS:-8000-8003}:8000"
+    assert "ports" not in services["worker"]
