@@ -30,8 +30,10 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from genai_prices import Usage, calc_price
+from genai_prices import Usage, calc_price, data_snapshot
 from genai_prices.types import (
+    ModelInfo,
+    ModelPrice,
     TieredPrices,
     _collect_resolved_model_prices,
     _compute_registry_priced_counts,
@@ -39,6 +41,7 @@ from genai_prices.types import (
 )
 from genai_prices.types import Usage as PriceUsage
 from genai_prices.units import UnitDef, _get_registry
+from genai_prices.validation import validate_priced_units
 
 ZERO = Decimal(0)
 MILLION = Decimal(1_000_000)
@@ -176,7 +179,116 @@ def _split(
     return parts
 
 
+@lru_cache(maxsize=4096)
+def _model_info(model: str, provider_id: str | None) -> ModelInfo | None:
+    """The price database's model for a (model name, provider), found once per process.
+
+    The same search ``calc_price`` makes; None when it finds nothing (the call is unpriced).
+    """
+    try:
+        return data_snapshot.get_snapshot().find_provider_model(model, None, provider_id, None)[1]
+    except LookupError:
+        return None
+
+
+@dataclass(frozen=True)
+class _PlainPrice:
+    """A model price of one period that charges tokens and no per-request fee. For a call
+    reporting input and output tokens only (no cache or reasoning tokens) its other units count
+    nothing, so the cost is computed from the cached units without the database's general
+    decomposition of usage, with the same arithmetic (tests/tracing/test_ingest_prices.py
+    checks every model of the database)."""
+
+    model_id: str
+    # usage key, direction, token type, price, per
+    units: tuple[tuple[str, str | None, str | None, Decimal | TieredPrices, int], ...]
+    tiered: bool
+
+
+# The resolved prices of each price period (a ModelPrice of the database, kept alive here so its
+# id is never reused), or None when the period is not plain.
+_periods: dict[int, tuple[ModelPrice, _PlainPrice | None]] = {}
+
+
+def _units_valid(resolved: tuple[tuple[UnitDef, Decimal | TieredPrices], ...]) -> bool:
+    try:
+        validate_priced_units(tuple(unit for unit, _ in resolved), _get_registry())
+    except ValueError:
+        return False
+    return True
+
+
+def _plain_price(info: ModelInfo, at: datetime) -> _PlainPrice | None:
+    model_price = info.get_prices(at)  # picks the period: a few date comparisons
+    cached = _periods.get(id(model_price))
+    if cached is None:
+        resolved = _collect_resolved_model_prices(model_price, _get_registry())
+        plain = None
+        if (
+            any(unit.dimensions.get("family") == "tokens" for unit, _ in resolved)
+            and all(unit.usage_key != "requests" for unit, _ in resolved)
+            and _units_valid(resolved)
+        ):
+            plain = _PlainPrice(
+                model_id=info.id,
+                units=tuple(
+                    (
+                        unit.usage_key,
+                        unit.dimensions.get("direction"),
+                        unit.dimensions.get("token_type"),
+                        price,
+                        unit.per,
+                    )
+                    for unit, price in resolved
+                ),
+                tiered=any(isinstance(price, TieredPrices) for _, price in resolved),
+            )
+        cached = _periods[id(model_price)] = (model_price, plain)
+    return cached[1]
+
+
+def _plain_cost(price: _PlainPrice, usage: TokenUsage) -> Cost:
+    """What _default_cost answers for a plain price and a usage of input and output tokens
+    only: the same per-unit amounts (calc_unit_price), summed in the same order."""
+    counts = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
+    tiered_input = usage.input_tokens if price.tiered else 0
+    input_price = output_price = total = Decimal(0)
+    parts = dict.fromkeys(("input", "output", "cache_read", "cache_write", "reasoning"), ZERO)
+    for key, direction, token_type, unit_price, per in price.units:
+        amount = calc_unit_price(unit_price, counts.get(key, 0), tiered_input, per)
+        total += amount
+        if direction == "input":
+            input_price += amount
+        elif direction == "output":
+            output_price += amount
+        # As _split files it.
+        if token_type in parts:
+            parts[token_type] += amount
+        elif direction == "output":
+            parts["output"] += amount
+        else:
+            parts["input"] += amount
+    if sum(parts.values(), ZERO) != total:
+        parts["input"] = input_price
+        parts["output"] = total - input_price
+    return Cost(**parts, total=total, source="default", matched_model=price.model_id)
+
+
 def _default_cost(usage: TokenUsage, model: str, provider: str | None, at: datetime) -> Cost | None:
+    provider_id = _provider_id(provider)
+    info = _model_info(model, provider_id)
+    if info is None:
+        return None  # an unknown provider, or a model its provider does not list
+    if not (usage.cache_read_tokens or usage.cache_write_tokens or usage.reasoning_tokens):
+        plain = _plain_price(info, at)
+        if plain is not None:
+            return _plain_cost(plain, usage)
+    return _general_cost(usage, model, provider_id, at)
+
+
+def _general_cost(
+    usage: TokenUsage, model: str, provider_id: str | None, at: datetime
+) -> Cost | None:
     request = Usage(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
@@ -186,7 +298,7 @@ def _default_cost(usage: TokenUsage, model: str, provider: str | None, at: datet
     )
     try:
         result = calc_price(
-            request, model_ref=model, provider_id=_provider_id(provider), genai_request_timestamp=at
+            request, model_ref=model, provider_id=provider_id, genai_request_timestamp=at
         )
     except LookupError:
         return None  # an unknown provider, or a model its provider does not list
