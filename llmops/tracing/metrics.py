@@ -1,10 +1,18 @@
-"""Time-bucketed metrics of traces and LLM spans: counts, tokens, cost, latency percentiles,
+"""Time-bucketed metrics of traces and model calls: counts, tokens, cost, latency percentiles,
 error rate, optionally grouped.
 
-Grouping by model or prompt version measures LLM and embedding spans (those are properties of
-a call); no grouping, or grouping by user, environment or tag, measures traces. PostgreSQL does
-it in one SQL statement; SQLite (the embedded default, small data) computes the same numbers in
-Python with the same percentile definition (linear interpolation, as ``percentile_cont``).
+Grouping by model, provider or prompt version measures model calls (LLM and embedding spans:
+those are properties of a call); no grouping, or grouping by user, environment or tag, measures
+traces unless ``measure=calls`` asks for the calls (not by tag: tags belong to traces).
+
+Calls are answered from the hourly rollups (llmops/tracing/rollups.py) when the query covers
+whole hours in hour or day buckets: sums in SQL, latency percentiles from merging the hours'
+sketches (within 1% of the exact ones). Other call queries (minute buckets, a range not on the
+hour) read the spans. Traces are read from the trace rows (a covering index on PostgreSQL, so a
+day of traces is read from the index only). PostgreSQL computes span and trace metrics in one
+SQL statement; SQLite (the embedded default, small data) computes the same numbers in Python
+with the same percentile definition (linear interpolation, as ``percentile_cont``). The result
+says which source answered.
 """
 
 from __future__ import annotations
@@ -17,10 +25,13 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import connection
+from django.db.models import F, Sum
+from django.db.models.functions import TruncDay
 
 from llmops.domain_errors import Invalid
 from llmops.tenancy.models import Project
-from llmops.tracing.models import Span, SpanKind, Status, Trace
+from llmops.tracing.models import RollupDimension, Span, SpanKind, SpanRollup, Status, Trace
+from llmops.tracing.rollups import Bins, sketch_percentile
 
 MAX_BUCKETS = 2000
 
@@ -38,6 +49,33 @@ class GroupBy(StrEnum):
     USER = "user"
     ENVIRONMENT = "environment"
     TAG = "tag"
+    PROVIDER = "provider"
+
+
+class Measure(StrEnum):
+    TRACES = "traces"
+    CALLS = "calls"
+
+
+class Source(StrEnum):
+    """Where an answer came from."""
+
+    ROLLUPS = "rollups"
+    SPANS = "spans"
+    TRACES = "traces"
+
+
+# Groupings that exist only for calls (a trace may call several models).
+CALL_GROUPS = frozenset({GroupBy.MODEL, GroupBy.PROMPT_VERSION, GroupBy.PROVIDER})
+
+_ROLLUP_DIMENSION = {
+    GroupBy.NONE: RollupDimension.ALL,
+    GroupBy.MODEL: RollupDimension.MODEL,
+    GroupBy.PROVIDER: RollupDimension.PROVIDER,
+    GroupBy.PROMPT_VERSION: RollupDimension.PROMPT_VERSION,
+    GroupBy.ENVIRONMENT: RollupDimension.ENVIRONMENT,
+    GroupBy.USER: RollupDimension.USER,
+}
 
 
 _STEP = {
@@ -60,6 +98,13 @@ class MetricsRow:
     latency_p95_ms: float | None
     latency_p99_ms: float | None
     error_rate: float
+
+
+@dataclass(frozen=True)
+class MetricsResult:
+    measured: Measure
+    source: Source
+    rows: list[MetricsRow]
 
 
 class MetricsRangeTooLarge(Invalid):
@@ -88,8 +133,74 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
 
 
-def _on_spans(group_by: GroupBy) -> bool:
-    return group_by in (GroupBy.MODEL, GroupBy.PROMPT_VERSION)
+def measure_for(group_by: GroupBy, measure: Measure | None) -> Measure:
+    """What a query measures: call groupings measure calls, the others traces by default."""
+    if group_by in CALL_GROUPS:
+        if measure == Measure.TRACES:
+            raise Invalid(f"grouping by {group_by.value} measures calls", field="measure")
+        return Measure.CALLS
+    if group_by == GroupBy.TAG and measure == Measure.CALLS:
+        raise Invalid("tags belong to traces; group calls by another field", field="measure")
+    return measure or Measure.TRACES
+
+
+def rollups_cover(start: datetime, end: datetime, bucket: Bucket) -> bool:
+    """Whether hourly rollups answer exactly: whole hours, in hour or day buckets."""
+
+    def on_hour(moment: datetime) -> bool:
+        return moment.astimezone(UTC) == _truncate(moment, Bucket.HOUR)
+
+    return bucket in (Bucket.HOUR, Bucket.DAY) and on_hour(start) and on_hour(end)
+
+
+def _rollups(
+    project: Project, start: datetime, end: datetime, bucket: Bucket, group_by: GroupBy
+) -> list[MetricsRow]:
+    rollups = SpanRollup.objects.filter(
+        project=project,
+        dimension=_ROLLUP_DIMENSION[group_by],
+        hour__gte=start.astimezone(UTC),
+        hour__lt=end.astimezone(UTC),
+    ).order_by()
+    cell = F("hour") if bucket == Bucket.HOUR else TruncDay("hour", tzinfo=UTC)
+    # Several rows may hold one key (a row per ingest batch until compaction); both queries
+    # read them all, so a compaction running meanwhile changes nothing.
+    totals = (
+        rollups.values(b=cell, g=F("value"))
+        .annotate(
+            calls=Sum("call_count"),
+            errors=Sum("error_count"),
+            input=Sum("input_tokens"),
+            output=Sum("output_tokens"),
+            total=Sum("total_tokens"),
+            cost=Sum("cost_total"),
+        )
+        .order_by("b", "g")
+    )
+    sketches: dict[tuple[datetime, str], Bins] = defaultdict(Bins)
+    for bucket_start, group, data in rollups.values_list(cell, "value", "latency_sketch"):
+        sketches[(bucket_start, group)].merge(Bins.decode(data))
+    result: list[MetricsRow] = []
+    for row in totals:
+        if not row["calls"]:
+            continue
+        sketch = sketches[(row["b"], row["g"])].sketch()
+        result.append(
+            MetricsRow(
+                bucket=row["b"].astimezone(UTC),
+                group=row["g"],
+                count=int(row["calls"]),
+                input_tokens=int(row["input"]),
+                output_tokens=int(row["output"]),
+                total_tokens=int(row["total"]),
+                cost_total=Decimal(row["cost"]),
+                latency_p50_ms=sketch_percentile(sketch, 0.5),
+                latency_p95_ms=sketch_percentile(sketch, 0.95),
+                latency_p99_ms=sketch_percentile(sketch, 0.99),
+                error_rate=int(row["errors"]) / int(row["calls"]),
+            )
+        )
+    return result
 
 
 _PG_GROUP = {
@@ -99,13 +210,13 @@ _PG_GROUP = {
     GroupBy.TAG: "tag.value",
     GroupBy.MODEL: "COALESCE(NULLIF(t.model_answered, ''), t.model_requested)",
     GroupBy.PROMPT_VERSION: "t.prompt_name || '@' || t.prompt_version",
+    GroupBy.PROVIDER: "t.provider",
 }
 
 
 def _postgres(
-    project: Project, start: datetime, end: datetime, bucket: Bucket, group_by: GroupBy
+    project: Project, start: datetime, end: datetime, bucket: Bucket, group_by: GroupBy, spans: bool
 ) -> list[MetricsRow]:
-    spans = _on_spans(group_by)
     table = Span._meta.db_table if spans else Trace._meta.db_table
     latency = "t.duration_ms" if spans else "t.latency_ms"
     error = "t.status = 'error'" if spans else "t.error_count > 0"
@@ -159,19 +270,19 @@ def _postgres(
 
 
 def _python(
-    project: Project, start: datetime, end: datetime, bucket: Bucket, group_by: GroupBy
+    project: Project, start: datetime, end: datetime, bucket: Bucket, group_by: GroupBy, spans: bool
 ) -> list[MetricsRow]:
     rows: list[tuple[datetime, list[str], float, int, int, int, Decimal, bool]] = []
-    if _on_spans(group_by):
-        spans = Span.objects.filter(
+    if spans:
+        calls = Span.objects.filter(
             project=project,
             start_time__gte=start,
             start_time__lt=end,
             kind__in=[SpanKind.LLM, SpanKind.EMBEDDING],
         )
         if group_by == GroupBy.PROMPT_VERSION:
-            spans = spans.exclude(prompt_name="")
-        for s in spans.values(
+            calls = calls.exclude(prompt_name="")
+        for s in calls.values(
             "start_time",
             "model_answered",
             "model_requested",
@@ -183,12 +294,18 @@ def _python(
             "total_tokens",
             "cost_total",
             "status",
+            "provider",
+            "environment",
+            "user_id",
         ):
-            group = (
-                s["model_answered"] or s["model_requested"]
-                if group_by == GroupBy.MODEL
-                else f"{s['prompt_name']}@{s['prompt_version']}"
-            )
+            group = {
+                GroupBy.NONE: "",
+                GroupBy.MODEL: s["model_answered"] or s["model_requested"],
+                GroupBy.PROMPT_VERSION: f"{s['prompt_name']}@{s['prompt_version']}",
+                GroupBy.PROVIDER: s["provider"],
+                GroupBy.ENVIRONMENT: s["environment"],
+                GroupBy.USER: s["user_id"],
+            }[group_by]
             rows.append(
                 (
                     s["start_time"],
@@ -259,14 +376,31 @@ def _python(
 
 
 def metrics_query(
-    *, project: Project, start: datetime, end: datetime, bucket: Bucket, group_by: GroupBy
-) -> list[MetricsRow]:
+    *,
+    project: Project,
+    start: datetime,
+    end: datetime,
+    bucket: Bucket,
+    group_by: GroupBy,
+    measure: Measure | None = None,
+    use_rollups: bool = True,
+) -> MetricsResult:
+    """``use_rollups=False`` reads the spans even where rollups would answer (to compare)."""
     if end <= start:
         raise ValueError("'to' must be after 'from'")
     if (end - start) / _STEP[bucket] > MAX_BUCKETS:
         raise MetricsRangeTooLarge(
             f"the range holds more than {MAX_BUCKETS} {bucket.value} buckets; use a larger bucket"
         )
+    measured = measure_for(group_by, measure)
+    spans = measured == Measure.CALLS
+    if spans and use_rollups and rollups_cover(start, end, bucket):
+        return MetricsResult(
+            measured, Source.ROLLUPS, _rollups(project, start, end, bucket, group_by)
+        )
+    source = Source.SPANS if spans else Source.TRACES
     if connection.vendor == "postgresql":
-        return _postgres(project, start, end, bucket, group_by)
-    return _python(project, start, end, bucket, group_by)
+        return MetricsResult(
+            measured, source, _postgres(project, start, end, bucket, group_by, spans)
+        )
+    return MetricsResult(measured, source, _python(project, start, end, bucket, group_by, spans))

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from llmops.restapi.strict import StrictInputSerializer
 from llmops.restapi.time_range import TimeRangeQuery
-from llmops.tracing.metrics import Bucket, GroupBy
+from llmops.tracing.metrics import Bucket, GroupBy, Measure, Source
 
 
 def cost_field(**options: Any) -> serializers.DecimalField:
@@ -131,6 +131,14 @@ class MetricsQuery(TimeRangeQuery):
     group_by = serializers.ChoiceField(
         choices=[g.value for g in GroupBy], default=GroupBy.NONE.value
     )
+    measure = serializers.ChoiceField(
+        choices=[m.value for m in Measure],
+        required=False,
+        help_text=(
+            "traces (the default for no grouping, user, environment, tag) or calls (LLM and "
+            "embedding spans; always so for model, provider, prompt_version; not for tag)."
+        ),
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["to"] <= attrs["start_from"]:
@@ -153,7 +161,16 @@ class MetricsRowOutput(serializers.Serializer[Any]):
 
 
 class MetricsOutput(serializers.Serializer[Any]):
-    measured = serializers.ChoiceField(choices=["traces", "spans"])
+    measured = serializers.ChoiceField(
+        choices=["traces", "spans"], help_text="spans: model calls (LLM and embedding spans)"
+    )
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field, not Field.source
+        choices=[s.value for s in Source],
+        help_text=(
+            "Where the numbers came from: rollups (hourly totals of calls, latency percentiles "
+            "within 1% of exact), spans, or traces."
+        ),
+    )
     bucket = serializers.CharField()
     group_by = serializers.CharField()
     rows = MetricsRowOutput(many=True)

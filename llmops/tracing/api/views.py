@@ -63,28 +63,34 @@ class MetricsView(ProjectScopedView):
         parameters=[MetricsQuery, FROM_PARAMETER, PROJECT_HEADER_PARAMETER],
         responses=MetricsOutput,
         summary="Counts, tokens, cost, latency percentiles and error rate per time bucket",
+        description=(
+            "Model calls (grouped by model, provider, prompt_version, or measure=calls) are "
+            "answered from hourly rollups when from and to are on the hour and the bucket is "
+            "hour or day; otherwise from the spans. `source` says which."
+        ),
     )
     def get(self, request: Request) -> Response:
         query = MetricsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         group_by = metrics.GroupBy(params["group_by"])
-        rows = metrics.metrics_query(
+        measure = params.get("measure")
+        result = metrics.metrics_query(
             project=self.project,
             start=params["start_from"],
             end=params["to"],
             bucket=metrics.Bucket(params["bucket"]),
             group_by=group_by,
+            measure=metrics.Measure(measure) if measure else None,
         )
         return Response(
             MetricsOutput(
                 {
-                    "measured": "spans"
-                    if group_by in (metrics.GroupBy.MODEL, metrics.GroupBy.PROMPT_VERSION)
-                    else "traces",
+                    "measured": "spans" if result.measured == metrics.Measure.CALLS else "traces",
+                    "source": result.source.value,
                     "bucket": params["bucket"],
                     "group_by": group_by.value,
-                    "rows": [asdict(row) for row in rows],
+                    "rows": [asdict(row) for row in result.rows],
                 }
             ).data
         )
