@@ -1,7 +1,8 @@
-"""Writes of the tracing context besides ingestion: retention and project prices."""
+"""Writes of the tracing context besides ingestion: retention, span partitions, project prices."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,8 +12,12 @@ from django.utils import timezone
 
 from llmops.domain_errors import Invalid
 from llmops.tenancy.models import Project
-from llmops.tracing.ingest import spans_delete_older_than
+from llmops.tracing import rollups
 from llmops.tracing.models import ModelPrice, RetentionPolicy
+from llmops.tracing.partitions import DAYS_AHEAD, partitions_drop_expired, partitions_ensure
+from llmops.tracing.retention import spans_delete_older_than, traces_sweep_before
+
+log = logging.getLogger(__name__)
 
 
 class InvalidPrice(Invalid):
@@ -29,20 +34,48 @@ def retention_set(*, project: Project, days: int | None) -> RetentionPolicy | No
 
 
 def retention_apply(
-    *, project: Project, days: int, batch_size: int = 5000, max_batches: int = 200
+    *,
+    project: Project,
+    days: int,
+    batch_size: int = 5000,
+    max_batches: int = 200,
+    now: datetime | None = None,
 ) -> int:
     """Delete the project's spans older than ``days``, in bounded batches; return how many.
 
+    Exact at the cutoff: a span that started one second inside it stays. Then the traces that
+    started before the cutoff are settled (deleted, or recomputed from their remaining spans),
+    which also completes a partition drop, and the rollups of the expired hours are dropped.
     ``max_batches`` bounds one run; what is left waits for the next scheduled run.
     """
-    cutoff = timezone.now() - timedelta(days=days)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
     deleted = 0
     for _ in range(max_batches):
         count = spans_delete_older_than(project=project, before=cutoff, batch_size=batch_size)
         deleted += count
         if count < batch_size:
             break
+    traces_sweep_before(project=project, before=cutoff, batch_size=batch_size)
+    # Written by the rollups change; until it lands the rollups keep their hours.
+    delete_rollups = getattr(rollups, "rollups_delete_before", None)
+    if delete_rollups is not None:
+        delete_rollups(project_id=project.id, before=cutoff)
     return deleted
+
+
+def partitions_maintain(*, days_ahead: int = DAYS_AHEAD, now: datetime | None = None) -> int:
+    """Create span partitions ahead, drop the expired ones, apply every retention policy.
+
+    Returns the number of partitions dropped. On SQLite (no partitions) only retention runs.
+    """
+    now = now or timezone.now()
+    created = partitions_ensure(days_ahead=days_ahead)
+    if created:
+        log.info("span partitions created: %s", ", ".join(created))
+    dropped = partitions_drop_expired(now=now)
+    for policy in RetentionPolicy.objects.select_related("project"):
+        retention_apply(project=policy.project, days=policy.days, now=now)
+    return len(dropped)
 
 
 def model_price_create(

@@ -5,12 +5,25 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 
 from llmops.tenancy.models import Project
 from llmops.tracing.models import Span, Trace
@@ -103,9 +116,16 @@ def traces_filtered(*, project: Project, filters: TraceFilters) -> QuerySet[Trac
     if f.text:
         span_conditions &= Q(input__icontains=f.text) | Q(output__icontains=f.text)
     if span_conditions:
+        # A trace starts at its earliest span: bounding the spans' start by the trace's (and by
+        # the filter's) lets PostgreSQL skip the span partitions before it.
         matching_spans = Span.objects.filter(
-            span_conditions, project=project, trace_id=OuterRef("trace_id")
+            span_conditions,
+            project=project,
+            trace_id=OuterRef("trace_id"),
+            start_time__gte=OuterRef("start_time"),
         )
+        if f.start_from is not None:
+            matching_spans = matching_spans.filter(start_time__gte=f.start_from)
         traces = traces.filter(Exists(matching_spans))
     return traces
 
@@ -114,17 +134,51 @@ def trace_get(*, project: Project, trace_id: str) -> Trace | None:
     return Trace.objects.filter(project=project, trace_id=trace_id).first()
 
 
-def spans_of_trace(*, project: Project, trace_id: str) -> list[Span]:
-    return list(
-        Span.objects.filter(project=project, trace_id=trace_id).order_by("start_time", "span_id")
+# Ingest accepts a span starting up to a day ahead of the storing server's clock, and every
+# store rewrites the trace row's updated_at (at the database's clock): so no span of a trace
+# starts after its updated_at plus a day. The hour more covers clock skew between servers. (The
+# trace's end time is no bound: a span's end may precede its start.)
+_LATEST_START_AFTER_UPDATE = timedelta(days=1, hours=1)
+
+
+def _spans_of(project: Project, trace_ids: list[str]) -> QuerySet[Span]:
+    """The spans of the traces, bounded by the traces' possible start window.
+
+    From the earliest trace start (a trace starts at its earliest span) to the latest start
+    possible given when the traces were last stored. The bounds are subqueries of the trace
+    rows, so this stays one query: PostgreSQL computes them first and skips every span
+    partition outside them (run-time pruning). Spans are read for traces that have a row, which
+    ingest writes in the same transaction as the spans.
+    """
+    by_project = (
+        Trace.objects.filter(project=project, trace_id__in=trace_ids)
+        .order_by()
+        .values("project_id")
     )
+    lo = by_project.annotate(lo=Min("start_time")).values("lo")
+    hi = by_project.annotate(
+        hi=ExpressionWrapper(
+            Max("updated_at") + Value(_LATEST_START_AFTER_UPDATE),
+            output_field=DateTimeField(),
+        )
+    ).values("hi")
+    return Span.objects.filter(
+        project=project,
+        trace_id__in=trace_ids,
+        start_time__gte=Subquery(lo),
+        start_time__lte=Subquery(hi),
+    ).order_by("start_time", "span_id")
+
+
+def spans_of_trace(*, project: Project, trace_id: str) -> list[Span]:
+    """The trace's spans by start time, read from the partitions of the trace's time only."""
+    return list(_spans_of(project, [trace_id]))
 
 
 def spans_of_traces(*, project: Project, trace_ids: list[str]) -> dict[str, list[Span]]:
     """The spans of many traces in one query, per trace id, in the order of ``spans_of_trace``."""
     grouped: dict[str, list[Span]] = defaultdict(list)
-    spans = Span.objects.filter(project=project, trace_id__in=trace_ids)
-    for span in spans.order_by("start_time", "span_id"):
+    for span in _spans_of(project, trace_ids):
         grouped[span.trace_id].append(span)
     return grouped
 

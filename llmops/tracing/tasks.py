@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 
 from llmops.tasking import platform_task
-from llmops.tracing.domain import retention_apply
+from llmops.tracing.domain import partitions_maintain, retention_apply
 from llmops.tracing.models import RetentionPolicy
 from llmops.tracing.rollups import rollups_compact
 
@@ -24,3 +24,11 @@ def compact_rollups() -> None:
     merged = rollups_compact()
     if merged:
         log.info("rollups: compacted %d keys", merged)
+
+
+@platform_task("tracing.maintain_partitions", soft_time_limit=1800)
+def maintain_partitions() -> None:
+    # Span partitions ahead, whole expired partitions dropped, then retention at the edges.
+    dropped = partitions_maintain()
+    if dropped:
+        log.info("span partitions: dropped %d expired", dropped)
