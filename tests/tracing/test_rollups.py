@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 
 from llmops.tenancy.models import Project
+from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.metrics import (
     Bucket,
     GroupBy,
@@ -28,6 +29,7 @@ from llmops.tracing.metrics import (
     metrics_query,
 )
 from llmops.tracing.models import Span, SpanKind, SpanRollup, Status
+from llmops.tracing.otlp import iter_spans
 from llmops.tracing.rollups import (
     Bins,
     NewCall,
@@ -38,10 +40,12 @@ from llmops.tracing.rollups import (
     rollups_rebuild,
 )
 from tests.conftest import Tenant
+from tests.tracing import otlp_payloads as p
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime(2026, 3, 1, tzinfo=UTC)
+HOUR_NS = 3_600 * 10**9
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-sonnet", "text-embedding-3-small"]
 PROVIDERS = {"gpt-4o": "openai", "gpt-4o-mini": "openai", "claude-sonnet": "anthropic"}
 
@@ -496,3 +500,130 @@ def test_rebuild_command_backfills_spans_stored_before_rollups(
     }
     with pytest.raises(CommandError):
         call_command("rebuild_rollups", since="yesterday")
+
+
+# --- through ingest ------------------------------------------------------------------------------
+
+BASE = datetime(2026, 1, 1, tzinfo=UTC)  # otlp_payloads.BASE_NS
+
+
+def otlp_calls(first: int, count: int, *, hour: int, trace: int | None = None) -> list[Any]:
+    """``count`` LLM spans (and a parent chain span per trace) starting in ``hour``."""
+    spans = []
+    for n in range(first, first + count):
+        trace_id = f"{trace if trace is not None else n:032x}"
+        start = p.BASE_NS + hour * HOUR_NS + n * 7_919_000_000 % HOUR_NS
+        spans.append(
+            p.span(
+                trace_id=trace_id,
+                span_id=f"{n:016x}",
+                name="chat",
+                start_ns=start,
+                duration_ns=(n * 37 % 2000 + 1) * 1_000_000,
+                error=n % 5 == 0,
+                attributes={
+                    "gen_ai.request.model": ["gpt-4o", "gpt-4o-mini", "mystery-model"][n % 3],
+                    "gen_ai.provider.name": "openai",
+                    "gen_ai.usage.input_tokens": n * 13 % 900,
+                    "gen_ai.usage.output_tokens": n * 7 % 300,
+                    "gen_ai.prompt.name": "support" if n % 2 else "",
+                    "gen_ai.prompt.version": "3",
+                    "user.id": f"user-{n % 4}",
+                    "llmops.environment": "production",
+                },
+            )
+        )
+    return spans
+
+
+def ingest(project: Project, spans: list[Any]) -> None:
+    raw, rejected = iter_spans(p.request(spans))
+    assert rejected == []
+    spans_ingest(project=project, raw_spans=raw)
+
+
+def rebuilt_around(project_id: UUID) -> Snapshot:
+    rollups_rebuild(
+        project_id=project_id, start=BASE - timedelta(days=1), end=BASE + timedelta(days=1)
+    )
+    return snapshot(project_id)
+
+
+def test_ingest_adds_each_stored_call_once(tenant: Tenant) -> None:
+    batch = otlp_calls(1, 40, hour=3)
+    ingest(tenant.project, batch)
+    ingest(tenant.project, batch)  # a retried export: nothing is new
+    ingest(tenant.project, batch[:10] + otlp_calls(41, 10, hour=3))  # partly new
+    total = snapshot(tenant.project.pk)
+    assert sum(v[0] for k, v in total.items() if k[0] == "all") == 50
+    assert ("provider", BASE + timedelta(hours=3), "openai") in total
+    # A model unknown to the price table is counted as unpriced.
+    unpriced = total[("model", BASE + timedelta(hours=3), "mystery-model")]
+    assert unpriced[2] == unpriced[0] > 0
+    assert total == rebuilt_around(tenant.project.pk)
+
+
+def test_ingest_of_late_spans_adds_to_their_own_hour(tenant: Tenant) -> None:
+    ingest(tenant.project, otlp_calls(1, 30, hour=5))
+    ingest(tenant.project, otlp_calls(100, 12, hour=1))  # late: an hour already rolled up
+    total = snapshot(tenant.project.pk)
+    assert total[("all", BASE + timedelta(hours=1), "")][0] == 12
+    assert total[("all", BASE + timedelta(hours=5), "")][0] == 30
+    assert total == rebuilt_around(tenant.project.pk)
+    result = Window(BASE, BASE + timedelta(hours=6), Bucket.HOUR).query(
+        tenant.project, GroupBy.USER
+    )
+    assert result.source == Source.ROLLUPS
+    assert_same(
+        result.rows,
+        spans_answer(
+            tenant.project, GroupBy.USER, Window(BASE, BASE + timedelta(hours=6), Bucket.HOUR)
+        ),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+def test_concurrent_ingest_of_overlapping_batches_counts_each_call_once(tenant: Tenant) -> None:
+    """Two connections export overlapping batches (the same spans retried on both) into the
+    same hour at once, while a compactor runs."""
+    shared = [otlp_calls(1 + 20 * i, 20, hour=2) for i in range(6)]
+    own = [[otlp_calls(1000 * w + 20 * i, 20, hour=2) for i in range(6)] for w in (1, 2)]
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def export(batches: list[list[Any]]) -> None:
+        try:
+            for batch in batches:
+                ingest(tenant.project, batch)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def compact() -> None:
+        try:
+            while not stop.is_set():
+                rollups_compact(keys_per_transaction=3)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    writers = [
+        threading.Thread(
+            target=export, args=([s for pair in zip(shared, mine, strict=True) for s in pair],)
+        )
+        for mine in own
+    ]
+    compactor = threading.Thread(target=compact)
+    for thread in [*writers, compactor]:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    compactor.join()
+    assert errors == []
+    total = snapshot(tenant.project.pk)
+    assert total[("all", BASE + timedelta(hours=2), "")][0] == 6 * 20 * 3
+    assert total == rebuilt_around(tenant.project.pk)
