@@ -398,7 +398,7 @@ export interface paths {
         };
         /**
          * Counts, tokens, cost, latency percentiles and error rate per time bucket
-         * @description Base view for project-owned resources: ``self.project`` is the request's project.
+         * @description Model calls (grouped by model, provider, prompt_version, or measure=calls) are answered from hourly rollups when from and to are on the hour and the bucket is hour or day; otherwise from the spans. `source` says which.
          */
         get: operations["metrics_query"];
         put?: never;
@@ -1804,11 +1804,32 @@ export interface components {
             max?: number;
         };
         MetricsOutput: {
+            /**
+             * @description spans: model calls (LLM and embedding spans)
+             *
+             *     * `traces` - traces
+             *     * `spans` - spans
+             */
             measured: components["schemas"]["MeasuredEnum"];
+            /**
+             * @description Where the numbers came from: rollups (hourly totals of calls, latency percentiles within 1% of exact), spans, or traces.
+             *
+             *     * `rollups` - rollups
+             *     * `spans` - spans
+             *     * `traces` - traces
+             */
+            source: components["schemas"]["MetricsOutputSourceEnum"];
             bucket: string;
             group_by: string;
             rows: components["schemas"]["MetricsRowOutput"][];
         };
+        /**
+         * @description * `rollups` - rollups
+         *     * `spans` - spans
+         *     * `traces` - traces
+         * @enum {string}
+         */
+        MetricsOutputSourceEnum: "rollups" | "spans" | "traces";
         MetricsRowOutput: {
             /** Format: date-time */
             bucket: string;
@@ -2370,11 +2391,19 @@ export interface components {
             /** @default  */
             comment?: string;
             /** @default api */
-            source?: components["schemas"]["SourceEnum"];
+            source?: components["schemas"]["ScoreInputSourceEnum"];
             metadata?: {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @description * `api` - Api
+         *     * `sdk` - Sdk
+         *     * `annotation` - Annotation
+         *     * `eval` - Eval
+         * @enum {string}
+         */
+        ScoreInputSourceEnum: "api" | "sdk" | "annotation" | "eval";
         ScoreListOutput: {
             items: components["schemas"]["ScoreOutput"][];
             next_cursor: string | null;
@@ -2446,14 +2475,6 @@ export interface components {
             username: string | null;
             memberships: components["schemas"]["SessionMembershipOutput"][];
         };
-        /**
-         * @description * `api` - Api
-         *     * `sdk` - Sdk
-         *     * `annotation` - Annotation
-         *     * `eval` - Eval
-         * @enum {string}
-         */
-        SourceEnum: "api" | "sdk" | "annotation" | "eval";
         SpanNodeOutput: {
             span: components["schemas"]["SpanOutput"];
             children: {
@@ -3408,8 +3429,16 @@ export interface operations {
                  *     * `user` - user
                  *     * `environment` - environment
                  *     * `tag` - tag
+                 *     * `provider` - provider
                  */
-                group_by?: "none" | "model" | "prompt_version" | "user" | "environment" | "tag";
+                group_by?: "none" | "model" | "prompt_version" | "user" | "environment" | "tag" | "provider";
+                /**
+                 * @description traces (the default for no grouping, user, environment, tag) or calls (LLM and embedding spans; always so for model, provider, prompt_version; not for tag).
+                 *
+                 *     * `traces` - traces
+                 *     * `calls` - calls
+                 */
+                measure?: "traces" | "calls";
                 start_from: string;
                 to: string;
             };

@@ -18,11 +18,14 @@ export interface SessionList {
 export type SessionDetail = Narrowed<Schemas["SessionDetailOutput"], { traces: TraceDetail[] }>;
 
 export type MetricsBucket = "minute" | "hour" | "day";
-export type MetricsGroupBy = "none" | "model" | "prompt_version" | "user" | "environment" | "tag";
+export type MetricsGroupBy = "none" | "model" | "prompt_version" | "provider" | "user" | "environment" | "tag";
+export type MetricsSource = Schemas["MetricsOutput"]["source"];
 
 export type MetricsRow = Schemas["MetricsRowOutput"];
 
-/** GET /metrics. Grouping by model or prompt version measures LLM spans, otherwise traces. */
+/** GET /metrics. Grouping by model, provider or prompt version measures LLM calls (spans), otherwise
+ * traces unless measure is "calls". `source` says what answered: hourly rollups (calls, when the
+ * range is on whole hours), the spans, or the traces. */
 export type MetricsResponse = Narrowed<Schemas["MetricsOutput"], { bucket: MetricsBucket; group_by: MetricsGroupBy }>;
 
 export interface MetricsQuery {
@@ -30,6 +33,7 @@ export interface MetricsQuery {
   to: string;
   bucket: MetricsBucket;
   group_by: MetricsGroupBy;
+  measure?: "traces" | "calls";
 }
 
 /** A retrieved document as a retriever or reranker span stores it. */

@@ -87,7 +87,9 @@ describe("dashboard page", () => {
       const url = new URL(call.url, "http://x");
       if (url.pathname !== "/api/v1/metrics") return undefined;
       const groupBy = url.searchParams.get("group_by") ?? "none";
-      return { body: { measured: "traces", bucket: url.searchParams.get("bucket"), group_by: groupBy, rows: rowsByGroup[groupBy] ?? [] } };
+      const calls = groupBy === "model" || groupBy === "prompt_version";
+      const body = { measured: calls ? "spans" : "traces", source: calls ? "rollups" : "traces", bucket: url.searchParams.get("bucket"), group_by: groupBy, rows: rowsByGroup[groupBy] ?? [] };
+      return { body };
     });
   }
 
@@ -110,8 +112,10 @@ describe("dashboard page", () => {
     }
     const overall = calls.map((c) => new URL(c.url, "http://x").searchParams).find((p) => p.get("group_by") === "none")!;
     expect(overall.get("bucket")).toBe("hour");
-    expect(overall.get("to")).toBe("2026-03-10T12:30:00.000Z");
-    expect(overall.get("from")).toBe("2026-03-03T12:30:00.000Z");
+    // Whole hours, up to the end of the current one, so call breakdowns come from rollups.
+    expect(overall.get("to")).toBe("2026-03-10T13:00:00.000Z");
+    expect(overall.get("from")).toBe("2026-03-03T13:00:00.000Z");
+    expect(screen.getByText(/LLM calls \(from hourly rollups, latency percentiles within 1%\)/)).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Last 7 days" })).toHaveAttribute("aria-pressed", "true");
     expect(within(screen.getByLabelText("Totals")).getByText("1500")).toBeInTheDocument();
     expect(within(screen.getByLabelText("Totals")).getByRole("link", { name: "4" })).toHaveAttribute("href", "/traces?range=7d");

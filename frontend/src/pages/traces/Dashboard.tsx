@@ -1,5 +1,5 @@
 import { Link, useSearchParams } from "react-router-dom";
-import { tracesApi, type MetricsBucket, type MetricsGroupBy } from "../../api/traces";
+import { tracesApi, type MetricsBucket, type MetricsGroupBy, type MetricsSource } from "../../api/traces";
 import { BarChart } from "../../components/charts/BarChart";
 import { LineChart } from "../../components/charts/LineChart";
 import { formatCost, formatMs } from "../../lib/format";
@@ -13,7 +13,9 @@ function isRange(value: string | null): value is DashboardRange {
 
 async function loadMetrics(range: DashboardRange) {
   const { ms, bucket } = DASHBOARD_RANGES[range];
-  const to = Date.now();
+  // The range ends at the end of the current hour: on whole hours, the server answers the call
+  // breakdowns from its hourly rollups instead of reading every span of the range.
+  const to = Math.ceil(Date.now() / HOUR_MS) * HOUR_MS;
   const from = to - ms;
   const query = (group_by: MetricsGroupBy, b: MetricsBucket) =>
     tracesApi.metrics({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucket: b, group_by });
@@ -26,6 +28,14 @@ async function loadMetrics(range: DashboardRange) {
   ]);
   return { from, to, bucket, overall, byModel, byPrompt, byUser };
 }
+
+const HOUR_MS = 3_600_000;
+
+const SOURCE_NOTE: Record<MetricsSource, string> = {
+  rollups: "from hourly rollups, latency percentiles within 1%",
+  spans: "from the spans",
+  traces: "from the traces",
+};
 
 const usd = (v: number) => formatCost(String(v));
 // Axis ticks of small counts fall between integers; keep them distinct instead of rounding.
@@ -108,7 +118,9 @@ export function Dashboard() {
             <LineChart title="Traces" series={series.count} formatX={formatX} formatY={count} zeroBased />
           </section>
           <h2>Breakdowns</h2>
-          <p className="muted small">Model and prompt version breakdowns count LLM calls (spans); the user breakdown counts traces.</p>
+          <p className="muted small">
+            Model and prompt version breakdowns count LLM calls ({SOURCE_NOTE[data.byModel.source]}); the user breakdown counts traces.
+          </p>
           <section aria-label="By model" className="chart-grid">
             <BarChart title="Cost by model" bars={breakdown(data.byModel.rows, "cost", "(unknown model)")} format={usd} />
             <BarChart title="Tokens by model" bars={breakdown(data.byModel.rows, "tokens", "(unknown model)")} format={count} />
