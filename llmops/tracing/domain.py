@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from llmops.domain_errors import Invalid
 from llmops.tenancy.models import Project
-from llmops.tracing import rollups
 from llmops.tracing.models import ModelPrice, RetentionPolicy
 from llmops.tracing.partitions import DAYS_AHEAD, partitions_drop_expired, partitions_ensure
 from llmops.tracing.retention import spans_delete_older_than, traces_sweep_before
+from llmops.tracing.rollups import rollups_delete_before
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,7 @@ def retention_apply(
         if count < batch_size:
             break
     traces_sweep_before(project=project, before=cutoff, batch_size=batch_size)
-    # Written by the rollups change; until it lands the rollups keep their hours.
-    delete_rollups = getattr(rollups, "rollups_delete_before", None)
-    if delete_rollups is not None:
-        delete_rollups(project_id=project.id, before=cutoff)
+    rollups_delete_before(project_id=project.id, before=cutoff)
     return deleted
 
 
