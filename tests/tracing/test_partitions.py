@@ -22,8 +22,8 @@ from llmops.tracing.partitions import partition_name, partitions_ensure, partiti
 from tests.conftest import Tenant
 from tests.tracing import otlp_payloads as p
 
-BEFORE = [("tracing", "0004_trace_metrics_index")]
-AFTER = [("tracing", "0005_span_partitions")]
+BEFORE: list[tuple[str, str | None]] = [("tracing", "0004_trace_metrics_index")]
+AFTER: list[tuple[str, str | None]] = [("tracing", "0005_span_partitions")]
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
 )
