@@ -24,7 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import F, Sum
 from django.db.models.functions import TruncDay
 
@@ -247,7 +247,8 @@ def _postgres(
               AND t.start_time < %(end)s {extra}
         GROUP BY 1, 2 ORDER BY 1, 2
     """  # noqa: S608 — only fixed fragments are interpolated; values are parameters.
-    with connection.cursor() as cursor:
+    # Routed like the ORM's reads, so a view whose reads may lag reads the replica (if any).
+    with connections[router.db_for_read(Span if spans else Trace)].cursor() as cursor:
         cursor.execute(
             sql, {"bucket": bucket.value, "project": project.pk, "start": start, "end": end}
         )
