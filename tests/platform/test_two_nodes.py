@@ -27,6 +27,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from llmops.celery import app as celery_app
 from llmops.webhooks.models import WebhookAttempt, WebhookDelivery
 from tests.conftest import WORKER_ROOT, Tenant, _test_database_url, make_tenant
 from tests.faults.stack import Gunicorn, _stop_pid, wait_until
@@ -125,6 +126,8 @@ class Workers:
 
 @pytest.fixture
 def workers(transactional_db: None, tmp_path: Path) -> Iterator[Workers]:
+    # Messages left by earlier tests would be run by these workers too and counted as runs.
+    celery_app.control.purge()
     started = Workers(_node_env(tmp_path))
     try:
         wait_until("both workers ready", started.ready, 90)
