@@ -25,6 +25,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
+from llmops.tracing import fast_json
+
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 # Deepest nesting of brackets an OTLP JSON body may have. A span's own structure takes about 12
@@ -243,7 +245,7 @@ def decode_request(data: bytes, *, content_type: str) -> ExportTraceServiceReque
         return request
     check_json_depth(data)
     try:
-        document = json.loads(data)
+        document = fast_json.loads_document(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise OtlpError(f"body is not valid JSON: {exc}") from None
     if _SURROGATE_ESCAPE.search(data):

@@ -12,16 +12,15 @@ takes the plain ORM path.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import orjson
 from django.db import connection, models
 from psycopg.types.json import Jsonb
 
+from llmops.tracing import fast_json
 from llmops.tracing.models import Span, SpanKind
 
 # Every stored column of a span except the generated ones (id, ingested_at), in the order of
@@ -110,24 +109,12 @@ CallValues = tuple[
 ]
 
 
-def _dumps(value: Any) -> bytes:
-    """jsonb text of ``value``, as Python's json module would write it (but faster).
-
-    orjson refuses integers beyond 64 bits, which JSON (and jsonb) can hold: those values go
-    through the json module. Non-finite floats never get here (ingest spells them as strings).
-    """
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(value, ensure_ascii=False).encode()
-
-
 def _jsonb_row(row: Sequence[Any]) -> list[Any]:
     values = list(row)
     for index in _JSON_INDEXES:
         value = values[index]
         if value is not None:
-            values[index] = Jsonb(value, _dumps)
+            values[index] = Jsonb(value, fast_json.dumps)
     return values
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from llmops.tracing import fast_json
+
 
 def pop_indexed(attrs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
     """Remove every ``prefix<N>.<suffix>`` key from ``attrs``; return one dict per index.
@@ -41,7 +43,7 @@ def maybe_json(value: Any) -> Any:
             or text in ("null", "true", "false")
         ):
             try:
-                return json.loads(text)
+                return fast_json.loads(text)
             except ValueError:
                 return value
     return value

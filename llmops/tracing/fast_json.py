@@ -1,0 +1,58 @@
+"""JSON read and written as Python's json module does, by orjson wherever the two agree.
+
+Ingest parses JSON attribute values and OTLP/JSON bodies and writes every span's JSON columns;
+orjson does that several times faster. Where it answers differently, the json module answers:
+
+- integers beyond 64 bits: orjson reads them as floats and refuses to write them;
+- NaN, Infinity, lone surrogates, numbers past the float range: orjson refuses them;
+- nesting: json raises RecursionError some way under the interpreter's recursion limit, orjson
+  reads up to 1024 levels; text that may nest that deep is read by json (an OTLP/JSON body has
+  had its depth checked before it is read).
+- non-string keys: written as json writes them (OPT_NON_STR_KEYS).
+
+So every result (value or error) is the json module's. Writing assumes what ingest guarantees:
+no NaN or infinities (orjson would write null) and nothing json cannot write (orjson writes
+datetimes and dataclasses).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+# 19 digits in a row may be an integer orjson would read as a float (2^63 has 19 digits).
+_LONG_DIGITS_TEXT = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+# Fewer openings than this cannot nest deep enough for json to run out of stack.
+_SHALLOW = 500
+
+
+def loads(text: str) -> Any:
+    """``json.loads(text)``: same value, same error."""
+    if text.count("[") + text.count("{") < _SHALLOW and not _LONG_DIGITS_TEXT.search(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass  # json may still read it (NaN, lone surrogates), or raises its own error
+    return json.loads(text)
+
+
+def loads_document(data: bytes) -> Any:
+    """``json.loads(data)`` for a body whose depth was checked (otlp.check_json_depth)."""
+    if not _LONG_DIGITS_BYTES.search(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
+
+
+def dumps(value: Any) -> bytes:
+    """JSON text of ``value`` in UTF-8: the value json.dumps writes (not escaped to ASCII)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, ensure_ascii=False).encode()
