@@ -387,13 +387,17 @@ def calls_stored(*, project_id: UUID, start: datetime, end: datetime) -> Iterato
         yield NewCall(s[0], s[1] or s[2], *s[3:])
 
 
-def _rebuild_hours(project_id: UUID, first_hour: datetime, end_hour: datetime) -> None:
+def _rebuild_hours(
+    project_id: UUID, first_hour: datetime, end_hour: datetime, *, since: datetime | None = None
+) -> None:
+    """Recount [first_hour, end_hour) from the spans; with ``since``, only calls from then on."""
     with transaction.atomic():
         _lock_rollups("SHARE ROW EXCLUSIVE")
         SpanRollup.objects.filter(
             project_id=project_id, hour__gte=first_hour, hour__lt=end_hour
         ).delete()
-        cells = aggregate(calls_stored(project_id=project_id, start=first_hour, end=end_hour))
+        start = max(first_hour, since) if since else first_hour
+        cells = aggregate(calls_stored(project_id=project_id, start=start, end=end_hour))
         SpanRollup.objects.bulk_create(
             rollup_rows(project_id, cells, compacted=True), batch_size=1000
         )
@@ -423,12 +427,13 @@ def rollups_rebuild(*, project_id: UUID, start: datetime, end: datetime) -> None
 def rollups_delete_before(*, project_id: UUID, before: datetime) -> None:
     """Forget the calls that started before ``before`` (after retention deleted their spans).
 
-    Hours wholly before it are dropped; the hour containing it is recounted from the spans left,
-    so the rollups stay exact at the edge.
+    Hours wholly before it are dropped; the hour containing it is recounted from its spans that
+    started at ``before`` or later, so the rollups are exact at the edge even while some older
+    spans still wait for deletion (retention deletes in bounded batches).
     """
     edge = hour_of(before)
     with transaction.atomic():
         _lock_rollups("SHARE ROW EXCLUSIVE")
         SpanRollup.objects.filter(project_id=project_id, hour__lt=edge).delete()
         if edge != before.astimezone(UTC):
-            _rebuild_hours(project_id, edge, edge + timedelta(hours=1))
+            _rebuild_hours(project_id, edge, edge + timedelta(hours=1), since=before)

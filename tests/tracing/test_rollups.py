@@ -244,10 +244,14 @@ def test_delete_before_is_exact_at_the_edge(tenant: Tenant) -> None:
     seeder.store(seeder.spans(200))
     rollups_compact()
     edge = DAY + timedelta(hours=2, minutes=20)
-    # What retention does: delete the spans, then the rollups before the same moment.
+    # The rollups forget the calls before the edge even while their spans still exist ...
+    rollups_delete_before(project_id=tenant.project.pk, before=edge)
+    early = snapshot(tenant.project.pk)
+    # ... and they equal a recount once retention has deleted those spans.
     Span.objects.filter(project=tenant.project, start_time__lt=edge).delete()
     rollups_delete_before(project_id=tenant.project.pk, before=edge)
     left = snapshot(tenant.project.pk)
+    assert early == left
     assert min(hour for _, hour, _ in left) == DAY + timedelta(hours=2)
     assert left == rebuilt(tenant.project.pk)
     window = Window(DAY, DAY + timedelta(hours=6), Bucket.HOUR)
