@@ -39,6 +39,7 @@ from llmops.tracing.rollups import (
     rollups_delete_before,
     rollups_rebuild,
 )
+from llmops.tracing.tasks import compact_rollups
 from tests.conftest import Tenant
 from tests.tracing import otlp_payloads as p
 
@@ -631,3 +632,15 @@ def test_concurrent_ingest_of_overlapping_batches_counts_each_call_once(tenant: 
     total = snapshot(tenant.project.pk)
     assert total[("all", BASE + timedelta(hours=2), "")][0] == 6 * 20 * 3
     assert total == rebuilt_around(tenant.project.pk)
+
+
+def test_the_scheduled_task_compacts(tenant: Tenant) -> None:
+    seeder = Seeder(tenant.project)
+    for _ in range(2):
+        seeder.store(seeder.spans(30))
+    before = snapshot(tenant.project.pk)
+    assert compact_rollups.name == "tracing.compact_rollups"
+    compact_rollups.apply().get()
+    keys = SpanRollup.objects.values_list("dimension", "hour", "value")
+    assert len(keys) == len(set(keys)) == len(before)
+    assert snapshot(tenant.project.pk) == before
