@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -348,3 +350,63 @@ def test_compose_web_publishes_a_port_range_so_it_scales() -> None:
     # One fixed host port would make --scale web=2 fail to start the second replica.
     assert published == "127.0.0.1:${LLMOPS_WEB_PORTS:-8000-8003}:8000"
     assert "ports" not in services["worker"]
+
+
+# --- Settings ---------------------------------------------------------------------------------
+
+_SHOW_SETTINGS = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'aliases': sorted(settings.DATABASES), "
+    "'replica': settings.DATABASES.get('replica'), 'routers': settings.DATABASE_ROUTERS}))"
+)
+
+
+def _settings_with(tmp_path: Path, **variables: str) -> Any:
+    env = {k: v for k, v in os.environ.items() if k != "LLMOPS_REPLICA_DATABASE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-c", _SHOW_SETTINGS],
+        cwd=ROOT,
+        env={**env, "LLMOPS_DATA_DIR": str(tmp_path), **variables},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_without_the_setting_there_is_no_replica_and_no_router(tmp_path: Path) -> None:
+    shown = _settings_with(tmp_path)
+    assert shown["aliases"] == ["default"]
+    assert shown["routers"] == []
+
+
+def test_the_replica_url_adds_the_alias_and_the_router(tmp_path: Path) -> None:
+    shown = _settings_with(
+        tmp_path,
+        DATABASE_URL="postgres://llmops:pw@primary:5432/llmops",
+        LLMOPS_REPLICA_DATABASE_URL="postgres://llmops:pw@standby:5433/llmops?sslmode=require",
+    )
+    assert shown["aliases"] == ["default", "replica"]
+    assert shown["routers"] == ["llmops.db_routing.ReadReplicaRouter"]
+    replica = shown["replica"]
+    assert (replica["HOST"], replica["PORT"], replica["NAME"]) == ("standby", "5433", "llmops")
+    assert replica["OPTIONS"] == {"sslmode": "require"}
+    # Tests read the test database through the alias instead of creating another.
+    assert replica["TEST"]["MIRROR"] == "default"
+
+
+def test_a_bad_replica_url_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "LLMOPS_DATA_DIR": str(tmp_path), "LLMOPS_REPLICA_DATABASE_URL": "x://"}
+    done = subprocess.run(
+        [sys.executable, "-c", _SHOW_SETTINGS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "LLMOPS_REPLICA_DATABASE_URL: unsupported scheme 'x'" in done.stderr
