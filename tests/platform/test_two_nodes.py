@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -120,8 +122,11 @@ class Workers:
 
     def close(self) -> None:
         for process in self.processes:
-            _stop_pid(process.pid, 15)
+            _stop_pid(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -135,6 +140,7 @@ def workers(transactional_db: None, tmp_path: Path) -> Iterator[Workers]:
     finally:
         started.close()
         print(started.output())
+        started.remove()
 
 
 def _post_spans(web: Gunicorn, key: str, spans: list[Any]) -> None:
