@@ -432,30 +432,39 @@ def _saturated(total: int) -> int:
 # - tags, model names (answered or requested, then requested), prompt versions: the union in
 #   order of first appearance;
 # - sums saturate at the columns' bounds; status is error if any span failed, else the root's.
-# Spans are read with start_time in [lo, hi]: lo is the earliest of the new spans' starts and
-# the stored trace's start (the least start of its spans), hi the latest of the new spans'
-# starts and the stored trace's end. Every stored span starts no later than it ends (both the
-# OTLP decoder and _check_times refuse others), so each of a trace's spans starts in that range:
-# the bound only lets PostgreSQL skip partitions, it never leaves a span out. With nothing to
-# bound by (no trace row yet and no new spans) the range is unbounded.
+# Spans are read with start_time in [lo, hi] (_TRACE_BOUNDS_SQL), given as values so that the
+# planner prunes partitions and weighs the range against the trace ids with real numbers.
 _REFRESH_SQL = """
-WITH bounds AS (
-    SELECT
-        COALESCE(LEAST(%(new_lo)s::timestamptz, min(t.start_time)), '-infinity') AS lo,
-        COALESCE(GREATEST(%(new_hi)s::timestamptz, max(t.end_time)), 'infinity') AS hi
-    FROM tracing_trace t
-    WHERE t.project_id = %(project)s AND t.trace_id = ANY(%(trace_ids)s)
-),
+WITH
+-- Each span with its position in the trace and, over the whole trace (one sort for all),
+-- the totals and the first non-empty values; the row at position 1 carries them.
 spans AS MATERIALIZED (
     SELECT
-        s.trace_id, s.name, s.start_time, s.end_time, s.status, s.user_id, s.session_id,
-        s.tags, s.environment, s.release, s.input_tokens, s.output_tokens, s.total_tokens,
-        s.cost_total, s.cost_source, s.model_requested, s.model_answered, s.prompt_name,
+        s.trace_id, s.tags, s.model_requested, s.model_answered, s.prompt_name,
         s.prompt_version,
-        row_number() OVER (PARTITION BY s.trace_id ORDER BY s.start_time, s.span_id) AS pos
+        row_number() OVER in_order AS pos,
+        first_value(s.name) OVER in_order AS first_name,
+        min(s.start_time) OVER whole AS start_time,
+        max(s.end_time) OVER whole AS end_time,
+        (array_agg(s.user_id) FILTER (WHERE s.user_id <> '') OVER whole)[1] AS user_id,
+        (array_agg(s.session_id) FILTER (WHERE s.session_id <> '') OVER whole)[1]
+            AS session_id,
+        (array_agg(s.environment) FILTER (WHERE s.environment <> '') OVER whole)[1]
+            AS environment,
+        (array_agg(s.release) FILTER (WHERE s.release <> '') OVER whole)[1] AS release,
+        LEAST(sum(s.input_tokens) OVER whole, %(bigint_max)s)::bigint AS input_tokens,
+        LEAST(sum(s.output_tokens) OVER whole, %(bigint_max)s)::bigint AS output_tokens,
+        LEAST(sum(s.total_tokens) OVER whole, %(bigint_max)s)::bigint AS total_tokens,
+        GREATEST(-%(cost_max)s, LEAST(COALESCE(sum(s.cost_total) OVER whole, 0), %(cost_max)s))
+            AS cost_total,
+        count(*) FILTER (WHERE s.cost_source = 'unpriced') OVER whole AS unpriced_span_count,
+        count(*) OVER whole AS span_count,
+        count(*) FILTER (WHERE s.status = 'error') OVER whole AS error_count
     FROM tracing_span s
     WHERE s.project_id = %(project)s AND s.trace_id = ANY(%(trace_ids)s)
-        AND s.start_time >= (SELECT lo FROM bounds) AND s.start_time <= (SELECT hi FROM bounds)
+        AND s.start_time >= %(lo)s AND s.start_time <= %(hi)s
+    WINDOW in_order AS (PARTITION BY s.trace_id ORDER BY s.start_time, s.span_id),
+        whole AS (in_order ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 roots AS (
     SELECT DISTINCT ON (s.trace_id)
@@ -463,32 +472,10 @@ roots AS (
         s.release, s.input, s.output, s.metadata
     FROM tracing_span s
     WHERE s.project_id = %(project)s AND s.trace_id = ANY(%(trace_ids)s)
-        AND s.parent_span_id = ''
-        AND s.start_time >= (SELECT lo FROM bounds) AND s.start_time <= (SELECT hi FROM bounds)
+        AND s.parent_span_id = '' AND s.start_time >= %(lo)s AND s.start_time <= %(hi)s
     ORDER BY s.trace_id, s.start_time, s.span_id
 ),
-totals AS (
-    SELECT
-        trace_id,
-        min(start_time) AS start_time,
-        max(end_time) AS end_time,
-        (array_agg(name ORDER BY pos))[1] AS first_name,
-        (array_agg(user_id ORDER BY pos) FILTER (WHERE user_id <> ''))[1] AS user_id,
-        (array_agg(session_id ORDER BY pos) FILTER (WHERE session_id <> ''))[1] AS session_id,
-        (array_agg(environment ORDER BY pos) FILTER (WHERE environment <> ''))[1]
-            AS environment,
-        (array_agg(release ORDER BY pos) FILTER (WHERE release <> ''))[1] AS release,
-        LEAST(sum(input_tokens), %(bigint_max)s)::bigint AS input_tokens,
-        LEAST(sum(output_tokens), %(bigint_max)s)::bigint AS output_tokens,
-        LEAST(sum(total_tokens), %(bigint_max)s)::bigint AS total_tokens,
-        GREATEST(-%(cost_max)s, LEAST(COALESCE(sum(cost_total), 0), %(cost_max)s))
-            AS cost_total,
-        count(*) FILTER (WHERE cost_source = 'unpriced') AS unpriced_span_count,
-        count(*) AS span_count,
-        count(*) FILTER (WHERE status = 'error') AS error_count
-    FROM spans
-    GROUP BY trace_id
-),
+totals AS (SELECT * FROM spans WHERE pos = 1),
 tags AS (
     SELECT trace_id, jsonb_agg(tag ORDER BY pos, ord) AS tags
     FROM (
@@ -566,19 +553,44 @@ ON CONFLICT (project_id, trace_id) DO UPDATE SET
 """
 
 
+# lo is the earliest of the new spans' starts and the stored traces' starts (the least start of
+# their spans), hi the latest of the new spans' starts and the stored traces' ends. Every stored
+# span starts no later than it ends (the OTLP decoder and _check_times refuse others), so each
+# span of these traces starts in [lo, hi]: the bound lets PostgreSQL skip partitions and never
+# leaves a span out. With nothing to bound by (no trace rows, no new spans) it is unbounded.
+_TRACE_BOUNDS_SQL = """
+SELECT
+    COALESCE(LEAST(%(new_lo)s::timestamptz, min(start_time)), '-infinity'::timestamptz),
+    COALESCE(GREATEST(%(new_hi)s::timestamptz, max(end_time)), 'infinity'::timestamptz)
+FROM tracing_trace
+WHERE project_id = %(project)s AND trace_id = ANY(%(trace_ids)s)
+"""
+
+
 def _refresh_sql(
     project: Project, trace_ids: Sequence[str], new_starts: tuple[datetime, datetime] | None
 ) -> None:
     if not trace_ids:
         return
+    ids = list(trace_ids)
     with connection.cursor() as cursor:
+        cursor.execute(
+            _TRACE_BOUNDS_SQL,
+            {
+                "project": project.pk,
+                "trace_ids": ids,
+                "new_lo": new_starts[0] if new_starts else None,
+                "new_hi": new_starts[1] if new_starts else None,
+            },
+        )
+        lo, hi = cursor.fetchone()
         cursor.execute(
             _REFRESH_SQL,
             {
                 "project": project.pk,
-                "trace_ids": list(trace_ids),
-                "new_lo": new_starts[0] if new_starts else None,
-                "new_hi": new_starts[1] if new_starts else None,
+                "trace_ids": ids,
+                "lo": lo,
+                "hi": hi,
                 "bigint_max": _BIGINT_MAX,
                 "cost_max": _COST_MAX,
             },
