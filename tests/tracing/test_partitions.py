@@ -5,6 +5,7 @@ reads touch only the partitions of the trace's time."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -268,3 +269,34 @@ def test_trace_reads_touch_only_the_partitions_of_the_trace_time(tenant: Tenant)
     }
     assert len(session.captured_queries) == 1
     assert _scanned_partitions(_explain_analyze(session.captured_queries[0]["sql"])) <= window
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_partitions_ensure_creates_each_partition_once() -> None:
+    start = today() + timedelta(days=30)
+    barrier = threading.Barrier(2)
+    created: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            created.append(partitions_ensure(today=start, days_ahead=3))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    expected = [partition_name(start + timedelta(days=d)) for d in range(-1, 4)]
+    assert sorted(created[0] + created[1]) == expected
+    assert [n for n in (p.name for p in partitions_list()) if n in expected] == expected
+    with connection.cursor() as cursor:  # committed DDL: leave the layout as it was
+        for name in expected:
+            cursor.execute(f"DROP TABLE {name}")
