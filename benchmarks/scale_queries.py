@@ -534,6 +534,8 @@ def main() -> None:
                           flush=True)  # fmt: skip
                     build(web, url, store, args.spans, args.chunk)
                 else:
+                    # Brought to the checkout's schema (nothing to do when it is already).
+                    web.manage("migrate", "--noinput")
                     store.secret, store.traces, store.t0, built = meta
                     store.build_s = json.loads(built)
                     print(f"[{store.label}] reusing {store.traces:,} traces in {store.database}")
