@@ -42,7 +42,19 @@ def traces_sweep_before(*, project: Project, before: datetime, batch_size: int =
     them: a trace with no span left is deleted, one with spans left is recomputed from them
     (its start moves to its earliest remaining span). Idempotent, so a run interrupted between
     the drop and this sweep is completed by the next one.
+
+    Only traces that started before the project's earliest stored span are read: those have
+    certainly lost spans, while a backlog of expired rows is still being deleted the
+    others may be intact, and recomputing them all on every run would be wasted work.
     """
+    earliest = (
+        Span.objects.filter(project=project)
+        .order_by("start_time")
+        .values_list("start_time", flat=True)
+        .first()
+    )
+    if earliest is not None:
+        before = min(before, earliest)
     deleted = 0
     last_id = 0
     while True:
