@@ -22,7 +22,7 @@ foreign key to spans.
 Locks on a big table (the migration is not atomic so that the long steps hold no strong lock):
 
 1. ``CREATE UNIQUE INDEX CONCURRENTLY`` of the two new keys on the old table: a full scan and
-   sort each (minutes per ten million spans) under SHARE UPDATE EXCLUSIVE: reads and writes go
+   sort each, as long as the table is big, under SHARE UPDATE EXCLUSIVE: reads and writes go
    on.
 2. ``CHECK (start_time < B) NOT VALID`` (ACCESS EXCLUSIVE for an instant), then ``VALIDATE``:
    one scan under SHARE UPDATE EXCLUSIVE, reads and writes go on.
@@ -31,8 +31,9 @@ Locks on a big table (the migration is not atomic so that the long steps hold no
    INDEX``), the table is renamed, the partitioned parent is created with the same columns,
    checks, foreign key and indexes, and the old table is attached. The attach scans nothing:
    the validated CHECK proves the range and the existing indexes are adopted as the parent
-   indexes' partitions. If the lock is not granted in 10 s the step fails and the migration is
-   simply run again (every step is idempotent).
+   indexes' partitions. Adding the foreign key to the parent also takes SHARE ROW EXCLUSIVE
+   on ``tenancy_project`` for that instant. If a lock is not granted in 10 s the step fails and
+   the migration is simply run again (every step is idempotent).
 
 Backwards (to 0004) copies every span into a plain table in one transaction under ACCESS
 EXCLUSIVE: writes stop for as long as the copy and the index builds take (plan a window on a
