@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 
 from llmops.tenancy.models import Project
+from llmops.tracing import rollups
 from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.metrics import (
     Bucket,
@@ -644,3 +646,45 @@ def test_the_scheduled_task_compacts(tenant: Tenant) -> None:
     keys = SpanRollup.objects.values_list("dimension", "hour", "value")
     assert len(keys) == len(set(keys)) == len(before)
     assert snapshot(tenant.project.pk) == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+def test_a_batch_ingested_during_a_rebuild_counts_once(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worst moment: a batch that would commit after the rebuild dropped the hour's rows and
+    before it read the spans (it would be in both). The rebuild's table lock holds it back."""
+    ingest(tenant.project, otlp_calls(1, 10, hour=4))
+    dropped, committed = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    read_spans = rollups.calls_stored
+
+    def calls_after_a_pause(**window: Any) -> Iterator[NewCall]:
+        dropped.set()
+        committed.wait(timeout=3)  # the batch cannot commit meanwhile: it waits for the lock
+        return read_spans(**window)
+
+    monkeypatch.setattr(rollups, "calls_stored", calls_after_a_pause)
+
+    def export() -> None:
+        try:
+            dropped.wait(timeout=30)
+            ingest(tenant.project, otlp_calls(100, 10, hour=4))
+            committed.set()
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    exporter = threading.Thread(target=export)
+    exporter.start()
+    rollups_rebuild(
+        project_id=tenant.project.pk, start=BASE + timedelta(hours=4), end=BASE + timedelta(hours=5)
+    )
+    exporter.join()
+    monkeypatch.undo()
+    assert errors == []
+    total = snapshot(tenant.project.pk)
+    assert total[("all", BASE + timedelta(hours=4), "")][0] == 20
+    assert total == rebuilt_around(tenant.project.pk)
