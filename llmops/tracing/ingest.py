@@ -432,26 +432,42 @@ def _saturated(total: int) -> int:
 # - tags, model names (answered or requested, then requested), prompt versions: the union in
 #   order of first appearance;
 # - sums saturate at the columns' bounds; status is error if any span failed, else the root's.
+# Each part is computed once (MATERIALIZED): planned without statistics on fresh rows, a join
+# could otherwise recompute an aggregate once per trace; and there is one join only.
 # Spans are read with start_time in [lo, hi] (_TRACE_BOUNDS_SQL), given as values so that the
 # planner prunes partitions and weighs the range against the trace ids with real numbers.
 _REFRESH_SQL = """
 WITH
--- Each span with its position in the trace and, over the whole trace (one sort for all),
--- the totals and the first non-empty values; the row at position 1 carries them.
+-- Each span with its position in the trace and, over the whole trace (one sort for all), the
+-- trace's totals, its root's values and its first non-empty values: the row at position 1
+-- carries the trace.
 spans AS MATERIALIZED (
     SELECT
         s.trace_id, s.tags, s.model_requested, s.model_answered, s.prompt_name,
         s.prompt_version,
         row_number() OVER in_order AS pos,
         first_value(s.name) OVER in_order AS first_name,
+        (array_agg(s.span_id) FILTER (WHERE s.parent_span_id = '') OVER whole)[1] AS root_id,
+        (array_agg(s.name) FILTER (WHERE s.parent_span_id = '') OVER whole)[1] AS root_name,
+        (array_agg(s.status) FILTER (WHERE s.parent_span_id = '') OVER whole)[1] AS root_status,
+        (array_agg(s.input) FILTER (WHERE s.parent_span_id = '') OVER whole)[1] AS input,
+        (array_agg(s.output) FILTER (WHERE s.parent_span_id = '') OVER whole)[1] AS output,
+        (array_agg(s.metadata) FILTER (WHERE s.parent_span_id = '') OVER whole)[1] AS metadata,
+        (array_agg(s.user_id) FILTER (WHERE s.parent_span_id = '') OVER whole)[1] AS root_user,
+        (array_agg(s.session_id) FILTER (WHERE s.parent_span_id = '') OVER whole)[1]
+            AS root_session,
+        (array_agg(s.environment) FILTER (WHERE s.parent_span_id = '') OVER whole)[1]
+            AS root_environment,
+        (array_agg(s.release) FILTER (WHERE s.parent_span_id = '') OVER whole)[1]
+            AS root_release,
+        (array_agg(s.user_id) FILTER (WHERE s.user_id <> '') OVER whole)[1] AS first_user,
+        (array_agg(s.session_id) FILTER (WHERE s.session_id <> '') OVER whole)[1]
+            AS first_session,
+        (array_agg(s.environment) FILTER (WHERE s.environment <> '') OVER whole)[1]
+            AS first_environment,
+        (array_agg(s.release) FILTER (WHERE s.release <> '') OVER whole)[1] AS first_release,
         min(s.start_time) OVER whole AS start_time,
         max(s.end_time) OVER whole AS end_time,
-        (array_agg(s.user_id) FILTER (WHERE s.user_id <> '') OVER whole)[1] AS user_id,
-        (array_agg(s.session_id) FILTER (WHERE s.session_id <> '') OVER whole)[1]
-            AS session_id,
-        (array_agg(s.environment) FILTER (WHERE s.environment <> '') OVER whole)[1]
-            AS environment,
-        (array_agg(s.release) FILTER (WHERE s.release <> '') OVER whole)[1] AS release,
         LEAST(sum(s.input_tokens) OVER whole, %(bigint_max)s)::bigint AS input_tokens,
         LEAST(sum(s.output_tokens) OVER whole, %(bigint_max)s)::bigint AS output_tokens,
         LEAST(sum(s.total_tokens) OVER whole, %(bigint_max)s)::bigint AS total_tokens,
@@ -466,48 +482,35 @@ spans AS MATERIALIZED (
     WINDOW in_order AS (PARTITION BY s.trace_id ORDER BY s.start_time, s.span_id),
         whole AS (in_order ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
-roots AS (
-    SELECT DISTINCT ON (s.trace_id)
-        s.trace_id, s.span_id, s.name, s.status, s.user_id, s.session_id, s.environment,
-        s.release, s.input, s.output, s.metadata
-    FROM tracing_span s
-    WHERE s.project_id = %(project)s AND s.trace_id = ANY(%(trace_ids)s)
-        AND s.parent_span_id = '' AND s.start_time >= %(lo)s AND s.start_time <= %(hi)s
-    ORDER BY s.trace_id, s.start_time, s.span_id
-),
-totals AS (SELECT * FROM spans WHERE pos = 1),
-tags AS (
-    SELECT trace_id, jsonb_agg(tag ORDER BY pos, ord) AS tags
+-- Tags, model names (answered or requested, then requested) and prompt versions, each at its
+-- first appearance in span order.
+items AS MATERIALIZED (
+    SELECT DISTINCT ON (trace_id, list, item) trace_id, list, item, pos, ord
     FROM (
-        SELECT DISTINCT ON (s.trace_id, e.tag) s.trace_id, e.tag, s.pos, e.ord
-        FROM spans s, jsonb_array_elements(s.tags) WITH ORDINALITY AS e(tag, ord)
-        ORDER BY s.trace_id, e.tag, s.pos, e.ord
-    ) first_seen
-    GROUP BY trace_id
-),
-models AS (
-    SELECT trace_id, jsonb_agg(model ORDER BY pos, ord) AS model_names
-    FROM (
-        SELECT DISTINCT ON (s.trace_id, m.model) s.trace_id, m.model, s.pos, m.ord
+        SELECT s.trace_id, 'tags' AS list, e.item, s.pos, e.ord
+        FROM spans s, jsonb_array_elements(s.tags) WITH ORDINALITY AS e(item, ord)
+        UNION ALL
+        SELECT s.trace_id, 'models', to_jsonb(m.model), s.pos, m.ord
         FROM spans s,
             LATERAL (VALUES
                 (1, COALESCE(NULLIF(s.model_answered, ''), s.model_requested)),
                 (2, s.model_requested)
             ) AS m(ord, model)
         WHERE m.model <> ''
-        ORDER BY s.trace_id, m.model, s.pos, m.ord
-    ) first_seen
-    GROUP BY trace_id
-),
-prompts AS (
-    SELECT trace_id, jsonb_agg(prompt ORDER BY pos) AS prompt_versions
-    FROM (
-        SELECT DISTINCT ON (s.trace_id, s.prompt_name || '@' || s.prompt_version)
-            s.trace_id, s.prompt_name || '@' || s.prompt_version AS prompt, s.pos
+        UNION ALL
+        SELECT s.trace_id, 'prompts', to_jsonb(s.prompt_name || '@' || s.prompt_version), s.pos, 1
         FROM spans s
         WHERE s.prompt_name <> ''
-        ORDER BY s.trace_id, s.prompt_name || '@' || s.prompt_version, s.pos
-    ) first_seen
+    ) listed
+    ORDER BY trace_id, list, item, pos, ord
+),
+lists AS MATERIALIZED (
+    SELECT
+        trace_id,
+        jsonb_agg(item ORDER BY pos, ord) FILTER (WHERE list = 'tags') AS tags,
+        jsonb_agg(item ORDER BY pos, ord) FILTER (WHERE list = 'models') AS model_names,
+        jsonb_agg(item ORDER BY pos, ord) FILTER (WHERE list = 'prompts') AS prompt_versions
+    FROM items
     GROUP BY trace_id
 )
 INSERT INTO tracing_trace (
@@ -517,27 +520,25 @@ INSERT INTO tracing_trace (
     unpriced_span_count, span_count, error_count, updated_at
 )
 SELECT
-    %(project)s, t.trace_id, COALESCE(r.span_id, ''),
-    CASE WHEN r.span_id IS NULL THEN t.first_name ELSE r.name END,
+    %(project)s, t.trace_id, COALESCE(t.root_id, ''),
+    CASE WHEN t.root_id IS NULL THEN t.first_name ELSE t.root_name END,
     t.start_time, t.end_time,
     EXTRACT(EPOCH FROM t.end_time - t.start_time)::float8 * 1000,
-    CASE WHEN t.error_count > 0 THEN 'error' ELSE COALESCE(r.status, 'unset') END,
-    COALESCE(NULLIF(r.user_id, ''), t.user_id, ''),
-    COALESCE(NULLIF(r.session_id, ''), t.session_id, ''),
-    COALESCE(g.tags, '[]'::jsonb),
-    COALESCE(r.metadata, '{}'::jsonb),
-    COALESCE(NULLIF(r.environment, ''), t.environment, ''),
-    COALESCE(NULLIF(r.release, ''), t.release, ''),
-    r.input, r.output,
-    COALESCE(m.model_names, '[]'::jsonb),
-    COALESCE(p.prompt_versions, '[]'::jsonb),
+    CASE WHEN t.error_count > 0 THEN 'error' ELSE COALESCE(t.root_status, 'unset') END,
+    COALESCE(NULLIF(t.root_user, ''), t.first_user, ''),
+    COALESCE(NULLIF(t.root_session, ''), t.first_session, ''),
+    COALESCE(l.tags, '[]'::jsonb),
+    COALESCE(t.metadata, '{}'::jsonb),
+    COALESCE(NULLIF(t.root_environment, ''), t.first_environment, ''),
+    COALESCE(NULLIF(t.root_release, ''), t.first_release, ''),
+    t.input, t.output,
+    COALESCE(l.model_names, '[]'::jsonb),
+    COALESCE(l.prompt_versions, '[]'::jsonb),
     t.input_tokens, t.output_tokens, t.total_tokens, t.cost_total,
     t.unpriced_span_count, t.span_count, t.error_count, now()
-FROM totals t
-LEFT JOIN roots r ON r.trace_id = t.trace_id
-LEFT JOIN tags g ON g.trace_id = t.trace_id
-LEFT JOIN models m ON m.trace_id = t.trace_id
-LEFT JOIN prompts p ON p.trace_id = t.trace_id
+FROM spans t
+LEFT JOIN lists l ON l.trace_id = t.trace_id
+WHERE t.pos = 1
 ON CONFLICT (project_id, trace_id) DO UPDATE SET
     root_span_id = EXCLUDED.root_span_id, name = EXCLUDED.name,
     start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time,

@@ -339,6 +339,10 @@ def _random_spans(rng: random.Random, traces: list[str]) -> list[Any]:
                 attributes["llmops.cost.total"] = str(Decimal(rng.randint(0, 10**6)) / 10**7)
             if rng.random() < 0.3:
                 attributes["input.value"] = f"question {rng.random()}"
+            if rng.random() < 0.3:
+                attributes["output.value"] = f"answer {rng.random()}"
+            if rng.random() < 0.3:
+                attributes["llmops.metadata.step"] = i
             spans.append(
                 p.span(
                     trace_id=trace_id,
