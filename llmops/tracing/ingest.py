@@ -1,15 +1,19 @@
-"""Writing spans: map, price, deduplicate, bulk insert, and refresh the traces they touch.
+"""Writing spans: map, price, deduplicate, insert, and refresh the traces they touch.
 
 The contract the receiver relies on: when ``spans_ingest`` returns, every accepted span is
-committed. Spans are inserted with ``ON CONFLICT DO NOTHING`` on (project, trace id, span id), so
-a retried export stores nothing twice, and trace totals are recomputed from the stored spans
-rather than incremented, so they are right whatever the order or repetition of arrivals.
+committed. Each span becomes one row tuple (``_to_row``, in ``span_writer.SPAN_COLUMNS`` order)
+in a single pass without model instances; ``span_writer`` inserts the batch with ``ON CONFLICT
+DO NOTHING`` on the span key (PostgreSQL: COPY into a staging table, then one INSERT ... SELECT),
+so a retried export stores nothing twice, and exactly the newly stored model calls go to the
+rollups in the same transaction. Trace totals are recomputed from the stored spans rather than
+incremented (in one SQL statement on PostgreSQL, in Python on SQLite, with the same rules), so
+they are right whatever the order or repetition of arrivals.
 
-No span can fail its batch: each is checked on its own (times in a sane window, token counts and
-costs within what the columns hold, values nested at most ``MAX_VALUE_DEPTH`` deep) and rejected
-alone with a reason, and ``_to_row`` cleans every text and JSON value of what PostgreSQL cannot
-store (NUL, lone surrogates, NaN and infinities) for every ingest path. Trace totals saturate at
-the columns' maximum instead of overflowing.
+No span can fail its batch: each is checked on its own (times in a sane window and ending no
+earlier than it starts, token counts and costs within what the columns hold, values nested at
+most ``MAX_VALUE_DEPTH`` deep) and rejected alone with a reason, and ``_to_row`` cleans every
+text and JSON value of what PostgreSQL cannot store (NUL, lone surrogates, NaN and infinities)
+for every ingest path. Trace totals saturate at the columns' maximum instead of overflowing.
 """
 
 from __future__ import annotations
