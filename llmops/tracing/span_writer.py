@@ -162,6 +162,10 @@ def _insert_orm(rows: Sequence[tuple[Any, ...]]) -> list[CallValues]:
     span_col = SPAN_COLUMNS.index("span_id")
     project_id = rows[0][project_col]
     trace_ids = sorted({row[trace_col] for row in rows})
+    with connection.cursor() as cursor:
+        # A write first (it changes no row): SQLite takes this transaction's write lock now, so
+        # a concurrent writer waits here instead of both reading and then failing to upgrade.
+        cursor.execute("UPDATE tracing_span SET id = id WHERE id = -1")
     existing: set[tuple[str, str]] = set()
     for start in range(0, len(trace_ids), _IDS_PER_QUERY):
         existing.update(
