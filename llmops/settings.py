@@ -183,6 +183,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI assets come from an installed package: the docs page needs no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Pinned names of enums that share a field name ("source") across schemas, so adding one
+    # does not rename another in the published schema and the clients generated from it.
+    "ENUM_NAME_OVERRIDES": {"SourceEnum": "llmops.scores.models.Source"},
 }
 
 # Celery. The embedded default is a broker kept in folders of the data directory, so the platform
@@ -218,8 +221,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracing.apply_retention",
         "schedule": float(env_int("LLMOPS_RETENTION_INTERVAL_SECONDS", 3600, minimum=60)),
     },
-    # Span partitions for the days ahead are created before spans arrive for them, and whole
-    # partitions past every project's retention are dropped (llmops/tracing/partitions.py).
+    # Span partitions for the days ahead are created before spans arrive for them
+    # (llmops/tracing/partitions.py); the retention task drops whole expired ones.
     "span-partitions": {
         "task": "tracing.maintain_partitions",
         "schedule": float(env_int("LLMOPS_PARTITION_INTERVAL_SECONDS", 3600, minimum=60)),

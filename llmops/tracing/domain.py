@@ -60,19 +60,29 @@ def retention_apply(
     return deleted
 
 
-def partitions_maintain(*, days_ahead: int = DAYS_AHEAD, now: datetime | None = None) -> int:
-    """Create span partitions ahead, drop the expired ones, apply every retention policy.
+def retention_apply_all(*, now: datetime | None = None) -> int:
+    """Apply every project's retention: whole expired span partitions first, then the edges.
 
-    Returns the number of partitions dropped. On SQLite (no partitions) only retention runs.
+    Returns the number of partitions dropped. A partition goes whole only when every project
+    with rows in it is past its cutoff; the batched deletes of ``retention_apply`` then make each
+    project exact at its own cutoff and settle the traces and rollups a drop left behind. On
+    SQLite (no partitions) only the batched deletes run.
     """
     now = now or timezone.now()
+    dropped = partitions_drop_expired(now=now)
+    for policy in RetentionPolicy.objects.select_related("project"):
+        deleted = retention_apply(project=policy.project, days=policy.days, now=now)
+        if deleted:
+            log.info("retention: deleted %d spans of project %s", deleted, policy.project_id)
+    return len(dropped)
+
+
+def partitions_maintain(*, days_ahead: int = DAYS_AHEAD) -> list[str]:
+    """Create the span partitions of the days ahead; returns the names of those created."""
     created = partitions_ensure(days_ahead=days_ahead)
     if created:
         log.info("span partitions created: %s", ", ".join(created))
-    dropped = partitions_drop_expired(now=now)
-    for policy in RetentionPolicy.objects.select_related("project"):
-        retention_apply(project=policy.project, days=policy.days, now=now)
-    return len(dropped)
+    return created
 
 
 def model_price_create(

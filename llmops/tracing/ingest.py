@@ -756,32 +756,3 @@ def spans_ingest(
     if announce and trace_ids:
         traces_ingested.send(sender=Trace, project=project, trace_ids=trace_ids)
     return IngestResult(accepted=len(rows), rejected=rejected)
-
-
-def spans_delete_older_than(*, project: Project, before: Any, batch_size: int) -> int:
-    """Delete up to ``batch_size`` spans that started before ``before``, and traces left empty.
-
-    Returns the number of spans deleted; callers repeat until it is 0, so each transaction stays
-    small whatever the backlog.
-    """
-    ids = list(
-        Span.objects.filter(project=project, start_time__lt=before)
-        .order_by("start_time")
-        .values_list("id", flat=True)[:batch_size]
-    )
-    if not ids:
-        return 0
-    with transaction.atomic():
-        trace_ids = set(
-            Span.objects.filter(id__in=ids).values_list("trace_id", flat=True).distinct()
-        )
-        deleted, _ = Span.objects.filter(id__in=ids).delete()
-        remaining = set(
-            Span.objects.filter(project=project, trace_id__in=trace_ids)
-            .values_list("trace_id", flat=True)
-            .distinct()
-        )
-        Trace.objects.filter(project=project, trace_id__in=trace_ids - remaining).delete()
-        if remaining:
-            traces_refresh(project=project, trace_ids=sorted(remaining))
-    return deleted

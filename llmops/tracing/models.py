@@ -228,6 +228,12 @@ class SpanRollup(models.Model):
             models.Index(
                 fields=["project", "dimension", "hour", "value"], name="tracing_rollup_key"
             ),
+            # Compaction looks for delta rows; compacted rows (nearly all) stay out of it.
+            models.Index(
+                fields=["project", "dimension", "hour", "value"],
+                condition=models.Q(compacted=False),
+                name="tracing_rollup_pending",
+            ),
         ]
 
 

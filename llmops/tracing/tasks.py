@@ -3,8 +3,7 @@ from __future__ import annotations
 import logging
 
 from llmops.tasking import platform_task
-from llmops.tracing.domain import partitions_maintain, retention_apply
-from llmops.tracing.models import RetentionPolicy
+from llmops.tracing.domain import partitions_maintain, retention_apply_all
 from llmops.tracing.rollups import rollups_compact
 
 log = logging.getLogger(__name__)
@@ -12,10 +11,9 @@ log = logging.getLogger(__name__)
 
 @platform_task("tracing.apply_retention", soft_time_limit=1800)
 def apply_retention() -> None:
-    for policy in RetentionPolicy.objects.select_related("project"):
-        deleted = retention_apply(project=policy.project, days=policy.days)
-        if deleted:
-            log.info("retention: deleted %d spans of project %s", deleted, policy.project_id)
+    dropped = retention_apply_all()
+    if dropped:
+        log.info("span partitions: dropped %d expired", dropped)
 
 
 @platform_task("tracing.compact_rollups", soft_time_limit=300)
@@ -28,7 +26,5 @@ def compact_rollups() -> None:
 
 @platform_task("tracing.maintain_partitions", soft_time_limit=1800)
 def maintain_partitions() -> None:
-    # Span partitions ahead, whole expired partitions dropped, then retention at the edges.
-    dropped = partitions_maintain()
-    if dropped:
-        log.info("span partitions: dropped %d expired", dropped)
+    # Creation only: dropping expired partitions is retention's job (tracing.apply_retention).
+    partitions_maintain()

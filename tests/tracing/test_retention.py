@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from llmops.tenancy.models import Project
-from llmops.tracing.domain import partitions_maintain, retention_apply, retention_set
+from llmops.tracing.domain import retention_apply, retention_apply_all, retention_set
 from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.models import Span, SpanRollup, Trace
 from llmops.tracing.otlp import iter_spans
@@ -22,7 +22,7 @@ from llmops.tracing.partitions import (
     partitions_list,
     projects_in_partition,
 )
-from llmops.tracing.tasks import maintain_partitions
+from llmops.tracing.tasks import apply_retention, maintain_partitions
 from tests.conftest import Tenant
 from tests.tracing import otlp_payloads as p
 
@@ -127,7 +127,7 @@ def test_a_partition_is_dropped_only_when_every_project_in_it_is_past_retention(
     assert projects_in_partition(partition_name(day_b)) == [tenant.project.pk]
 
     retention_set(project=tenant.project, days=30)
-    partitions_maintain(now=now)
+    retention_apply_all(now=now)
     names = {part.name for part in partitions_list()}
     # Day A also holds a project keeping its spans forever: it stays, and only the first
     # project's rows in it are deleted, one by one.
@@ -144,7 +144,7 @@ def test_a_partition_is_dropped_only_when_every_project_in_it_is_past_retention(
     dropped = partitions_drop_expired(now=now)
     assert [d.partition.name for d in dropped] == [partition_name(day_a)]
     assert dropped[0].projects == [other_tenant.project.pk]
-    partitions_maintain(now=now)
+    retention_apply_all(now=now)
     assert span_ids(other_tenant.project) == []
     # The trace whose spans all went with the partition is gone.
     assert not Trace.objects.filter(project=other_tenant.project).exists()
@@ -166,7 +166,7 @@ def test_a_partition_holding_a_span_inside_the_cutoff_stays(tenant: Tenant) -> N
         ],
     )
     retention_set(project=tenant.project, days=30)
-    partitions_maintain(now=now)
+    retention_apply_all(now=now)
     assert partition_name(cutoff.date()) in {part.name for part in partitions_list()}
     assert partition_name(cutoff.date() - timedelta(days=1)) not in {
         part.name for part in partitions_list()
@@ -175,7 +175,7 @@ def test_a_partition_holding_a_span_inside_the_cutoff_stays(tenant: Tenant) -> N
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="the embedded default")
-def test_maintenance_on_sqlite_applies_retention_only(tenant: Tenant) -> None:
+def test_scheduled_tasks_on_sqlite_apply_retention_and_make_no_partitions(tenant: Tenant) -> None:
     now = datetime.now(tz=UTC)
     store(
         tenant.project,
@@ -183,6 +183,7 @@ def test_maintenance_on_sqlite_applies_retention_only(tenant: Tenant) -> None:
     )
     retention_set(project=tenant.project, days=30)
     maintain_partitions()
+    apply_retention()
     assert partitions_list() == []
     assert partitions_ensure() == []
     assert span_ids(tenant.project) == [span_hex(2)]

@@ -2391,19 +2391,11 @@ export interface components {
             /** @default  */
             comment?: string;
             /** @default api */
-            source?: components["schemas"]["ScoreInputSourceEnum"];
+            source?: components["schemas"]["SourceEnum"];
             metadata?: {
                 [key: string]: unknown;
             };
         };
-        /**
-         * @description * `api` - Api
-         *     * `sdk` - Sdk
-         *     * `annotation` - Annotation
-         *     * `eval` - Eval
-         * @enum {string}
-         */
-        ScoreInputSourceEnum: "api" | "sdk" | "annotation" | "eval";
         ScoreListOutput: {
             items: components["schemas"]["ScoreOutput"][];
             next_cursor: string | null;
@@ -2475,6 +2467,14 @@ export interface components {
             username: string | null;
             memberships: components["schemas"]["SessionMembershipOutput"][];
         };
+        /**
+         * @description * `api` - Api
+         *     * `sdk` - Sdk
+         *     * `annotation` - Annotation
+         *     * `eval` - Eval
+         * @enum {string}
+         */
+        SourceEnum: "api" | "sdk" | "annotation" | "eval";
         SpanNodeOutput: {
             span: components["schemas"]["SpanOutput"];
             children: {
