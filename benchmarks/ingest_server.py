@@ -168,6 +168,8 @@ class MemorySampler(threading.Thread):
         self.roots = roots
         self.peak_rss_kb = 0
         self.peak_pss_kb = 0
+        # Each tree's own peak PSS (gunicorn, PostgreSQL), to say where the memory is.
+        self.tree_peak_pss_kb = [0 for _ in roots]
         self.samples = 0
         self._halt = threading.Event()
 
@@ -175,11 +177,14 @@ class MemorySampler(threading.Thread):
         while not self._halt.is_set():
             table = _proc_table()
             rss = pss = 0
-            for root in self.roots:
+            for index, root in enumerate(self.roots):
+                tree_pss = 0
                 for pid in _tree(table, root):
                     one_rss, one_pss = _memory_kb(pid)
                     rss += one_rss
-                    pss += one_pss
+                    tree_pss += one_pss
+                pss += tree_pss
+                self.tree_peak_pss_kb[index] = max(self.tree_peak_pss_kb[index], tree_pss)
             self.peak_rss_kb = max(self.peak_rss_kb, rss)
             self.peak_pss_kb = max(self.peak_pss_kb, pss)
             self.samples += 1
@@ -206,6 +211,8 @@ class Result:
     failures: list[str] = field(default_factory=list)
     peak_rss_kb: int = 0
     peak_pss_kb: int = 0
+    peak_web_pss_kb: int = 0
+    peak_pg_pss_kb: int = 0
 
 
 def _payloads(seed: int, count: int, traces: int) -> list[tuple[bytes, list[str]]]:
@@ -352,6 +359,7 @@ def run_checkout(
         result.pg_cpu = tree_cpu(postmaster) - pg0
         sampler.stop()
         result.peak_rss_kb, result.peak_pss_kb = sampler.peak_rss_kb, sampler.peak_pss_kb
+        result.peak_web_pss_kb, result.peak_pg_pss_kb = sampler.tree_peak_pss_kb
         result.spans = _span_count(url) - before
         expected = args.batches * args.traces_per_batch * 5
         if result.spans != expected:
@@ -385,6 +393,8 @@ def print_table(results: list[Result], args: argparse.Namespace, version: str) -
         ),
         ("peak RSS sum, MB", [f"{r.peak_rss_kb / 1024:.0f}" for r in results]),
         ("peak PSS sum, MB", [f"{r.peak_pss_kb / 1024:.0f}" for r in results]),
+        ("  gunicorn's own peak PSS, MB", [f"{r.peak_web_pss_kb / 1024:.0f}" for r in results]),
+        ("  PostgreSQL's own peak PSS, MB", [f"{r.peak_pg_pss_kb / 1024:.0f}" for r in results]),
     ]
     width = max(24, *(len(r.label) for r in results))
     print()
