@@ -417,6 +417,28 @@ def traces_refresh(
         refresh(project, trace_ids[start : start + _IDS_PER_QUERY], new_starts)
 
 
+def _models_and_prompts(rows: Iterable[tuple[Any, ...]]) -> tuple[set[str], set[str]]:
+    """The model names and ``name@version`` prompts of these spans, as their traces list them:
+    the listeners (lineage groups) take them from here instead of reading the traces again."""
+    models: set[str] = set()
+    prompts: set[str] = set()
+    for answered, requested, prompt, version in {
+        (row[_ANSWERED_COLUMN], row[_REQUESTED_COLUMN], row[_PROMPT_COLUMN], row[_VERSION_COLUMN])
+        for row in rows
+    }:
+        models.update((answered or requested, requested))
+        if prompt:
+            prompts.add(f"{prompt}@{version}")
+    models.discard("")
+    return models, prompts
+
+
+_ANSWERED_COLUMN = SPAN_COLUMNS.index("model_answered")
+_REQUESTED_COLUMN = SPAN_COLUMNS.index("model_requested")
+_PROMPT_COLUMN = SPAN_COLUMNS.index("prompt_name")
+_VERSION_COLUMN = SPAN_COLUMNS.index("prompt_version")
+
+
 def _starts(rows: Iterable[tuple[Any, ...]]) -> tuple[datetime, datetime] | None:
     starts = [row[_START_COLUMN] for row in rows]
     return (min(starts), max(starts)) if starts else None
@@ -724,7 +746,8 @@ def spans_ingest(
 ) -> IngestResult:
     """Store ``raw_spans`` of ``project``; committed when this returns.
 
-    ``announce`` sends ``traces_ingested`` (online evaluation listens); the platform's own
+    ``announce`` sends ``traces_ingested`` with the batch's trace ids, model names and prompt
+    versions (online evaluation and the lineage groups listen); the platform's own
     evaluation spans are stored without it, so judging a trace never triggers more judging.
     """
     rejected: list[Rejection] = []
@@ -754,5 +777,12 @@ def spans_ingest(
             rollups_add(project_id=project.pk, calls=[NewCall(*call) for call in calls])
         traces_refresh(project=project, trace_ids=trace_ids, new_starts=_starts(rows.values()))
     if announce and trace_ids:
-        traces_ingested.send(sender=Trace, project=project, trace_ids=trace_ids)
+        model_names, prompt_versions = _models_and_prompts(rows.values())
+        traces_ingested.send(
+            sender=Trace,
+            project=project,
+            trace_ids=trace_ids,
+            model_names=model_names,
+            prompt_versions=prompt_versions,
+        )
     return IngestResult(accepted=len(rows), rejected=rejected)
