@@ -22,10 +22,11 @@ import hashlib
 import logging
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -218,6 +219,10 @@ def _estimate_usage(span: MappedSpan) -> None:
     )
 
 
+# The row's values in SPAN_COLUMNS order (more than one column: always a tuple).
+_IN_COLUMN_ORDER: Callable[[dict[str, Any]], tuple[Any, ...]] = itemgetter(*SPAN_COLUMNS)
+
+
 def _to_row(project_id: UUID, span: MappedSpan, prices: Sequence[CustomPrice]) -> tuple[Any, ...]:
     """The stored span as a tuple in ``SPAN_COLUMNS`` order: priced, checked and cleaned."""
     estimated = False
@@ -321,7 +326,7 @@ def _to_row(project_id: UUID, span: MappedSpan, prices: Sequence[CustomPrice]) -
             )
     _check_costs(row)
     _clean_row(row)
-    return tuple(row[column] for column in SPAN_COLUMNS)
+    return _IN_COLUMN_ORDER(row)
 
 
 # Most per-trace advisory locks one transaction takes. PostgreSQL keeps advisory locks in a

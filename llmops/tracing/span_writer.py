@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
-from psycopg.types.json import Jsonb
+from psycopg.types.json import set_json_dumps
 
 from llmops.tracing import fast_json
 from llmops.tracing.models import Span, SpanKind
@@ -28,10 +28,6 @@ from llmops.tracing.models import Span, SpanKind
 SPAN_COLUMNS: tuple[str, ...] = tuple(
     str(f.column) for f in Span._meta.concrete_fields if f.column not in ("id", "ingested_at")
 )
-_JSON_COLUMNS = frozenset(
-    f.column for f in Span._meta.concrete_fields if isinstance(f, models.JSONField)
-)
-_JSON_INDEXES = tuple(i for i, c in enumerate(SPAN_COLUMNS) if c in _JSON_COLUMNS)
 
 # The binary COPY format wants each column's exact type.
 _COPY_TYPES = {
@@ -109,15 +105,6 @@ CallValues = tuple[
 ]
 
 
-def _jsonb_row(row: Sequence[Any]) -> list[Any]:
-    values = list(row)
-    for index in _JSON_INDEXES:
-        value = values[index]
-        if value is not None:
-            values[index] = Jsonb(value, fast_json.dumps)
-    return values
-
-
 def _copy_rows(rows: Iterable[Sequence[Any]]) -> None:
     """COPY ``rows`` into this session's staging table (created on first use)."""
     with connection.cursor() as cursor:
@@ -127,10 +114,13 @@ def _copy_rows(rows: Iterable[Sequence[Any]]) -> None:
         cursor.execute(_CREATE_STAGE)
         with connection.wrap_database_errors:
             raw = cursor.cursor
+            # Dumpers follow the column types given to set_types, so the JSON columns' values
+            # go to the jsonb dumper as they are: written with fast_json on this cursor only.
+            set_json_dumps(fast_json.dumps, raw)
             with raw.copy(f"COPY {_STAGE} ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(_TYPES)
                 for row in rows:
-                    copy.write_row(_jsonb_row(row))
+                    copy.write_row(row)
 
 
 def spans_insert(rows: Sequence[tuple[Any, ...]]) -> list[CallValues]:

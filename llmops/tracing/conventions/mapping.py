@@ -68,21 +68,24 @@ _OWN_KINDS = {
     "evaluator",
     "span",
 }
-# gen_ai.request.<name> → invocation parameter <name>.
-_REQUEST_PARAMS = (
-    "temperature",
-    "max_tokens",
-    "top_p",
-    "top_k",
-    "frequency_penalty",
-    "presence_penalty",
-    "stop_sequences",
-    "seed",
-    "choice.count",
-    "stream",
-    "encoding_formats",
-    "reasoning_effort",
-    "reasoning.level",
+# gen_ai.request.<name> → invocation parameter <name> (the keys spelled once, not per span).
+_REQUEST_PARAMS = tuple(
+    (name, f"gen_ai.request.{name}")
+    for name in (
+        "temperature",
+        "max_tokens",
+        "top_p",
+        "top_k",
+        "frequency_penalty",
+        "presence_penalty",
+        "stop_sequences",
+        "seed",
+        "choice.count",
+        "stream",
+        "encoding_formats",
+        "reasoning_effort",
+        "reasoning.level",
+    )
 )
 _STATUS = {0: "unset", 1: "ok", 2: "error"}
 
@@ -236,7 +239,14 @@ def _input_output_value(attrs: dict[str, Any], which: str) -> Any:
     return maybe_json(value) if mime == "application/json" or mime == "" else value
 
 
+# Every usage and cost attribute read below starts with one of these.
+_USAGE_PREFIXES = ("gen_ai.usage.", "llm.token_count.", "llm.usage.", "llmops.usage.")
+_COST_PREFIXES = ("llmops.cost.", "llm.cost.")
+
+
 def _usage(attrs: dict[str, Any], span: MappedSpan) -> None:
+    if not any(key.startswith(_USAGE_PREFIXES) for key in attrs):
+        return  # no usage reported (the counts stay None): one pass instead of 28 lookups
     span.input_tokens = as_int(
         pop_first(
             attrs,
@@ -297,6 +307,8 @@ def _usage(attrs: dict[str, Any], span: MappedSpan) -> None:
 
 
 def _cost(attrs: dict[str, Any]) -> SpanCostSent | None:
+    if not any(key.startswith(_COST_PREFIXES) for key in attrs):
+        return None  # most spans send no cost
     total = _decimal(pop_first(attrs, "llmops.cost.total", "llm.cost.total"))
     parts = {
         "input": _decimal(pop_first(attrs, "llmops.cost.input", "llm.cost.prompt_details.input")),
@@ -474,8 +486,7 @@ def map_span(raw: RawSpan) -> MappedSpan:
     attrs.pop("llm.request.type", None)
 
     params: dict[str, Any] = {}
-    for name in _REQUEST_PARAMS:
-        key = f"gen_ai.request.{name}"
+    for name, key in _REQUEST_PARAMS:
         if key in attrs:
             params[name] = attrs.pop(key)
     for key in ("llm.invocation_parameters", "embedding.invocation_parameters"):
