@@ -5,11 +5,13 @@ Grouping by model, provider or prompt version measures model calls (LLM and embe
 those are properties of a call); no grouping, or grouping by user, environment or tag, measures
 traces unless ``measure=calls`` asks for the calls (not by tag: tags belong to traces).
 
-Calls are answered from the hourly rollups (llmops/tracing/rollups.py) when the query covers
-whole hours in hour or day buckets: sums in SQL, latency percentiles from merging the hours'
-sketches (within 1% of the exact ones). Other call queries (minute buckets, a range not on the
-hour) read the spans. Traces are read from the trace rows (a covering index on PostgreSQL, so a
-day of traces is read from the index only). PostgreSQL computes span and trace metrics in one
+Calls are answered from the rollups (llmops/tracing/rollups.py) when the query covers whole
+hours in hour or day buckets: hour buckets read hour rows, day buckets read a day row per whole
+day (plus its pending hour deltas) and hour rows for partial edge days, all in one statement;
+latency percentiles come from merging the rows' sketches (within 1% of the exact ones).
+Other call queries (minute buckets, a range not on the hour) read the spans. Traces are read
+from the trace rows (a covering index on PostgreSQL, so a day of traces is read from the index
+only). PostgreSQL computes span and trace metrics in one
 SQL statement; SQLite (the embedded default, small data) computes the same numbers in Python
 with the same percentile definition (linear interpolation, as ``percentile_cont``). The result
 says which source answered.
@@ -25,13 +27,12 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import connection, connections, router
-from django.db.models import F, Sum
-from django.db.models.functions import TruncDay
+from django.db.models import Q
 
 from llmops.domain_errors import Invalid
 from llmops.tenancy.models import Project
 from llmops.tracing.models import RollupDimension, Span, SpanKind, SpanRollup, Status, Trace
-from llmops.tracing.rollups import Bins, sketch_percentile
+from llmops.tracing.rollups import Bins, Cell, sketch_percentile
 
 MAX_BUCKETS = 2000
 
@@ -153,51 +154,87 @@ def rollups_cover(start: datetime, end: datetime, bucket: Bucket) -> bool:
     return bucket in (Bucket.HOUR, Bucket.DAY) and on_hour(start) and on_hour(end)
 
 
+def _rollup_rows(start: datetime, end: datetime, bucket: Bucket) -> Q:
+    """Which rollup rows answer [start, end) (whole hours) in ``bucket``.
+
+    Day buckets read, for each whole day inside the range, the day row plus that day's hour
+    rows still pending (delta rows compaction has not merged into the day row yet), and hour
+    rows for the partial days at the edges. Hour buckets read hour rows.
+    """
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    hours = Q(grain=SpanRollup.Grain.HOUR)
+    first_day = _truncate(start, Bucket.DAY)
+    if first_day < start:
+        first_day += timedelta(days=1)
+    end_day = _truncate(end, Bucket.DAY)
+    if bucket == Bucket.HOUR or first_day >= end_day:
+        return hours & Q(hour__gte=start, hour__lt=end)
+    whole = Q(hour__gte=first_day, hour__lt=end_day)
+    return (
+        (whole & (Q(grain=SpanRollup.Grain.DAY) | (hours & Q(compacted=False))))
+        | (hours & Q(hour__gte=start, hour__lt=first_day))
+        | (hours & Q(hour__gte=end_day, hour__lt=end))
+    )
+
+
 def _rollups(
     project: Project, start: datetime, end: datetime, bucket: Bucket, group_by: GroupBy
 ) -> list[MetricsRow]:
-    rollups = SpanRollup.objects.filter(
-        project=project,
-        dimension=_ROLLUP_DIMENSION[group_by],
-        hour__gte=start.astimezone(UTC),
-        hour__lt=end.astimezone(UTC),
-    ).order_by()
-    cell = F("hour") if bucket == Bucket.HOUR else TruncDay("hour", tzinfo=UTC)
-    # Several rows may hold one key (a row per ingest batch until compaction); both queries
-    # read them all, so a compaction running meanwhile changes nothing.
-    totals = (
-        rollups.values(b=cell, g=F("value"))
-        .annotate(
-            calls=Sum("call_count"),
-            errors=Sum("error_count"),
-            input=Sum("input_tokens"),
-            output=Sum("output_tokens"),
-            total=Sum("total_tokens"),
-            cost=Sum("cost_total"),
+    # ONE statement, so one snapshot: a compaction committing meanwhile moves a delta into its
+    # day row (or an hour's deltas into one row) atomically, and this read sees it on one side
+    # of that move only, never counted twice nor missed. The sums are done here: a month by day
+    # is a few hundred rows, and their sketches must be read anyway.
+    rows = (
+        SpanRollup.objects.filter(
+            _rollup_rows(start, end, bucket),
+            project=project,
+            dimension=_ROLLUP_DIMENSION[group_by],
         )
-        .order_by("b", "g")
+        .order_by()
+        .values_list(
+            "hour",
+            "value",
+            "call_count",
+            "error_count",
+            "input_tokens",
+            "output_tokens",
+            "total_tokens",
+            "cost_total",
+            "latency_sketch",
+        )
     )
-    sketches: dict[tuple[datetime, str], Bins] = defaultdict(Bins)
-    for bucket_start, group, data in rollups.values_list(cell, "value", "latency_sketch"):
-        sketches[(bucket_start, group)].merge(Bins.decode(data))
+    cells: dict[tuple[datetime, str], Cell] = {}
+    errors: dict[tuple[datetime, str], int] = defaultdict(int)
+    for moment, group, calls, error_count, input_, output, total, cost, data in rows:
+        key = (_truncate(moment, bucket), group)
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = Cell()
+        cell.call_count += calls
+        errors[key] += error_count
+        cell.input_tokens += input_
+        cell.output_tokens += output
+        cell.total_tokens += total
+        cell.cost_total += cost
+        cell.latency.merge(Bins.decode(data))
     result: list[MetricsRow] = []
-    for row in totals:
-        if not row["calls"]:
+    for (bucket_start, group), cell in sorted(cells.items()):
+        if not cell.call_count:
             continue
-        sketch = sketches[(row["b"], row["g"])].sketch()
+        sketch = cell.latency.sketch()
         result.append(
             MetricsRow(
-                bucket=row["b"].astimezone(UTC),
-                group=row["g"],
-                count=int(row["calls"]),
-                input_tokens=int(row["input"]),
-                output_tokens=int(row["output"]),
-                total_tokens=int(row["total"]),
-                cost_total=Decimal(row["cost"]),
+                bucket=bucket_start,
+                group=group,
+                count=cell.call_count,
+                input_tokens=cell.input_tokens,
+                output_tokens=cell.output_tokens,
+                total_tokens=cell.total_tokens,
+                cost_total=Decimal(cell.cost_total),
                 latency_p50_ms=sketch_percentile(sketch, 0.5),
                 latency_p95_ms=sketch_percentile(sketch, 0.95),
                 latency_p99_ms=sketch_percentile(sketch, 0.99),
-                error_rate=int(row["errors"]) / int(row["calls"]),
+                error_rate=errors[(bucket_start, group)] / cell.call_count,
             )
         )
     return result

@@ -206,10 +206,24 @@ class SpanRollup(models.Model):
     retried export adds nothing twice and a late span adds to its own hour. Several rows may
     hold the same key (one per ingest batch) until compaction merges them; readers sum them.
     ``latency_sketch`` is a serialized DDSketch of the calls' durations (mergeable percentiles).
+
+    ``grain`` says what ``hour`` starts: an hour row (written by ingest as deltas, compacted
+    later) or a day row (``hour`` is midnight UTC). A day row is derived, never written by
+    ingest: it is the merge of the day's *compacted* hour rows, recomputed in the transaction
+    that changes them (compaction, rebuild, retention), so a reader of a whole day reads the day
+    row plus the day's hour rows still pending (``compacted=False``) in one statement.
     """
+
+    class Grain(models.TextChoices):
+        HOUR = "hour"
+        DAY = "day"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     hour = models.DateTimeField()
+    # db_default: PostgreSQL adds the column with a constant default without rewriting the table.
+    grain = models.CharField(
+        max_length=4, choices=Grain.choices, default=Grain.HOUR, db_default=Grain.HOUR
+    )
     dimension = models.CharField(max_length=16, choices=RollupDimension.choices)
     value = models.CharField(max_length=400, blank=True, default="")
     call_count = models.BigIntegerField(default=0)
@@ -225,10 +239,13 @@ class SpanRollup(models.Model):
     class Meta:
         db_table = "tracing_span_rollup"
         indexes = [
+            # Readers filter by grain (a month by day reads day rows only, never hour rows).
             models.Index(
-                fields=["project", "dimension", "hour", "value"], name="tracing_rollup_key"
+                fields=["project", "grain", "dimension", "hour", "value"],
+                name="tracing_rollup_grain_key",
             ),
-            # Compaction looks for delta rows; compacted rows (nearly all) stay out of it.
+            # Compaction looks for delta rows; compacted rows (nearly all) stay out of it. Only
+            # hour rows are ever pending, so readers of a day's pending deltas use it too.
             models.Index(
                 fields=["project", "dimension", "hour", "value"],
                 condition=models.Q(compacted=False),

@@ -6,6 +6,14 @@ concurrent ingest transactions never wait on the same hot row. Compaction (``rol
 later merges the delta rows of each key into one row. Readers always sum every row of a key, so
 they are right before, during and after compaction.
 
+Day rows (``grain="day"``, ``hour`` at midnight UTC) are derived: a day row of (project,
+dimension, day, value) is always the merge of that day's *compacted* hour rows of the key. Ingest
+never writes them (it stays one INSERT of hour deltas); every transaction that changes compacted
+hour rows (compaction, rebuild, retention) recomputes the day rows of the days it touched before
+it commits. So at any snapshot, day row + the day's hour rows still pending (``compacted=False``)
+count every call of the day exactly once, and a reader of a month by day reads days x values
+rows plus the few pending deltas instead of 720 hours x values.
+
 Latency is kept as a DDSketch (1% relative accuracy) serialized as the library's protobuf
 message; merging two sketches adds their bins, so a day's percentiles come from merging the
 hours' sketches without touching the spans.
@@ -19,6 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from hashlib import blake2b
 from typing import Any
 from uuid import UUID
 
@@ -192,10 +201,16 @@ _ENVIRONMENT = RollupDimension.ENVIRONMENT.value
 _USER = RollupDimension.USER.value
 _ERROR = Status.ERROR.value
 _UNPRICED = CostSource.UNPRICED.value
+_HOUR = SpanRollup.Grain.HOUR.value
+_DAY = SpanRollup.Grain.DAY.value
 
 
 def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def day_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def dimension_values(call: NewCall) -> list[tuple[str, str]]:
@@ -255,13 +270,15 @@ _INSERT_FIELDS = (
     "latency_sketch",
     "compacted",
 )
-# 13 parameters a row: 1000 rows stay well inside SQLite's limit of 32766 per statement.
+# 13 or 14 parameters a row: 1000 rows stay well inside SQLite's limit of 32766 per statement.
 _ROWS_PER_STATEMENT = 1000
 
 RollupRow = tuple[UUID, datetime, str, str, Cell]  # project, hour, dimension, value, totals
 
 
-def rollups_insert(rows: Sequence[RollupRow], *, compacted: bool) -> None:
+def rollups_insert(
+    rows: Sequence[RollupRow], *, compacted: bool, grain: str = SpanRollup.Grain.HOUR
+) -> None:
     """INSERT rows in one statement (per thousand rows), without building model instances.
 
     Ingest calls this for every batch; model instances (signals, field defaults) cost more than
@@ -272,7 +289,10 @@ def rollups_insert(rows: Sequence[RollupRow], *, compacted: bool) -> None:
         return
     connection = connections[router.db_for_write(SpanRollup)]
     by_name = {field.name: field for field in SpanRollup._meta.concrete_fields}
-    fields = [by_name[name] for name in _INSERT_FIELDS]
+    # Hour rows leave the grain to the column's default: ingest sends one parameter less a row.
+    names = _INSERT_FIELDS if grain == _HOUR else (*_INSERT_FIELDS, "grain")
+    fields = [by_name[name] for name in names]
+    extra: tuple[str, ...] = () if grain == _HOUR else (grain,)
     project, hour, cost, sketch = fields[0], fields[1], fields[10], fields[11]
     projects: dict[UUID, Any] = {}
     hours: dict[datetime, Any] = {}
@@ -298,6 +318,7 @@ def rollups_insert(rows: Sequence[RollupRow], *, compacted: bool) -> None:
             cost.get_db_prep_save(cell.cost_total, connection),
             sketch.get_db_prep_save(cell.latency.encode(), connection),
             compacted,
+            *extra,
         )
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(field.column)) for field in fields)
@@ -360,7 +381,82 @@ def _key_filter(keys: Iterable[RowKey]) -> Q:
     condition = Q()
     for project_id, dimension, hour, value in keys:
         condition |= Q(project_id=project_id, dimension=dimension, hour=hour, value=value)
-    return condition
+    return Q(grain=_HOUR) & condition
+
+
+DayKey = tuple[UUID, str, datetime, str]  # (project, dimension, day, value)
+
+
+def _lock_days(keys: Iterable[DayKey]) -> None:
+    """Serialize the recomputation of each day key between concurrent compactors (PostgreSQL).
+
+    Two compactors merging different hours of one day each see only their own uncommitted hour
+    rows; without this, each would write a day row missing the other's hour. A transaction-level
+    advisory lock per day key, taken in a fixed order (no deadlock between compactors), makes
+    the second wait for the first to commit; its next statement then sees both hours.
+    """
+    if connection.vendor != "postgresql":
+        return
+    locks = sorted(
+        {
+            int.from_bytes(
+                blake2b(f"{p}|{d}|{day.isoformat()}|{v}".encode(), digest_size=8).digest(),
+                "big",
+                signed=True,
+            )
+            for p, d, day, v in keys
+        }
+    )
+    with connection.cursor() as cursor:
+        # unnest yields the sorted array in order: the locks are taken in that order.
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [locks]
+        )
+
+
+def _recompute_days(condition: Q) -> None:
+    """Rewrite the day rows selected by ``condition`` (on project, dimension, hour, value) from
+    the compacted hour rows of those days; a day left with none loses its day row.
+
+    ``condition`` must select whole days: its ``hour`` bounds are midnights.
+    """
+    SpanRollup.objects.filter(condition, grain=_DAY).delete()
+    totals: dict[DayKey, Cell] = {}
+    hours = SpanRollup.objects.filter(condition, grain=_HOUR, compacted=True).order_by()
+    for row in hours.iterator(chunk_size=2000):
+        key = (row.project_id, row.dimension, day_of(row.hour), row.value)
+        cell = _cell_of(row)
+        if key in totals:
+            totals[key].merge(cell)
+        else:
+            totals[key] = cell
+    rollups_insert(
+        [(p, day, dimension, value, cell) for (p, dimension, day, value), cell in totals.items()],
+        compacted=True,
+        grain=_DAY,
+    )
+
+
+def _recompute_day_keys(keys: Iterable[DayKey]) -> None:
+    days = set(keys)
+    if not days:
+        return
+    _lock_days(days)
+    condition = Q()
+    for project_id, dimension, day, value in days:
+        condition |= Q(
+            project_id=project_id,
+            dimension=dimension,
+            value=value,
+            hour__gte=day,
+            hour__lt=day + timedelta(days=1),
+        )
+    _recompute_days(condition)
+
+
+def _recompute_project_days(project_id: UUID, first_day: datetime, end_day: datetime) -> None:
+    """Every day row of the project in [first_day, end_day) (midnights), all dimensions."""
+    _recompute_days(Q(project_id=project_id, hour__gte=first_day, hour__lt=end_day))
 
 
 def rollups_compact(*, max_rows: int = 5000, keys_per_transaction: int = 200) -> int:
@@ -370,10 +466,12 @@ def rollups_compact(*, max_rows: int = 5000, keys_per_transaction: int = 200) ->
     minute). Each transaction locks the rows of its keys with SKIP LOCKED: a concurrent
     compactor takes other rows, never waits, and never merges a row twice; a delta row
     committed by ingest meanwhile is simply merged next time. Readers sum every row of a key,
-    so the totals are the same before and after.
+    so the totals are the same before and after. The same transaction recomputes the day rows
+    of the keys' days from their compacted hour rows (at most 24 a key), so a reader's snapshot
+    sees a delta either pending or inside the day row, never both nor neither.
     """
     pending = (
-        SpanRollup.objects.filter(compacted=False)
+        SpanRollup.objects.filter(compacted=False, grain=_HOUR)
         .order_by()
         .values_list("project_id", "dimension", "hour", "value")[:max_rows]
     )
@@ -409,6 +507,10 @@ def rollups_compact(*, max_rows: int = 5000, keys_per_transaction: int = 200) ->
             rollups_insert(fresh, compacted=True)
             if mark:
                 SpanRollup.objects.filter(pk__in=mark).update(compacted=True)
+            _recompute_day_keys(
+                (project_id, dimension, day_of(hour), value)
+                for project_id, dimension, hour, value in by_key
+            )
             merged += len(fresh) + len(mark)
     return merged
 
@@ -447,11 +549,14 @@ def calls_stored(*, project_id: UUID, start: datetime, end: datetime) -> Iterato
 def _rebuild_hours(
     project_id: UUID, first_hour: datetime, end_hour: datetime, *, since: datetime | None = None
 ) -> None:
-    """Recount [first_hour, end_hour) from the spans; with ``since``, only calls from then on."""
+    """Recount [first_hour, end_hour) from the spans; with ``since``, only calls from then on.
+
+    The day rows of the days those hours fall in are recomputed in the same transaction.
+    """
     with transaction.atomic():
         _lock_rollups("SHARE ROW EXCLUSIVE")
         SpanRollup.objects.filter(
-            project_id=project_id, hour__gte=first_hour, hour__lt=end_hour
+            project_id=project_id, grain=_HOUR, hour__gte=first_hour, hour__lt=end_hour
         ).delete()
         start = max(first_hour, since) if since else first_hour
         cells = aggregate(calls_stored(project_id=project_id, start=start, end=end_hour))
@@ -462,6 +567,8 @@ def _rebuild_hours(
             ],
             compacted=True,
         )
+        last_day = day_of(end_hour - timedelta(hours=1))
+        _recompute_project_days(project_id, day_of(first_hour), last_day + timedelta(days=1))
 
 
 def _hour_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -490,11 +597,18 @@ def rollups_delete_before(*, project_id: UUID, before: datetime) -> None:
 
     Hours wholly before it are dropped; the hour containing it is recounted from its spans that
     started at ``before`` or later, so the rollups are exact at the edge even while some older
-    spans still wait for deletion (retention deletes in bounded batches).
+    spans still wait for deletion (retention deletes in bounded batches). Days wholly before it
+    lose their day row; the day containing it gets its day row recomputed from the hours left.
     """
     edge = hour_of(before)
     with transaction.atomic():
         _lock_rollups("SHARE ROW EXCLUSIVE")
-        SpanRollup.objects.filter(project_id=project_id, hour__lt=edge).delete()
+        SpanRollup.objects.filter(project_id=project_id, grain=_HOUR, hour__lt=edge).delete()
+        SpanRollup.objects.filter(
+            project_id=project_id, grain=_DAY, hour__lt=day_of(before)
+        ).delete()
         if edge != before.astimezone(UTC):
             _rebuild_hours(project_id, edge, edge + timedelta(hours=1), since=before)
+        else:
+            day = day_of(edge)
+            _recompute_project_days(project_id, day, day + timedelta(days=1))

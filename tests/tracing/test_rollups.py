@@ -1,5 +1,6 @@
-"""Hourly rollups of model calls: delta rows per batch, compaction, rebuild, retention edge, and
-metrics answered from them with the same numbers as from the spans."""
+"""Rollups of model calls: hourly delta rows per batch, compaction, day rows derived from the
+compacted hours, rebuild, retention edge, and metrics answered from them with the same numbers
+as from the spans."""
 
 from __future__ import annotations
 
@@ -156,25 +157,50 @@ def call_of(row: Span) -> NewCall:
 
 
 Snapshot = dict[tuple[str, datetime, str], tuple[Any, ...]]
+_SUMS = [
+    "call_count",
+    "error_count",
+    "unpriced_count",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost_total",
+]
+
+
+def _totals(rows: Iterator[SpanRollup], *, by_day: bool = False) -> Snapshot:
+    totals: dict[tuple[str, datetime, str], list[Any]] = {}
+    for row in rows:
+        moment = row.hour.replace(hour=0) if by_day else row.hour
+        key = (row.dimension, moment, row.value)
+        sums = totals.setdefault(key, [0, 0, 0, 0, 0, 0, Decimal(0), Bins()])
+        for i, name in enumerate(_SUMS):
+            sums[i] += getattr(row, name)
+        sums[7].merge(Bins.decode(row.latency_sketch))
+    return {key: (*sums[:7], dict(+sums[7].positive), sums[7].zero) for key, sums in totals.items()}
+
+
+def assert_days_derived(project_id: UUID) -> None:
+    """The invariant readers rely on: one day row per key and day, equal to the merge of that
+    day's compacted hour rows (and none for a day without any)."""
+    rows = SpanRollup.objects.filter(project_id=project_id)
+    days = list(rows.filter(grain="day"))
+    assert all(row.hour == row.hour.replace(hour=0) and row.compacted for row in days)
+    keys = [(row.dimension, row.hour, row.value) for row in days]
+    assert len(keys) == len(set(keys))
+    hours = rows.filter(grain="hour", compacted=True).iterator()
+    assert _totals(iter(days)) == _totals(hours, by_day=True)
 
 
 def snapshot(project_id: UUID) -> Snapshot:
-    """Every key's totals, whatever the number of rows holding it."""
+    """Every hour key's totals, whatever the number of rows holding it (and checks that the day
+    rows are derived from the compacted hours, whenever a test looks)."""
+    assert_days_derived(project_id)
     totals: dict[tuple[str, datetime, str], list[Any]] = {}
-    for row in SpanRollup.objects.filter(project_id=project_id):
+    for row in SpanRollup.objects.filter(project_id=project_id, grain="hour"):
         key = (row.dimension, row.hour, row.value)
         sums = totals.setdefault(key, [0, 0, 0, 0, 0, 0, Decimal(0), Bins()])
-        for i, name in enumerate(
-            [
-                "call_count",
-                "error_count",
-                "unpriced_count",
-                "input_tokens",
-                "output_tokens",
-                "total_tokens",
-                "cost_total",
-            ]
-        ):
+        for i, name in enumerate(_SUMS):
             sums[i] += getattr(row, name)
         sums[7].merge(Bins.decode(row.latency_sketch))
     return {key: (*sums[:7], dict(+sums[7].positive), sums[7].zero) for key, sums in totals.items()}
@@ -194,6 +220,7 @@ def test_rollups_equal_a_rebuild_after_batches(tenant: Tenant) -> None:
         seeder.store(seeder.spans(60))
     incremental = snapshot(tenant.project.pk)
     assert SpanRollup.objects.filter(compacted=False).count() > len(incremental)
+    assert not SpanRollup.objects.filter(grain="day").exists()  # ingest writes hour deltas only
     assert incremental[("all", DAY, "")][0] > 0
     # A prompt version row only for calls with a prompt; no row for the chain spans.
     assert all(value for (dimension, _, value) in incremental if dimension == "prompt_version")
@@ -221,13 +248,13 @@ def test_compaction_leaves_one_row_per_key_and_the_same_totals(tenant: Tenant) -
     assert SpanRollup.objects.filter(compacted=False).exists()
     while rollups_compact(keys_per_transaction=7):
         pass
-    keys = SpanRollup.objects.values_list("dimension", "hour", "value")
+    keys = SpanRollup.objects.filter(grain="hour").values_list("dimension", "hour", "value")
     assert len(keys) == len(set(keys)) == len(before)
     assert not SpanRollup.objects.filter(compacted=False).exists()
     assert snapshot(tenant.project.pk) == before
     seeder.store(seeder.spans(10))  # deltas after compaction merge into the compacted rows
     rollups_compact()
-    keys = SpanRollup.objects.values_list("dimension", "hour", "value")
+    keys = SpanRollup.objects.filter(grain="hour").values_list("dimension", "hour", "value")
     assert len(keys) == len(set(keys))
     assert snapshot(tenant.project.pk) == rebuilt(tenant.project.pk)
 
@@ -274,7 +301,7 @@ def test_rebuild_covers_whole_hours_only(tenant: Tenant) -> None:
         start=DAY + timedelta(hours=1, minutes=5),
         end=DAY + timedelta(hours=2, minutes=1),
     )
-    hours = set(SpanRollup.objects.values_list("hour", flat=True))
+    hours = set(SpanRollup.objects.filter(grain="hour").values_list("hour", flat=True))
     assert hours == {DAY + timedelta(hours=1), DAY + timedelta(hours=2)}
     calls = list(
         calls_stored(
@@ -643,7 +670,7 @@ def test_the_scheduled_task_compacts(tenant: Tenant) -> None:
     before = snapshot(tenant.project.pk)
     assert compact_rollups.name == "tracing.compact_rollups"
     compact_rollups.apply().get()
-    keys = SpanRollup.objects.values_list("dimension", "hour", "value")
+    keys = SpanRollup.objects.filter(grain="hour").values_list("dimension", "hour", "value")
     assert len(keys) == len(set(keys)) == len(before)
     assert snapshot(tenant.project.pk) == before
 
