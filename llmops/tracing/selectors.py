@@ -170,6 +170,37 @@ def _spans_of(project: Project, trace_ids: list[str]) -> QuerySet[Span]:
     ).order_by("start_time", "span_id")
 
 
+def _spans_within(project: Project, traces: list[Trace]) -> QuerySet[Span]:
+    """The spans of trace rows already read, bounded by the same window as ``_spans_of``.
+
+    The bounds are the rows' own values, literals in the query: PostgreSQL prunes the span
+    partitions while planning, so it neither plans nor opens the others (with one partition a
+    day, planning every partition's index scan cost more than the scan itself).
+    """
+    lo = min(trace.start_time for trace in traces)
+    hi = max(trace.updated_at for trace in traces) + _LATEST_START_AFTER_UPDATE
+    return Span.objects.filter(
+        project=project,
+        trace_id__in=[trace.trace_id for trace in traces],
+        start_time__gte=lo,
+        start_time__lte=hi,
+    ).order_by("start_time", "span_id")
+
+
+def spans_of_trace_row(*, project: Project, trace: Trace) -> list[Span]:
+    """The spans of a trace row just read, as ``spans_of_trace``, pruned while planning."""
+    return list(_spans_within(project, [trace]))
+
+
+def spans_of_trace_rows(*, project: Project, traces: list[Trace]) -> dict[str, list[Span]]:
+    """The spans of trace rows just read, per trace id, as ``spans_of_traces``, in one query."""
+    grouped: dict[str, list[Span]] = defaultdict(list)
+    if traces:
+        for span in _spans_within(project, traces):
+            grouped[span.trace_id].append(span)
+    return grouped
+
+
 def spans_of_trace(*, project: Project, trace_id: str) -> list[Span]:
     """The trace's spans by start time, read from the partitions of the trace's time only."""
     return list(_spans_of(project, [trace_id]))

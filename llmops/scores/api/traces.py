@@ -29,16 +29,27 @@ from llmops.tracing.api.views import FROM_PARAMETER
 from llmops.tracing.models import Span, Trace
 
 
-def _trace_detail(trace: Trace, spans: list[Span], scores: list[Score]) -> dict[str, object]:
-    data = dict(TraceOutput(trace).data)
-    data["input"] = trace.input
-    data["output"] = trace.output
-    node_output = SpanNodeOutput()
-    data["spans"] = [
-        node_output.to_representation(node) for node in trace_selectors.span_tree(spans)
-    ]
-    data["scores"] = ScoreOutput(scores, many=True).data
-    return data
+class _TraceDetails:
+    """Writes trace details with one set of serializers per request.
+
+    Building a serializer binds (deep-copies) all its fields, which costs more than writing the
+    row: a session of many traces, or a trace of many spans, reuses the same bound ones.
+    """
+
+    def __init__(self) -> None:
+        self.trace_output = TraceOutput()
+        self.node_output = SpanNodeOutput()
+        self.score_output = ScoreOutput()
+
+    def __call__(self, trace: Trace, spans: list[Span], scores: list[Score]) -> dict[str, object]:
+        data = self.trace_output.to_representation(trace)
+        data["input"] = trace.input
+        data["output"] = trace.output
+        data["spans"] = [
+            self.node_output.to_representation(node) for node in trace_selectors.span_tree(spans)
+        ]
+        data["scores"] = [self.score_output.to_representation(score) for score in scores]
+        return data
 
 
 class TraceListView(ProjectScopedView):
@@ -115,9 +126,10 @@ class TraceDetailView(ProjectScopedView):
         trace = trace_selectors.trace_get(project=self.project, trace_id=trace_id.lower())
         if trace is None:
             raise exceptions.NotFound("Trace not found.")
-        spans = trace_selectors.spans_of_trace(project=self.project, trace_id=trace.trace_id)
+        # Bounded by the row just read: the span partitions are pruned while planning.
+        spans = trace_selectors.spans_of_trace_row(project=self.project, trace=trace)
         scores = selectors.scores_of_trace(project=self.project, trace_id=trace.trace_id)
-        return Response(_trace_detail(trace, spans, scores))
+        return Response(_TraceDetails()(trace, spans, scores))
 
 
 class SessionDetailView(ProjectScopedView):
@@ -137,10 +149,11 @@ class SessionDetailView(ProjectScopedView):
             raise exceptions.NotFound("Session not found.")
         # Two queries for all the session's spans and scores, however many traces it has.
         trace_ids = [trace.trace_id for trace in traces]
-        spans = trace_selectors.spans_of_traces(project=self.project, trace_ids=trace_ids)
+        spans = trace_selectors.spans_of_trace_rows(project=self.project, traces=traces)
         scores = selectors.scores_of_traces(project=self.project, trace_ids=trace_ids)
+        detail = _TraceDetails()
         details = [
-            _trace_detail(trace, spans.get(trace.trace_id, []), scores.get(trace.trace_id, []))
+            detail(trace, spans.get(trace.trace_id, []), scores.get(trace.trace_id, []))
             for trace in traces
         ]
         return Response({"session_id": session_id, "traces": details})
