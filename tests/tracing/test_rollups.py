@@ -17,7 +17,8 @@ from uuid import UUID
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, connections, transaction
+from django.db import connection, connections, router, transaction
+from django.test.utils import CaptureQueriesContext
 
 from llmops.tenancy.models import Project
 from llmops.tracing import rollups
@@ -715,3 +716,169 @@ def test_a_batch_ingested_during_a_rebuild_counts_once(
     total = snapshot(tenant.project.pk)
     assert total[("all", BASE + timedelta(hours=4), "")][0] == 20
     assert total == rebuilt_around(tenant.project.pk)
+
+
+# --- day rows -----------------------------------------------------------------------------------
+
+THREE_DAYS = range(72)
+
+
+def assert_days_answer_as_hours_and_spans(project: Project) -> None:
+    """Day buckets (day rows + pending deltas + edge hours) equal the spans' answer and the sums
+    of the hour buckets, for a window of whole days and one with partial days at both edges."""
+    for window in (
+        Window(DAY, DAY + timedelta(days=3), Bucket.DAY),
+        Window(DAY + timedelta(hours=5), DAY + timedelta(days=2, hours=19), Bucket.DAY),
+    ):
+        for group_by in (GroupBy.NONE, GroupBy.MODEL, GroupBy.USER):
+            by_day = window.query(project, group_by)
+            assert by_day.source == Source.ROLLUPS
+            assert by_day.rows
+            assert_same(by_day.rows, spans_answer(project, group_by, window))
+            hourly = Window(window.start, window.end, Bucket.HOUR).query(project, group_by)
+            sums: dict[tuple[datetime, str], list[Any]] = {}
+            for row in hourly.rows:
+                day = row.bucket.replace(hour=0)
+                total = sums.setdefault((day, row.group), [0, 0, 0, 0, Decimal(0)])
+                for i, value in enumerate(
+                    (row.count, row.input_tokens, row.output_tokens, row.total_tokens)
+                ):
+                    total[i] += value
+                total[4] += row.cost_total
+            assert {
+                (r.bucket, r.group): [
+                    r.count,
+                    r.input_tokens,
+                    r.output_tokens,
+                    r.total_tokens,
+                    r.cost_total,
+                ]
+                for r in by_day.rows
+            } == sums
+
+
+def test_day_rows_answer_as_the_hours_and_the_spans_through_every_change(tenant: Tenant) -> None:
+    seeder = Seeder(tenant.project)
+    pk = tenant.project.pk
+    for _ in range(3):  # batches: only hour deltas, no day row yet
+        seeder.store(seeder.spans(120, hours=THREE_DAYS))
+    assert not SpanRollup.objects.filter(grain="day").exists()
+    assert_days_answer_as_hours_and_spans(tenant.project)
+    rollups_compact(max_rows=300, keys_per_transaction=9)  # some keys merged, some pending
+    assert SpanRollup.objects.filter(grain="day").exists()
+    assert SpanRollup.objects.filter(compacted=False).exists()
+    snapshot(pk)  # checks the day rows
+    assert_days_answer_as_hours_and_spans(tenant.project)
+    while rollups_compact(keys_per_transaction=9):
+        pass
+    assert_days_answer_as_hours_and_spans(tenant.project)
+    seeder.store(seeder.spans(40, hours=range(2)))  # late spans: pending next to a day row
+    assert_days_answer_as_hours_and_spans(tenant.project)
+    rollups_compact()
+    snapshot(pk)
+    assert_days_answer_as_hours_and_spans(tenant.project)
+    # A rebuild of a few hours recomputes the day rows of their days.
+    SpanRollup.objects.filter(grain="hour", hour=DAY + timedelta(days=1, hours=3)).delete()
+    rollups_rebuild(
+        project_id=pk,
+        start=DAY + timedelta(days=1, hours=2),
+        end=DAY + timedelta(days=1, hours=4),
+    )
+    snapshot(pk)
+    assert_days_answer_as_hours_and_spans(tenant.project)
+    # Retention: days wholly before the edge lose their day row, the edge day is recomputed.
+    edge = DAY + timedelta(days=1, hours=6, minutes=30)
+    Span.objects.filter(project=tenant.project, start_time__lt=edge).delete()
+    rollups_delete_before(project_id=pk, before=edge)
+    days = set(SpanRollup.objects.filter(grain="day").values_list("hour", flat=True))
+    assert days == {DAY + timedelta(days=1), DAY + timedelta(days=2)}
+    snapshot(pk)
+    assert_days_answer_as_hours_and_spans(tenant.project)
+    Span.objects.filter(project=tenant.project, start_time__lt=DAY + timedelta(days=2)).delete()
+    rollups_delete_before(project_id=pk, before=DAY + timedelta(days=2))  # on a midnight
+    assert set(SpanRollup.objects.filter(grain="day").values_list("hour", flat=True)) == {
+        DAY + timedelta(days=2)
+    }
+    assert snapshot(pk) == rebuilt(pk)
+
+
+def test_a_month_by_model_reads_a_row_per_day_and_model(tenant: Tenant) -> None:
+    seeder = Seeder(tenant.project)
+    for _ in range(3):
+        seeder.store(seeder.spans(400, hours=range(30 * 24)))
+    while rollups_compact():
+        pass
+    seeder.store(seeder.spans(30, hours=range(30 * 24)))  # a batch not compacted yet
+    pending = SpanRollup.objects.filter(compacted=False, dimension="model").count()
+    assert pending > 0
+    window = Window(DAY, DAY + timedelta(days=30), Bucket.DAY)
+    with CaptureQueriesContext(connections[router.db_for_read(SpanRollup)]) as queries:
+        result = window.query(tenant.project, GroupBy.MODEL)
+    assert result.source == Source.ROLLUPS
+    (query,) = [q["sql"] for q in queries.captured_queries]  # one statement: one snapshot
+    assert SpanRollup._meta.db_table in query
+    assert Span._meta.db_table not in query.replace(SpanRollup._meta.db_table, "")
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        read = len(cursor.fetchall())
+    answered = len(result.rows)
+    assert answered <= 30 * len(MODELS)
+    # The day rows (one per day and model) and the pending deltas, not 720 hours x models.
+    assert read == answered + pending
+    assert_same(result.rows, spans_answer(tenant.project, GroupBy.MODEL, window))
+    rollups_compact()
+    with CaptureQueriesContext(connections[router.db_for_read(SpanRollup)]) as queries:
+        assert window.query(tenant.project, GroupBy.MODEL) == result
+    with connection.cursor() as cursor:
+        cursor.execute(queries.captured_queries[0]["sql"])
+        assert len(cursor.fetchall()) == answered
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent readers need PostgreSQL")
+def test_a_compaction_racing_a_reader_never_counts_a_delta_twice(tenant: Tenant) -> None:
+    """One connection reads a month by day and model over and over while another compacts the
+    deltas a few keys a transaction: every answer is the same."""
+    seeder = Seeder(tenant.project)
+    for _ in range(6):
+        seeder.store(seeder.spans(60, hours=THREE_DAYS))
+    window = Window(DAY, DAY + timedelta(days=3), Bucket.DAY)
+    expected = window.query(tenant.project, GroupBy.MODEL)
+    assert_same(expected.rows, spans_answer(tenant.project, GroupBy.MODEL, window))
+    answers: list[MetricsResult] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                answers.append(window.query(tenant.project, GroupBy.MODEL))
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def compact() -> None:
+        try:
+            while rollups_compact(keys_per_transaction=2):
+                pass
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            stop.set()
+            connections.close_all()
+
+    threads = [threading.Thread(target=read), threading.Thread(target=compact)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(answers) > 1
+    assert not SpanRollup.objects.filter(compacted=False).exists()
+    counts = [[(r.bucket, r.group, r.count, r.total_tokens) for r in a.rows] for a in answers]
+    assert counts == [[(r.bucket, r.group, r.count, r.total_tokens) for r in expected.rows]] * len(
+        answers
+    )
+    snapshot(tenant.project.pk)
+    assert_days_answer_as_hours_and_spans(tenant.project)
