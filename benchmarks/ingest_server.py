@@ -1,8 +1,9 @@
 """Benchmark: end-to-end ingestion per checkout, with the server's CPU and memory, in one run.
 
 For each ``--checkout`` (in the same run, against the same private PostgreSQL cluster with
-default settings, a fresh database per checkout): migrate, start gunicorn as the compose file
-does (``gunicorn llmops.wsgi --workers N``, the same N for every checkout), create a project,
+default settings, a fresh database per checkout): migrate, start gunicorn as that checkout's
+compose file does (``gunicorn llmops.wsgi --workers N``, the same N for every checkout, with
+``--preload`` where the checkout's compose file uses it), create a project,
 post the tracing workload (traces of 5 spans, ~2.5 KB each, OTLP protobuf, 500 spans a request)
 from CLIENTS threads for a bounded number of batches, and report:
 
@@ -91,12 +92,16 @@ class CheckoutServer(Gunicorn):
         return done.stdout
 
     def start(self) -> None:
+        # Each checkout is served the way it ships: --preload only where its compose file says.
+        compose = (self.checkout / "docker-compose.yml").read_text()
+        preload = ["--preload"] if '"--preload"' in compose else []
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [
                     *(sys.executable, "-m", "gunicorn", "llmops.wsgi"),
                     *("--bind", f"127.0.0.1:{self.port}"),
                     *("--workers", str(self.worker_count), "--graceful-timeout", "10"),
+                    *preload,
                 ],
                 cwd=self.checkout,
                 env=self.env,
