@@ -10,9 +10,13 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
 
+from llmops.scores.api.serializers import TraceListItemOutput
 from llmops.tenancy.models import Project
+from llmops.tracing.api.serializers import SpanOutput, TraceOutput
 from llmops.tracing.ingest import spans_ingest
+from llmops.tracing.models import Span, Trace
 from llmops.tracing.otlp import iter_spans
 from llmops.tracing.partitions import partition_name
 from tests.conftest import Tenant
@@ -142,3 +146,39 @@ def test_session_detail_reads_the_spans_of_its_trace_rows(tenant: Tenant) -> Non
         ["turn-1"],
         ["turn-2"],
     ]
+
+
+def test_trace_list_runs_two_queries_and_reads_no_payload(tenant: Tenant) -> None:
+    now = datetime.now(tz=UTC)
+    store_trace(tenant.project, 1, 2, now)
+    few, small = data_queries(tenant, "/api/v1/traces?limit=50")
+    for n in range(2, 8):
+        store_trace(tenant.project, n, 3, now + timedelta(seconds=n))
+    many, big = data_queries(tenant, "/api/v1/traces?limit=50&model=gpt-4o-mini")
+    # The traces, their score summaries.
+    assert len(few) == len(many) == 2
+    assert '"tracing_trace"."input"' not in many[0]
+    assert '"tracing_trace"."output"' not in many[0]
+    assert [t["trace_id"] for t in big.json()["items"]] == [trace_hex(n) for n in range(7, 0, -1)]
+    assert small.json()["items"][0]["span_count"] == 2
+
+
+def test_rows_are_written_as_drf_writes_them(tenant: Tenant) -> None:
+    """The trace and span writers skip DRF's per-field walk, not its formats."""
+    now = datetime.now(tz=UTC)
+    store_trace(tenant.project, 1, 3, now)
+    trace = Trace.objects.get()
+    trace.scores = {"helpful": {"data_type": "NUMERIC", "count": 1, "mean": 0.5, "labels": {}}}  # type: ignore[attr-defined]
+    spans = list(Span.objects.order_by("span_id"))
+    for output, rows in (
+        (TraceOutput(), [trace]),
+        (TraceListItemOutput(), [trace]),
+        (SpanOutput(), spans),
+    ):
+        for row in rows:
+            written = output.to_representation(row)
+            assert written == serializers.Serializer.to_representation(output, row)
+            assert list(written) == list(output.fields)
+    # Mappings go through DRF's walk.
+    as_mapping = {**TraceOutput().to_representation(trace), "latency_ms": 2}
+    assert TraceOutput().to_representation(as_mapping)["latency_ms"] == 2.0
