@@ -12,17 +12,13 @@ from typing import Any
 from django.db import connection
 from django.db.models import (
     Count,
-    DateTimeField,
     Exists,
-    ExpressionWrapper,
     Max,
     Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
 )
 
 from llmops.tenancy.models import Project
@@ -141,37 +137,12 @@ def trace_get(*, project: Project, trace_id: str) -> Trace | None:
 _LATEST_START_AFTER_UPDATE = timedelta(days=1, hours=1)
 
 
-def _spans_of(project: Project, trace_ids: list[str]) -> QuerySet[Span]:
-    """The spans of the traces, bounded by the traces' possible start window.
-
-    From the earliest trace start (a trace starts at its earliest span) to the latest start
-    possible given when the traces were last stored. The bounds are subqueries of the trace
-    rows, so this stays one query: PostgreSQL computes them first and skips every span
-    partition outside them (run-time pruning). Spans are read for traces that have a row, which
-    ingest writes in the same transaction as the spans.
-    """
-    by_project = (
-        Trace.objects.filter(project=project, trace_id__in=trace_ids)
-        .order_by()
-        .values("project_id")
-    )
-    lo = by_project.annotate(lo=Min("start_time")).values("lo")
-    hi = by_project.annotate(
-        hi=ExpressionWrapper(
-            Max("updated_at") + Value(_LATEST_START_AFTER_UPDATE),
-            output_field=DateTimeField(),
-        )
-    ).values("hi")
-    return Span.objects.filter(
-        project=project,
-        trace_id__in=trace_ids,
-        start_time__gte=Subquery(lo),
-        start_time__lte=Subquery(hi),
-    ).order_by("start_time", "span_id")
-
-
 def _spans_within(project: Project, traces: list[Trace]) -> QuerySet[Span]:
-    """The spans of trace rows already read, bounded by the same window as ``_spans_of``.
+    """The spans of trace rows already read, bounded by the window their spans can be in.
+
+    The window runs from the earliest trace start to the latest ``updated_at`` plus the latest
+    start ingest accepts after a store (a day ahead of the clock, and an hour of margin): a
+    span's start lies in it, since ingest writes the trace row in the span's transaction.
 
     The bounds are the rows' own values, literals in the query: PostgreSQL prunes the span
     partitions while planning, so it neither plans nor opens the others (with one partition a
@@ -188,29 +159,16 @@ def _spans_within(project: Project, traces: list[Trace]) -> QuerySet[Span]:
 
 
 def spans_of_trace_row(*, project: Project, trace: Trace) -> list[Span]:
-    """The spans of a trace row just read, as ``spans_of_trace``, pruned while planning."""
+    """The trace's spans by start time, from the partitions of the trace's time only."""
     return list(_spans_within(project, [trace]))
 
 
 def spans_of_trace_rows(*, project: Project, traces: list[Trace]) -> dict[str, list[Span]]:
-    """The spans of trace rows just read, per trace id, as ``spans_of_traces``, in one query."""
+    """The spans of trace rows just read, per trace id, in one query."""
     grouped: dict[str, list[Span]] = defaultdict(list)
     if traces:
         for span in _spans_within(project, traces):
             grouped[span.trace_id].append(span)
-    return grouped
-
-
-def spans_of_trace(*, project: Project, trace_id: str) -> list[Span]:
-    """The trace's spans by start time, read from the partitions of the trace's time only."""
-    return list(_spans_of(project, [trace_id]))
-
-
-def spans_of_traces(*, project: Project, trace_ids: list[str]) -> dict[str, list[Span]]:
-    """The spans of many traces in one query, per trace id, in the order of ``spans_of_trace``."""
-    grouped: dict[str, list[Span]] = defaultdict(list)
-    for span in _spans_of(project, trace_ids):
-        grouped[span.trace_id].append(span)
     return grouped
 
 
