@@ -16,6 +16,8 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from ddsketch import DDSketch
+from ddsketch.pb.proto import DDSketchProto
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, router, transaction
 from django.test.utils import CaptureQueriesContext
@@ -513,6 +515,19 @@ def test_sketch_bins_round_trip_through_the_library_protobuf() -> None:
     sketch = decoded.sketch()
     assert sketch.get_quantile_value(1.0) == pytest.approx(45_000.0, rel=0.01)
     assert Counter(decoded.positive).total() == len(values) - 1
+    # The sketch built straight into the library's store answers as the library's own reader of
+    # the same bins (its protobuf, contiguous form) and as a sketch fed the values one by one.
+    library = DDSketchProto.from_proto(DDSketchProto.to_proto(sketch))  # type: ignore[no-untyped-call]
+    fed = DDSketch(rollups.RELATIVE_ACCURACY)
+    for value in values:
+        fed.add(value)
+    for fraction in (0.0, 0.1, 0.5, 0.9, 0.95, 0.99, 1.0):
+        expected = fed.get_quantile_value(fraction)
+        assert sketch.get_quantile_value(fraction) == pytest.approx(
+            library.get_quantile_value(fraction), rel=1e-9
+        )
+        assert sketch.get_quantile_value(fraction) == pytest.approx(expected, rel=1e-9)
+    assert sketch.count == library.count == len(values)
 
 
 def test_rebuild_command_backfills_spans_stored_before_rollups(
