@@ -16,39 +16,15 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
-from llmops.tenancy.models import Project
 from llmops.tracing import selectors
-from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.models import Span, Trace
-from llmops.tracing.otlp import iter_spans
 from llmops.tracing.partitions import partition_name, partitions_ensure, partitions_list
 from tests.conftest import Tenant
 from tests.tracing import otlp_payloads as p
+from tests.tracing.stored import ns, postgres_only, span_hex, store, trace_hex
 
 BEFORE: list[tuple[str, str | None]] = [("tracing", "0004_trace_metrics_index")]
 AFTER: list[tuple[str, str | None]] = [("tracing", "0005_span_partitions")]
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
-)
-
-
-def trace_hex(n: int) -> str:
-    return f"{n:032x}"
-
-
-def span_hex(n: int) -> str:
-    return f"{n:016x}"
-
-
-def ns(moment: datetime) -> int:
-    return int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
-
-
-def store(project: Project, spans: list[Any]) -> None:
-    raw, rejected = iter_spans(p.request(spans))
-    assert rejected == []
-    result = spans_ingest(project=project, raw_spans=raw)
-    assert result.rejected == []
 
 
 def today() -> date:

@@ -12,9 +12,7 @@ from django.db import connection
 
 from llmops.tenancy.models import Project
 from llmops.tracing.domain import retention_apply, retention_apply_all, retention_set
-from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.models import Span, SpanRollup, Trace
-from llmops.tracing.otlp import iter_spans
 from llmops.tracing.partitions import (
     partition_name,
     partitions_drop_expired,
@@ -25,29 +23,9 @@ from llmops.tracing.partitions import (
 from llmops.tracing.tasks import apply_retention, maintain_partitions
 from tests.conftest import Tenant
 from tests.tracing import otlp_payloads as p
+from tests.tracing.stored import ns, postgres_only, span_hex, store, trace_hex
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
-)
-
-
-def trace_hex(n: int) -> str:
-    return f"{n:032x}"
-
-
-def span_hex(n: int) -> str:
-    return f"{n:016x}"
-
-
-def ns(moment: datetime) -> int:
-    return int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
-
-
-def store(project: Project, spans: list[Any]) -> None:
-    raw, rejected = iter_spans(p.request(spans))
-    assert rejected == []
-    assert spans_ingest(project=project, raw_spans=raw).rejected == []
 
 
 def llm_span(trace: int, span: int, start: datetime) -> Any:

@@ -15,36 +15,13 @@ from rest_framework import serializers
 from llmops.scores.api.serializers import TraceListItemOutput
 from llmops.tenancy.models import Project
 from llmops.tracing.api.serializers import SpanOutput, TraceOutput
-from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.models import Span, Trace
-from llmops.tracing.otlp import iter_spans
 from llmops.tracing.partitions import partition_name
 from tests.conftest import Tenant
 from tests.tracing import otlp_payloads as p
+from tests.tracing.stored import ns, postgres_only, span_hex, store, trace_hex
 
 pytestmark = pytest.mark.django_db
-
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
-)
-
-
-def trace_hex(n: int) -> str:
-    return f"{n:032x}"
-
-
-def span_hex(n: int) -> str:
-    return f"{n:016x}"
-
-
-def ns(moment: datetime) -> int:
-    return int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
-
-
-def store(project: Project, spans: list[Any]) -> None:
-    raw, rejected = iter_spans(p.request(spans))
-    assert rejected == []
-    assert spans_ingest(project=project, raw_spans=raw).rejected == []
 
 
 def store_trace(project: Project, trace: int, spans: int, start: datetime) -> None:
