@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from hashlib import blake2b
@@ -546,28 +546,20 @@ _CALL_KINDS = (SpanKind.LLM, SpanKind.EMBEDDING)
 _REBUILD_CHUNK = timedelta(days=1)
 
 
+# NewCall's fields as span columns; its model is the answered model, else the requested one.
+_STORED_CALL_COLUMNS = [
+    column
+    for f in fields(NewCall)
+    for column in (("model_answered", "model_requested") if f.name == "model" else (f.name,))
+]
+
+
 def calls_stored(*, project_id: UUID, start: datetime, end: datetime) -> Iterator[NewCall]:
     """The stored model calls that started in [start, end), as ingest reports new ones."""
     spans = Span.objects.filter(
         project_id=project_id, start_time__gte=start, start_time__lt=end, kind__in=_CALL_KINDS
     ).order_by()
-    for s in spans.values_list(
-        "start_time",
-        "model_answered",
-        "model_requested",
-        "provider",
-        "prompt_name",
-        "prompt_version",
-        "environment",
-        "user_id",
-        "status",
-        "duration_ms",
-        "input_tokens",
-        "output_tokens",
-        "total_tokens",
-        "cost_total",
-        "cost_source",
-    ).iterator(chunk_size=5000):
+    for s in spans.values_list(*_STORED_CALL_COLUMNS).iterator(chunk_size=5000):
         yield NewCall(s[0], s[1] or s[2], *s[3:])
 
 

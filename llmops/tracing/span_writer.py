@@ -13,6 +13,7 @@ takes the plain ORM path.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from psycopg.types.json import set_json_dumps
 
 from llmops.tracing import fast_json
 from llmops.tracing.models import Span, SpanKind
+from llmops.tracing.rollups import NewCall
 
 # Every stored column of a span except the generated ones (id, ingested_at), in the order of
 # the model. A row is a tuple in this order.
@@ -59,22 +61,10 @@ _COLUMN_LIST = ", ".join(SPAN_COLUMNS)
 
 # Kinds whose calls the rollups count.
 _CALL_KINDS = (SpanKind.LLM.value, SpanKind.EMBEDDING.value)
-# The new model calls, in rollups.NewCall's field order.
-_CALL_COLUMNS = (
-    "start_time",
-    "COALESCE(NULLIF(model_answered, ''), model_requested)",
-    "provider",
-    "prompt_name",
-    "prompt_version",
-    "environment",
-    "user_id",
-    "status",
-    "duration_ms",
-    "input_tokens",
-    "output_tokens",
-    "total_tokens",
-    "cost_total",
-    "cost_source",
+# The new model calls, in rollups.NewCall's field order (the model: answered, else requested).
+_CALL_COLUMNS = tuple(
+    "COALESCE(NULLIF(model_answered, ''), model_requested)" if f.name == "model" else f.name
+    for f in fields(NewCall)
 )
 _RETURNED = (
     "kind, start_time, model_answered, model_requested, provider, prompt_name, prompt_version, "
