@@ -44,6 +44,8 @@ urlpatterns = [
     path("api/3.0/mlflow/server-info", server_info.server_info, name="mlflow-server-info"),
     path("api/2.0/mlflow/", include("llmops.mlflow_urls")),
     path("ajax-api/2.0/mlflow/", include("llmops.mlflow_urls")),
+    # Langfuse's public API, so the Langfuse SDKs work against this server unchanged.
+    path("api/public/", include("llmops.langfuse_urls")),
     path("api/2.0/mlflow-artifacts/", include("llmops.tracking.artifact_urls")),
     # Everything else is the web UI's: its routes live in the browser.
     path("", app_page, name="web-ui"),

@@ -33,3 +33,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "unhealthy", "checks": [asdict(c) for c in checks]},
         status=200 if healthy else 503,
     )
+
+
+# The Langfuse server release whose public API the /api/public/ endpoints follow.
+LANGFUSE_COMPATIBLE_VERSION = "3.140.0"
+
+
+@declare_access({"GET": PUBLIC})
+@require_GET
+def langfuse_health(request: HttpRequest) -> JsonResponse:
+    """Langfuse's ``GET /api/public/health``: 200 ``OK`` while the database answers, else 503."""
+    database = check_database()
+    if not database.ok:
+        return JsonResponse({"status": "Database not available"}, status=503)
+    return JsonResponse({"status": "OK", "version": LANGFUSE_COMPATIBLE_VERSION})
