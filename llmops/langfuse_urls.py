@@ -6,13 +6,13 @@ the view base, Langfuse's error shapes) sits below the contexts whose Langfuse v
 Every route runs the contexts' own domain code: there is no second storage.
 """
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, re_path
 
 from llmops.evaluation.api.langfuse_urls import urlpatterns as evaluation_patterns
 from llmops.langfuse_api.views import ProjectsView
 from llmops.prompts.api.langfuse_urls import urlpatterns as prompt_patterns
 from llmops.scores.api.langfuse_urls import urlpatterns as score_patterns
-from llmops.system.views import langfuse_health
+from llmops.system.views import langfuse_health, langfuse_not_found
 from llmops.tracing.api.receiver import export_traces
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -23,4 +23,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *prompt_patterns,
     *score_patterns,
     *evaluation_patterns,
+    # Last: whatever else an SDK asks for answers Langfuse's JSON 404.
+    re_path(r"^(?P<path>.*)$", langfuse_not_found, name="langfuse-not-found"),
 ]

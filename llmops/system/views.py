@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -47,3 +48,18 @@ def langfuse_health(request: HttpRequest) -> JsonResponse:
     if not database.ok:
         return JsonResponse({"status": "Database not available"}, status=503)
     return JsonResponse({"status": "OK", "version": LANGFUSE_COMPATIBLE_VERSION})
+
+
+@declare_access({"GET": PUBLIC, "POST": PUBLIC, "PATCH": PUBLIC, "PUT": PUBLIC, "DELETE": PUBLIC})
+@csrf_exempt  # no session is involved: the answer is the same 404 for everyone
+def langfuse_not_found(request: HttpRequest, path: str) -> JsonResponse:
+    """Any other ``/api/public/`` path: Langfuse's JSON 404, so an SDK calling an endpoint this
+    server does not serve gets an error it can read (a NotFoundError), not an HTML page."""
+    return JsonResponse(
+        {
+            "message": f"/api/public/{path} is not served by this server (docs/langfuse.md "
+            "lists the Langfuse endpoints it serves).",
+            "error": "LangfuseNotFoundError",
+        },
+        status=404,
+    )
