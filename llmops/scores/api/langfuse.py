@@ -1,0 +1,252 @@
+"""Langfuse's score endpoints onto the platform's scores (docs/langfuse.md).
+
+Two SDK generations send scores differently: the current one posts lists of scores to
+``POST /api/public/scores`` (202 when all are stored, 207 with counts and messages when some are
+not), the 3.x line posts batched ``score-create`` events to ``POST /api/public/ingestion`` (207
+with a success or an error per event). Both land in :func:`llmops.scores.domain.scores_record`,
+one score at a time, so that one bad score never costs the good ones of its batch, and every
+success is answered only once its score is committed.
+
+Langfuse score ids are arbitrary strings, the platform's are UUIDs: a UUID is kept as it is, any
+other id maps to a UUID derived from it (the same string always gives the same UUID, so a
+resend updates instead of duplicating) and is kept readable in the score's metadata.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from llmops.domain_errors import DomainError, Invalid
+from llmops.langfuse_api.errors import as_response
+from llmops.langfuse_api.views import LangfuseView, body, text
+from llmops.scores import domain
+from llmops.scores.api import access as actions
+from llmops.scores.models import DataType, Source
+
+# Fixed forever: changing it would give every non-UUID Langfuse id a new score.
+LANGFUSE_ID_NAMESPACE = uuid.UUID("8f6c1f8e-5b1e-4d0a-9a57-6a3c0e2f4b11")
+MAX_SCORES_PER_REQUEST = 1000
+MAX_NAME = 100
+# Metadata keys this adapter writes; a client's own keys are kept beside them.
+LANGFUSE_ID_KEY = "langfuse.id"
+ENVIRONMENT_KEY = "langfuse.environment"
+_DATA_TYPES = {
+    "NUMERIC": DataType.NUMERIC,
+    "BOOLEAN": DataType.BOOLEAN,
+    "CATEGORICAL": DataType.CATEGORICAL,
+}
+
+
+def score_uuid(langfuse_id: str) -> uuid.UUID:
+    """The platform id of a Langfuse score id: itself when it is a UUID, else derived from it."""
+    try:
+        return uuid.UUID(langfuse_id)
+    except ValueError:
+        return uuid.uuid5(LANGFUSE_ID_NAMESPACE, langfuse_id)
+
+
+def _no_nul(value: Any, name: str) -> None:
+    """PostgreSQL text and jsonb cannot hold NUL: refuse it here, naming where it was."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise Invalid("must not contain a NUL character", field=name)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _no_nul(key, name)
+            _no_nul(item, f"{name}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_nul(item, f"{name}[{index}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise Invalid("must hold finite numbers only", field=name)
+
+
+def _value(data: Mapping[str, Any]) -> Any:
+    value = data.get("value")
+    if value is None:
+        raise Invalid("is required", field="value")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise Invalid("must be a number or a string", field="value")
+    if isinstance(value, int) and abs(value) > 2**1023:
+        raise Invalid("must be a finite number", field="value")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise Invalid("must be a finite number", field="value")
+    _no_nul(value, "value")
+    return value
+
+
+def _data_type(data: Mapping[str, Any], value: Any) -> str:
+    raw = data.get("dataType")
+    if raw is None:
+        # Langfuse infers from the value: a string is a category, a number is numeric.
+        return DataType.CATEGORICAL if isinstance(value, str) else DataType.NUMERIC
+    if not isinstance(raw, str) or raw.upper() not in _DATA_TYPES:
+        raise Invalid(f"must be one of {', '.join(_DATA_TYPES)}", field="dataType")
+    return _DATA_TYPES[raw.upper()]
+
+
+def score_input(data: Any) -> domain.ScoreInput:
+    """One Langfuse score body (camelCase) as the platform's score input; a 400 names the field."""
+    if not isinstance(data, Mapping):
+        raise Invalid("must be a JSON object", field="body")
+    name = text(data, "name", max_length=MAX_NAME)
+    value = _value(data)
+    data_type = _data_type(data, value)
+    trace_id = text(data, "traceId", required=False, max_length=32)
+    observation_id = text(data, "observationId", required=False, max_length=16)
+    if not trace_id:
+        if data.get("sessionId") not in (None, ""):
+            raise Invalid("session-level scores are not stored; score a trace", field="sessionId")
+        raise Invalid("is required", field="traceId")
+    if not domain.TRACE_ID.match(trace_id.lower()):
+        raise Invalid("must be 32 hexadecimal characters (a W3C trace id)", field="traceId")
+    if observation_id and not domain.SPAN_ID.match(observation_id.lower()):
+        raise Invalid("must be 16 hexadecimal characters (a W3C span id)", field="observationId")
+    comment = text(data, "comment", required=False)
+    metadata_raw = data.get("metadata")
+    if metadata_raw is None:
+        metadata: dict[str, Any] = {}
+    elif isinstance(metadata_raw, Mapping):
+        metadata = dict(metadata_raw)
+    else:
+        # Langfuse accepts any JSON value as metadata; the platform's is an object.
+        metadata = {"value": metadata_raw}
+    _no_nul(metadata, "metadata")
+    langfuse_id = text(data, "id", required=False, max_length=1000)
+    score_id = score_uuid(langfuse_id) if langfuse_id else None
+    if langfuse_id and str(score_id) != langfuse_id.lower():
+        metadata[LANGFUSE_ID_KEY] = langfuse_id
+    environment = text(data, "environment", required=False, max_length=200)
+    if environment:
+        metadata[ENVIRONMENT_KEY] = environment
+    return domain.ScoreInput(
+        name=name,
+        value=value,
+        trace_id=trace_id,
+        span_id=observation_id,
+        data_type=data_type,
+        comment=comment,
+        source=Source.SDK,
+        metadata=metadata,
+        id=score_id,
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    stored: bool
+    status: int
+    message: str = ""
+
+
+def _record(view: LangfuseView, request: Request, data: Any) -> Outcome:
+    """Validate and store one score (committed when this returns a success)."""
+    try:
+        item = score_input(data)
+        domain.scores_record(
+            project=view.project, items=[item], author=str(request.user), many=False
+        )
+    except DomainError as exc:
+        response = as_response(exc)
+        code = response.status_code if response is not None else status.HTTP_400_BAD_REQUEST
+        message = response.data["message"] if response is not None else str(exc)
+        return Outcome(stored=False, status=code, message=message)
+    return Outcome(stored=True, status=status.HTTP_201_CREATED)
+
+
+def _list(data: Any, name: str) -> Sequence[Any]:
+    if not isinstance(data, list):
+        raise Invalid("must be a list", field=name)
+    if len(data) > MAX_SCORES_PER_REQUEST:
+        raise Invalid(f"must hold at most {MAX_SCORES_PER_REQUEST} items", field=name)
+    return data
+
+
+class ScoresView(LangfuseView):
+    """``POST /api/public/scores``: a list of scores (or one). 202 when every score is stored;
+    207 ``{"accepted", "rejected", "errors": [{"message"}]}`` when some are not; 400 (the first
+    error, naming its field) when none is."""
+
+    access = {"POST": actions.SEND}
+
+    def post(self, request: Request) -> Response:
+        data = request.data
+        scores = _list(data, "body") if isinstance(data, list) else [body(request)]
+        outcomes = [_record(self, request, score) for score in scores]
+        rejected = [
+            (index, outcome) for index, outcome in enumerate(outcomes) if not outcome.stored
+        ]
+        if not rejected:
+            return Response({"message": "Accepted"}, status=status.HTTP_202_ACCEPTED)
+        many = isinstance(data, list)
+        messages = [
+            f"[{index}] {outcome.message}" if many else outcome.message
+            for index, outcome in rejected
+        ]
+        if len(rejected) == len(outcomes):
+            first = rejected[0][1]
+            return Response(
+                {"message": messages[0], "error": "InvalidRequestError"}, status=first.status
+            )
+        return Response(
+            {
+                "accepted": len(outcomes) - len(rejected),
+                "rejected": len(rejected),
+                "errors": [{"message": message} for message in messages],
+            },
+            status=status.HTTP_207_MULTI_STATUS,
+        )
+
+
+# Event types of Langfuse's batch ingestion that carry tracing data: the platform stores spans
+# only from OpenTelemetry, so these are refused one by one with a pointer to the OTLP path.
+OTLP_HINT = (
+    "is not stored by this endpoint: send traces, spans, generations and events by "
+    "OpenTelemetry to /api/public/otel/v1/traces (Langfuse SDK 3 and later do)"
+)
+
+
+class IngestionView(LangfuseView):
+    """``POST /api/public/ingestion`` ``{"batch": [{"id", "type", "timestamp", "body"}]}``:
+    ``score-create`` events are stored; ``sdk-log`` events are client logs, acknowledged and
+    dropped; every other type gets an error of its own. Always 207 with ``successes`` and
+    ``errors`` per event id once the batch could be read."""
+
+    access = {"POST": actions.SEND}
+
+    def post(self, request: Request) -> Response:
+        events = _list(body(request).get("batch"), "batch")
+        successes: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for index, event in enumerate(events):
+            if not isinstance(event, Mapping):
+                errors.append(_event_error(str(index), 400, f"batch[{index}]: must be an object"))
+                continue
+            raw_id = event.get("id")
+            event_id = raw_id if isinstance(raw_id, str) and raw_id else str(index)
+            kind = event.get("type")
+            if kind == "score-create":
+                outcome = _record(self, request, event.get("body"))
+                if outcome.stored:
+                    successes.append({"id": event_id, "status": outcome.status})
+                else:
+                    errors.append(_event_error(event_id, outcome.status, outcome.message))
+            elif kind == "sdk-log":
+                successes.append({"id": event_id, "status": status.HTTP_201_CREATED})
+            else:
+                errors.append(_event_error(event_id, 400, f"type {kind!r} {OTLP_HINT}"))
+        return Response(
+            {"successes": successes, "errors": errors}, status=status.HTTP_207_MULTI_STATUS
+        )
+
+
+def _event_error(event_id: str, code: int, message: str) -> dict[str, Any]:
+    return {"id": event_id, "status": code, "message": message, "error": message}
