@@ -31,10 +31,12 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection, models, transaction
+from django.db.models.fields.json import KT
 
 from llmops.json_text import storable_text
 from llmops.tenancy.models import Project
 from llmops.tracing.conventions.mapping import MappedSpan, map_span
+from llmops.tracing.experiments import ExperimentItem, experiment_item
 from llmops.tracing.models import CostSource, ModelPrice, Span, SpanKind, Status, Trace
 from llmops.tracing.otlp import RawSpan, Rejection
 from llmops.tracing.pricing import CustomPrice, TokenUsage, price_call
@@ -458,7 +460,9 @@ def _saturated(total: int) -> int:
 
 # The trace rows in one statement, with the same rules as _refresh (the SQLite path):
 # - spans in order of (start time, span id); the root is the first span without a parent;
-# - name: the root's, else the first span's; input, output, metadata: the root's;
+# - name: the trace name a span carries (metadata "trace_name", Langfuse's langfuse.trace.name):
+#   the root's, else the first span's that has one; without one the root span's name, else the
+#   first span's; input, output, metadata: the root's;
 # - user, session, environment, release: the root's when it has one, else the first non-empty;
 # - tags, model names (answered or requested, then requested), prompt versions: the union in
 #   order of first appearance;
@@ -478,6 +482,10 @@ spans AS MATERIALIZED (
         s.prompt_version,
         row_number() OVER in_order AS pos,
         first_value(s.name) OVER in_order AS first_name,
+        (array_agg(s.metadata->>'trace_name') FILTER (WHERE s.parent_span_id = '') OVER whole)[1]
+            AS root_trace_name,
+        (array_agg(s.metadata->>'trace_name') FILTER (WHERE s.metadata->>'trace_name' <> '')
+            OVER whole)[1] AS first_trace_name,
         (array_agg(s.span_id) FILTER (WHERE s.parent_span_id = '') OVER whole)[1] AS root_id,
         (array_agg(s.name) FILTER (WHERE s.parent_span_id = '') OVER whole)[1] AS root_name,
         (array_agg(s.status) FILTER (WHERE s.parent_span_id = '') OVER whole)[1] AS root_status,
@@ -552,7 +560,10 @@ INSERT INTO tracing_trace (
 )
 SELECT
     %(project)s, t.trace_id, COALESCE(t.root_id, ''),
-    CASE WHEN t.root_id IS NULL THEN t.first_name ELSE t.root_name END,
+    LEFT(COALESCE(
+        NULLIF(t.root_trace_name, ''), t.first_trace_name,
+        CASE WHEN t.root_id IS NULL THEN t.first_name ELSE t.root_name END
+    ), 500),
     t.start_time, t.end_time,
     EXTRACT(EPOCH FROM t.end_time - t.start_time)::float8 * 1000,
     CASE WHEN t.error_count > 0 THEN 'error' ELSE COALESCE(t.root_status, 'unset') END,
@@ -659,7 +670,9 @@ def _refresh(
         "prompt_version",
     )
     by_trace: dict[str, list[dict[str, Any]]] = {}
-    for row in Span.objects.filter(project=project, trace_id__in=trace_ids).values(*columns):
+    for row in Span.objects.filter(project=project, trace_id__in=trace_ids).values(
+        *columns, trace_name=KT("metadata__trace_name")
+    ):
         by_trace.setdefault(row["trace_id"], []).append(row)
     roots: dict[str, dict[str, Any]] = {}
     for row in (
@@ -709,7 +722,7 @@ def _refresh(
                 project=project,
                 trace_id=trace_id,
                 root_span_id=root["span_id"] if root else "",
-                name=first["name"],
+                name=(first_value("trace_name") or first["name"])[:500],
                 start_time=start,
                 end_time=end,
                 latency_ms=(end - start).total_seconds() * 1000,
@@ -751,13 +764,15 @@ def spans_ingest(
 ) -> IngestResult:
     """Store ``raw_spans`` of ``project``; committed when this returns.
 
-    ``announce`` sends ``traces_ingested`` with the batch's trace ids, model names and prompt
-    versions (online evaluation and the lineage groups listen); the platform's own
-    evaluation spans are stored without it, so judging a trace never triggers more judging.
+    ``announce`` sends ``traces_ingested`` with the batch's trace ids, model names, prompt
+    versions and experiment items (online evaluation, the lineage groups and experiment runs
+    listen); the platform's own evaluation spans are stored without it, so judging a trace never
+    triggers more judging.
     """
     rejected: list[Rejection] = []
     prices = project_prices(project=project)
     rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+    experiment_items: list[ExperimentItem] = []
     latest_ns = time.time_ns() + _FUTURE_SLACK_NS
     for raw in raw_spans:
         key = (raw.trace_id, raw.span_id)
@@ -765,7 +780,12 @@ def spans_ingest(
             continue  # the same span twice in one batch: the first one wins, as across batches
         try:
             _check_times(raw, latest_ns)
-            rows[key] = _to_row(project.pk, map_span(raw), prices)
+            span = map_span(raw)
+            rows[key] = _to_row(project.pk, span, prices)
+            if span.experiment is not None:
+                item = experiment_item(span)
+                if item is not None:
+                    experiment_items.append(item)
         except SpanRejected as exc:
             rejected.append(Rejection(raw.span_id, str(exc)))
         except RecursionError:
@@ -789,5 +809,6 @@ def spans_ingest(
             trace_ids=trace_ids,
             model_names=model_names,
             prompt_versions=prompt_versions,
+            experiment_items=experiment_items,
         )
     return IngestResult(accepted=len(rows), rejected=rejected)

@@ -3,7 +3,8 @@
 Each convention's attribute is popped from a working copy as it is read, so whatever is left
 is exactly what no convention explained; it is kept on the span as ``attributes``. Where
 conventions overlap, the newest OTel GenAI name is read first, then older GenAI names, then
-OpenInference, then OpenLLMetry, then the platform's own ``llmops.*``.
+OpenInference, then OpenLLMetry, then the platform's own ``llmops.*``, then Langfuse's
+``langfuse.*`` (``conventions/langfuse.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from llmops.tracing.conventions import langfuse
 from llmops.tracing.conventions.flattened import (
     as_int,
     as_str,
@@ -143,6 +145,8 @@ class MappedSpan:
     attributes: dict[str, Any] = field(default_factory=dict)
     resource_attributes: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # The langfuse.experiment.* attributes (llmops/tracing/experiments.py), when the span has them.
+    experiment: dict[str, Any] | None = None
 
     @property
     def has_usage(self) -> bool:
@@ -168,6 +172,7 @@ def _kind(attrs: dict[str, Any], has_model: bool) -> str:
     operation = as_str(attrs.get("gen_ai.operation.name")).lower()
     traceloop = as_str(pop_first(attrs, "traceloop.span.kind")).lower()
     legacy = as_str(attrs.get("llm.request.type")).lower()
+    observation = as_str(attrs.get("langfuse.observation.type")).lower()
     if own in _OWN_KINDS:
         return own
     if oi in _OPENINFERENCE_KINDS:
@@ -178,6 +183,8 @@ def _kind(attrs: dict[str, Any], has_model: bool) -> str:
         return _TRACELOOP_KINDS[traceloop]
     if legacy in _LEGACY_REQUEST_TYPES:
         return _LEGACY_REQUEST_TYPES[legacy]
+    if observation in langfuse.KINDS:
+        return langfuse.KINDS[observation]
     return "llm" if has_model else "span"
 
 
@@ -348,6 +355,7 @@ def _prompt_identity(attrs: dict[str, Any], span: MappedSpan) -> None:
             "traceloop.prompt.key",
             "llm.prompt_template.name",
             "prompt.id",
+            "langfuse.observation.prompt.name",
         )
     )
     span.prompt_version = as_str(
@@ -357,6 +365,7 @@ def _prompt_identity(attrs: dict[str, Any], span: MappedSpan) -> None:
             "gen_ai.prompt.version",
             "traceloop.prompt.version",
             "llm.prompt_template.version",
+            "langfuse.observation.prompt.version",
         )
     )
 
@@ -446,6 +455,76 @@ def _status(raw: RawSpan, attrs: dict[str, Any], span: MappedSpan) -> None:
         span.status = "error"
 
 
+def _langfuse(attrs: dict[str, Any], span: MappedSpan) -> None:
+    """What the Langfuse SDKs send beyond the names read with the other conventions'."""
+    if as_str(attrs.pop("langfuse.observation.type", None)).lower() == "event":
+        span.metadata["observation_type"] = "event"
+    params = maybe_json(attrs.pop("langfuse.observation.model.parameters", None))
+    if isinstance(params, dict):
+        span.invocation_params.update(params)
+    level, message = langfuse.pop_level(attrs)
+    if level and level != "DEFAULT":
+        span.metadata["level"] = level
+    if level == "ERROR" and span.status != "error":
+        span.status = "error"
+    if message and not span.status_message:
+        span.status_message = message
+    found = langfuse.usage(attrs.pop("langfuse.observation.usage_details", None))
+    if found is not None and not span.has_usage:
+        span.input_tokens = found["input"]
+        span.output_tokens = found["output"]
+        span.cache_read_tokens = found["cache_read"]
+        span.cache_write_tokens = found["cache_write"]
+        span.reasoning_tokens = found["reasoning"]
+        span.total_tokens = found["total"]
+    sent = langfuse.cost(attrs.pop("langfuse.observation.cost_details", None))
+    if sent is not None and span.cost_sent is None:
+        span.cost_sent = _cost_of(sent)
+    span.metadata.update(
+        langfuse.completion_start(
+            attrs.pop("langfuse.observation.completion_start_time", None), span.start_time
+        )
+    )
+    observed_in = attrs.pop("langfuse.observation.input", None)
+    observed_out = attrs.pop("langfuse.observation.output", None)
+    if span.input is None and observed_in is not None:
+        span.input = langfuse.chat_or_value(observed_in)
+    if span.output is None and observed_out is not None:
+        span.output = langfuse.chat_or_value(observed_out)
+        if span.tool_calls is None and isinstance(span.output, list):
+            span.tool_calls = tool_calls_of(span.output)
+    span.metadata.update(langfuse.pop_metadata(attrs, "langfuse.trace.metadata"))
+    span.metadata.update(langfuse.pop_metadata(attrs, "langfuse.observation.metadata"))
+    # Trace-level values without a span column: kept where the trace row and the UI show them.
+    for key, name in (
+        ("langfuse.trace.name", "trace_name"),
+        ("langfuse.trace.input", "trace_input"),
+        ("langfuse.trace.output", "trace_output"),
+        ("langfuse.trace.public", "trace_public"),
+        ("langfuse.version", "version"),
+    ):
+        value = attrs.pop(key, None)
+        if value is not None:
+            span.metadata[name] = as_str(value)[:500] if name == "trace_name" else maybe_json(value)
+    span.experiment = langfuse.pop_experiment(attrs)
+    if span.experiment is not None:
+        span.metadata["experiment"] = span.experiment
+
+
+def _cost_of(sent: dict[str, Any]) -> SpanCostSent | None:
+    parts = {name: _decimal(sent[name]) for name in SPAN_COST_PARTS}
+    total = _decimal(sent["total"])
+    if total is None:
+        known = [v for v in parts.values() if v is not None]
+        if not known:
+            return None
+        total = sum(known, Decimal(0))
+    return SpanCostSent(total=total, **parts)
+
+
+SPAN_COST_PARTS = ("input", "output", "cache_read", "cache_write", "reasoning")
+
+
 def map_span(raw: RawSpan) -> MappedSpan:
     attrs = dict(raw.attributes)
     resource = dict(raw.resource)
@@ -471,6 +550,7 @@ def map_span(raw: RawSpan) -> MappedSpan:
             "llm.request.model_name",
             "embedding.model_name",
             "reranker.model_name",
+            "langfuse.observation.model.name",
         )
     )
     span.model_answered = as_str(
@@ -481,6 +561,8 @@ def map_span(raw: RawSpan) -> MappedSpan:
     span.provider = as_str(
         pop_first(attrs, "gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
     )
+    # One pass over the keys; most spans carry no langfuse.* attribute.
+    is_langfuse = langfuse.has_langfuse(attrs)
     span.kind = _kind(attrs, bool(span.model_requested))
     attrs.pop("gen_ai.operation.name", None)
     attrs.pop("llm.request.type", None)
@@ -524,22 +606,34 @@ def map_span(raw: RawSpan) -> MappedSpan:
         if query is not None:
             span.input = query
     _tool(attrs, span)
+    if is_langfuse:
+        _langfuse(attrs, span)
 
-    span.user_id = as_str(pop_first(attrs, "llmops.user.id", "user.id", "enduser.id"))
+    span.user_id = as_str(
+        pop_first(attrs, "llmops.user.id", "user.id", "enduser.id", "langfuse.user.id")
+    )
     span.session_id = as_str(
-        pop_first(attrs, "llmops.session.id", "session.id", "gen_ai.conversation.id")
+        pop_first(
+            attrs,
+            "llmops.session.id",
+            "session.id",
+            "gen_ai.conversation.id",
+            "langfuse.session.id",
+        )
     )
     _association_properties(attrs, span)
     _metadata(attrs, span)
-    span.tags = _tags(pop_first(attrs, "llmops.tags", "tag.tags"))
+    span.tags = _tags(pop_first(attrs, "llmops.tags", "tag.tags", "langfuse.trace.tags"))
     span.environment = as_str(
-        pop_first(attrs, "llmops.environment", "deployment.environment.name")
+        pop_first(
+            attrs, "llmops.environment", "deployment.environment.name", "langfuse.environment"
+        )
         or resource.get("llmops.environment")
         or resource.get("deployment.environment.name")
         or resource.get("deployment.environment")
     )[:100]
     span.release = as_str(
-        pop_first(attrs, "llmops.release")
+        pop_first(attrs, "llmops.release", "langfuse.release")
         or resource.get("llmops.release")
         or resource.get("service.version")
     )[:100]
