@@ -330,3 +330,86 @@ def label_protect(*, prompt: Prompt, label: str, protected: bool) -> PromptLabel
 
 def newest_number(prompt: Prompt) -> int:
     return int(prompt.versions.aggregate(n=Max("number"))["n"] or 0)
+
+
+def labels_move(
+    *, prompt: Prompt, labels: Iterable[str], version: PromptVersion, moved_by: str, reason: str
+) -> list[LabelMove]:
+    """Point every label of ``labels`` at ``version``, all or none: one protected label (or any
+    other refusal) leaves every label where it was."""
+    moves: list[LabelMove] = []
+    with transaction.atomic():
+        for label in dict.fromkeys(labels):
+            move = label_move(
+                prompt=prompt, label=label, version=version, moved_by=moved_by, reason=reason
+            )
+            if move is not None:
+                moves.append(move)
+    return moves
+
+
+def version_publish(
+    *,
+    project: Project,
+    name: str,
+    prompt_type: str,
+    template: Any,
+    config: Mapping[str, Any],
+    tags: list[str] | None,
+    commit_message: str,
+    author: str,
+    labels: Iterable[str],
+) -> SavedVersion:
+    """Save a version of the prompt ``name`` (creating the prompt with its first version) and
+    point ``labels`` at it, in one transaction: a refused label (a protected one) leaves no
+    version, prompt or tag change behind.
+
+    The Langfuse clients' create: one call whether or not the prompt exists. ``tags``, when
+    given, replace the prompt's tags (they belong to the prompt, not to a version). A version
+    identical to the newest is not saved again; the labels then move onto the newest.
+    """
+    labels = list(dict.fromkeys(labels))
+    for label in labels:
+        check_label_name(label)
+    with transaction.atomic():
+        prompt = Prompt.objects.filter(project=project, name=name).first()
+        if prompt is None:
+            try:
+                _, version = prompt_create(
+                    project=project,
+                    name=name,
+                    prompt_type=prompt_type,
+                    template=template,
+                    config=config,
+                    tags=tags,
+                    commit_message=commit_message,
+                    author=author,
+                    labels=labels,
+                )
+                return SavedVersion(version, created=True)
+            except Conflict:
+                # Created meanwhile by a concurrent request: save onto it like any other.
+                prompt = Prompt.objects.get(project=project, name=name)
+        if prompt.type != prompt_type:
+            raise Invalid(
+                f"prompt {name!r} is a {prompt.type} prompt; its versions cannot be {prompt_type}",
+                field="type",
+            )
+        saved = version_create(
+            prompt=prompt,
+            template=template,
+            config=config,
+            commit_message=commit_message,
+            author=author,
+        )
+        if tags is not None and list(tags) != list(prompt.tags):
+            Prompt.objects.filter(pk=prompt.pk).update(tags=list(tags))
+            prompt.tags = list(tags)
+        labels_move(
+            prompt=prompt,
+            labels=labels,
+            version=saved.version,
+            moved_by=author,
+            reason="saved with the version" if saved.created else "saved again, unchanged",
+        )
+    return saved

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,72 @@ def prompts_list(
     if tag:
         prompts = prompts.filter(tags__icontains=f'"{tag}"')
     return prompts.order_by("name")
+
+
+@dataclass(frozen=True)
+class PromptSummary:
+    """A prompt with its version numbers, every label (``latest`` included), the newest
+    version's config and when a version was last saved or a label last moved."""
+
+    prompt: Prompt
+    versions: list[int]
+    labels: list[str]
+    last_config: dict[str, Any]
+    last_updated_at: datetime
+
+
+def prompt_summaries(
+    *,
+    project: Project,
+    name: str | None,
+    label: str | None,
+    tag: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[PromptSummary]]:
+    """The total and one page of prompts (by name), filtered by exact name, a label a version
+    carries and a tag; three queries whatever the page size."""
+    # Every prompt has a version: a prompt is created with its first.
+    prompts = prompts_list(project=project, search=None, tag=tag, folder=None)
+    if name:
+        prompts = prompts.filter(name=name)
+    if label and label != LATEST:
+        prompts = prompts.filter(labels__name=label)
+    total = prompts.count()
+    page = list(prompts[offset : offset + limit])
+    ids = [prompt.pk for prompt in page]
+    versions: dict[int, list[tuple[int, dict[str, Any], datetime]]] = {}
+    for prompt_id, number, config, created_at in (
+        PromptVersion.objects.filter(prompt_id__in=ids)
+        .order_by("number")
+        .values_list("prompt_id", "number", "config", "created_at")
+    ):
+        versions.setdefault(prompt_id, []).append((number, config, created_at))
+    labels: dict[int, list[tuple[str, int, datetime]]] = {}
+    for prompt_id, label_name, number, updated_at in PromptLabel.objects.filter(
+        prompt_id__in=ids
+    ).values_list("prompt_id", "name", "version__number", "updated_at"):
+        labels.setdefault(prompt_id, []).append((label_name, number, updated_at))
+    summaries = []
+    for prompt in page:
+        rows = versions.get(prompt.pk, [])
+        pointers = labels.get(prompt.pk, [])
+        numbers = [number for number, _, _ in rows]
+        if label == LATEST:
+            numbers = numbers[-1:]
+        elif label:
+            numbers = [number for name_, number, _ in pointers if name_ == label]
+        moments = [moment for _, _, moment in rows] + [moment for _, _, moment in pointers]
+        summaries.append(
+            PromptSummary(
+                prompt=prompt,
+                versions=numbers,
+                labels=sorted({name_ for name_, _, _ in pointers} | {LATEST}),
+                last_config=rows[-1][1] if rows else {},
+                last_updated_at=max(moments) if moments else prompt.created_at,
+            )
+        )
+    return total, summaries
 
 
 def version_resolve(
