@@ -217,6 +217,7 @@ def test_the_js_sdk_trace_is_stored_with_its_tree_generation_and_trace_attribute
 
     # The generation: model, usage, cost at the default prices, its input and output.
     assert generation["model_requested"] == "gpt-4o-mini"
+    assert generation["invocation_params"] == {"temperature": 0.2, "max_tokens": 64}
     usage = generation["usage"]
     assert (usage["input_tokens"], usage["output_tokens"], usage["total_tokens"]) == (42, 11, 53)
     assert usage["estimated"] is False
@@ -231,7 +232,12 @@ def test_the_js_sdk_trace_is_stored_with_its_tree_generation_and_trace_attribute
     assert "4471" in json.dumps(spans["lookup-order"]["input"])
     assert "shipped" in json.dumps(spans["lookup-order"]["output"])
 
-    # The trace: user, session and tags from propagateAttributes, and its totals.
+    # The root's metadata (langfuse.observation.metadata.*).
+    assert spans["support-request"]["metadata"]["channel"] == "chat"
+
+    # The trace: named after its root, user, session and tags from propagateAttributes, and
+    # its totals.
+    assert trace["name"] == "support-request"
     assert trace["user_id"] == "user-js-1"
     assert trace["session_id"] == "session-js-1"
     assert sorted(trace["tags"]) == ["drop-in", "js-sdk"]
