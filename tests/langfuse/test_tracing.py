@@ -4,6 +4,7 @@ session, tags), read back through the platform's REST API."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,9 @@ import pytest
 from genai_prices import Usage, calc_price
 
 from llmops.local_llm.server import LocalLLM
+from llmops.tracing.experiments import ExperimentItem
 from llmops.tracing.models import Span, Trace
+from llmops.tracing.signals import traces_ingested
 from tests.conftest import Tenant
 from tests.langfuse.clients import LangfuseClient
 
@@ -175,3 +178,75 @@ def test_the_openai_wrapper_records_a_priced_generation(
     trace = Trace.objects.get(project=tenant.project, trace_id=trace_id)
     assert trace.model_names == ["gpt-4o-mini"]
     assert trace.cost_total == expected
+
+
+EXPERIMENT = """
+    import json
+    from langfuse import get_client
+
+    langfuse = get_client()
+
+    def task(*, item, **kwargs):
+        if item["input"] == "fail":
+            raise ValueError("cannot answer")
+        return item["input"].upper()
+
+    def exact(*, output, expected_output, **kwargs):
+        from langfuse import Evaluation
+        return Evaluation(name="exact", value=float(output == expected_output))
+
+    result = langfuse.run_experiment(
+        name="capitals",
+        run_name="capitals run 1",
+        description="upper-casing",
+        data=[
+            {"input": "paris", "expected_output": "PARIS"},
+            {"input": "rome", "expected_output": {"answer": "ROME"}},
+            {"input": "fail", "expected_output": "FAIL"},
+        ],
+        task=task,
+        evaluators=[exact],
+        metadata={"model": "gpt-4o-mini"},
+    )
+    langfuse.flush()
+    langfuse.shutdown()
+    print(json.dumps({"traces": [r.trace_id for r in result.item_results]}))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_experiment_run_arrives_as_experiment_items(
+    langfuse: LangfuseClient, tenant: Tenant
+) -> None:
+    received: list[ExperimentItem] = []
+
+    def listener(**kwargs: Any) -> None:
+        if kwargs["project"] == tenant.project:
+            received.extend(kwargs.get("experiment_items", []))
+
+    traces_ingested.connect(listener)
+    try:
+        result = langfuse.run(EXPERIMENT)
+    finally:
+        traces_ingested.disconnect(listener)
+    by_expected = {json.dumps(item.expected_output): item for item in received}
+    assert len(received) == 3  # one per item: its root observation only
+    paris = by_expected['"PARIS"']
+    rome = by_expected['{"answer": "ROME"}']
+    failed = by_expected['"FAIL"']
+    assert {item.trace_id for item in received} <= set(result["traces"]) | {failed.trace_id}
+    assert (paris.input, paris.output, paris.error) == ("paris", "PARIS", "")
+    assert (rome.input, rome.output) == ("rome", "ROME")
+    assert paris.experiment_name == "capitals run 1"
+    assert paris.description == "upper-casing"
+    assert paris.metadata == {"model": "gpt-4o-mini"}
+    assert paris.dataset_id == ""  # local data, no dataset
+    assert paris.item_id != rome.item_id
+    # 3.15 gives each item of local data an experiment id of its own; 5.2 one per run.
+    assert paris.experiment_id != ""
+    if langfuse.release != "3.15":
+        assert paris.experiment_id == rome.experiment_id
+        assert failed.input == "fail"  # 3.15 records the input of successful items only
+    assert "cannot answer" in failed.error
+    root = Span.objects.get(project=tenant.project, span_id=paris.span_id)
+    assert root.metadata["experiment"]["item_id"] == paris.item_id
