@@ -6,8 +6,9 @@ class EvaluationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Online evaluation listens to trace ingestion.
-        from llmops.evaluation.domain import online  # noqa: F401
+        # Online evaluation listens to trace ingestion; the experiments of external clients
+        # to ingestion and to scores.
+        from llmops.evaluation.domain import experiments, online  # noqa: F401
         from llmops.evaluation.selectors import SuiteEvidence
         from llmops.registry.gates import suite_evidence_register
 

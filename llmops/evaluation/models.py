@@ -15,6 +15,8 @@ class Dataset(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
+    # Free-form, as Langfuse datasets carry it; the platform itself reads none of it.
+    metadata = models.JSONField(default=dict, db_default={})
     latest_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -123,6 +125,9 @@ class Trigger(models.TextChoices):
     SCHEDULE = "schedule"
     CI = "ci"
     BASELINE = "baseline"
+    # Outputs produced and judged by an external client's experiment runner (Langfuse SDKs),
+    # recorded item by item as they arrive.
+    EXPERIMENT = "experiment"
 
 
 class Run(models.Model):
@@ -185,6 +190,30 @@ class RunResult(models.Model):
         constraints = [
             # A retried chunk writes nothing twice.
             models.UniqueConstraint(fields=["run", "item"], name="evaluation_result_once")
+        ]
+
+
+class Experiment(models.Model):
+    """An experiment run by an external client (a Langfuse dataset run), keyed by the client's
+    experiment id. Its run exists from the first item recorded; scores of the experiment as a
+    whole (run-level evaluations) may come before that and are kept here."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, blank=True, default="")
+    run = models.OneToOneField(
+        Run, null=True, blank=True, on_delete=models.CASCADE, related_name="experiment"
+    )
+    # {score name: {"score", "label", "reason", "id"}}: the run-level scores.
+    scores = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "evaluation_experiment"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "external_id"], name="evaluation_experiment_once"
+            )
         ]
 
 

@@ -13,6 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -77,6 +78,35 @@ def dataset_at(*, project: Project, name: str, version: int | None) -> DatasetAt
     if number > dataset.latest_version:
         raise EvaluationNotFound(f"Dataset {name!r} has no version {number}.", field="version")
     return DatasetAt(dataset, number, items_at(dataset, number))
+
+
+def version_at_time(dataset: Dataset, moment: datetime) -> int:
+    """The number of the dataset's newest version made at or before ``moment`` (0: none)."""
+    number = (
+        dataset.versions.filter(created_at__lte=moment)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return number or 0
+
+
+def version_times(dataset: Dataset) -> dict[int, datetime]:
+    """When each version of the dataset was made, by number (an item's creation and update)."""
+    return dict(dataset.versions.values_list("number", "created_at"))
+
+
+def item_current(*, project: Project, key: str) -> DatasetItem:
+    """The item with this key in the newest version of any of the project's datasets."""
+    found = (
+        DatasetItem.objects.select_related("dataset")
+        .filter(dataset__project=project, key=key, removed_in__isnull=True)
+        .order_by("-added_in")
+        .first()
+    )
+    if found is None:
+        raise EvaluationNotFound("Dataset item not found.", field="id")
+    return found
 
 
 def export_jsonl(items: QuerySet[DatasetItem]) -> Iterator[str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from llmops.domain_errors import Invalid
@@ -32,6 +33,15 @@ _UPDATABLE = (
     "metadata",
     "author",
 )
+
+
+# Sent after scores_record has committed; kwargs: project, trace_ids (of the scores stored).
+# Evaluation turns the scores on an experiment item's trace into that item's verdicts.
+scores_recorded = Signal()
+# Sent for a score of an experiment as a whole (no trace: a Langfuse run-level evaluation);
+# kwargs: project, experiment_id, score (a ScoreInput). The score model holds trace scores only,
+# so the experiment's owner (evaluation) stores it and answers True; no True is a refusal.
+experiment_score_sent = Signal()
 
 
 class InvalidScore(Invalid):
@@ -155,7 +165,20 @@ def scores_record(
                 Score.objects.filter(project=project, id=row.id).update(
                     **{name: getattr(row, name) for name in _UPDATABLE}, updated_at=timezone.now()
                 )
+    scores_recorded.send(
+        sender=Score, project=project, trace_ids=sorted({row.trace_id for row in unique})
+    )
     return rows
+
+
+def experiment_score_record(*, project: Project, experiment_id: str, item: ScoreInput) -> None:
+    """A score of a whole experiment, validated as any score, stored by the experiment's owner."""
+    _typed_value(item.value, item.data_type, where="")
+    answers = experiment_score_sent.send(
+        sender=Score, project=project, experiment_id=experiment_id, score=item
+    )
+    if not any(stored for _, stored in answers):
+        raise InvalidScore("No experiment with this id can hold the score.", field="datasetRunId")
 
 
 def score_delete(*, project: Project, score_id: uuid.UUID) -> bool:

@@ -5,7 +5,9 @@ Two SDK generations send scores differently: the current one posts lists of scor
 not), the 3.x line posts batched ``score-create`` events to ``POST /api/public/ingestion`` (207
 with a success or an error per event). Both land in :func:`llmops.scores.domain.scores_record`,
 one score at a time, so that one bad score never costs the good ones of its batch, and every
-success is answered only once its score is committed.
+success is answered only once its score is committed. A score of a whole experiment (a
+``datasetRunId`` and no trace, Langfuse's run-level evaluations) is not a trace score: it is
+handed to the experiment's run (llmops/evaluation/domain/experiments.py), which keeps it.
 
 Langfuse score ids are arbitrary strings, the platform's are UUIDs: a UUID is kept as it is, any
 other id maps to a UUID derived from it (the same string always gives the same UUID, so a
@@ -38,6 +40,7 @@ MAX_NAME = 100
 # Metadata keys this adapter writes; a client's own keys are kept beside them.
 LANGFUSE_ID_KEY = "langfuse.id"
 ENVIRONMENT_KEY = "langfuse.environment"
+DATASET_RUN_KEY = "langfuse.dataset_run_id"
 _DATA_TYPES = {
     "NUMERIC": DataType.NUMERIC,
     "BOOLEAN": DataType.BOOLEAN,
@@ -93,8 +96,22 @@ def _data_type(data: Mapping[str, Any], value: Any) -> str:
     return _DATA_TYPES[raw.upper()]
 
 
-def score_input(data: Any) -> domain.ScoreInput:
-    """One Langfuse score body (camelCase) as the platform's score input; a 400 names the field."""
+def _metadata(data: Mapping[str, Any]) -> dict[str, Any]:
+    raw = data.get("metadata")
+    if raw is None:
+        metadata: dict[str, Any] = {}
+    elif isinstance(raw, Mapping):
+        metadata = dict(raw)
+    else:
+        # Langfuse accepts any JSON value as metadata; the platform's is an object.
+        metadata = {"value": raw}
+    _no_nul(metadata, "metadata")
+    return metadata
+
+
+def score_input(data: Any) -> tuple[domain.ScoreInput, str]:
+    """One Langfuse score body (camelCase) as the platform's score input, and the experiment
+    it scores as a whole (``datasetRunId`` without a trace; else ""). A 400 names the field."""
     if not isinstance(data, Mapping):
         raise Invalid("must be a JSON object", field="body")
     name = text(data, "name", max_length=MAX_NAME)
@@ -102,24 +119,20 @@ def score_input(data: Any) -> domain.ScoreInput:
     data_type = _data_type(data, value)
     trace_id = text(data, "traceId", required=False, max_length=32)
     observation_id = text(data, "observationId", required=False, max_length=16)
+    run_id = text(data, "datasetRunId", required=False, max_length=200)
     if not trace_id:
         if data.get("sessionId") not in (None, ""):
             raise Invalid("session-level scores are not stored; score a trace", field="sessionId")
-        raise Invalid("is required", field="traceId")
-    if not domain.TRACE_ID.match(trace_id.lower()):
+        if not run_id:
+            raise Invalid("is required", field="traceId")
+        if observation_id:
+            raise Invalid("needs traceId", field="observationId")
+    elif not domain.TRACE_ID.match(trace_id.lower()):
         raise Invalid("must be 32 hexadecimal characters (a W3C trace id)", field="traceId")
     if observation_id and not domain.SPAN_ID.match(observation_id.lower()):
         raise Invalid("must be 16 hexadecimal characters (a W3C span id)", field="observationId")
     comment = text(data, "comment", required=False)
-    metadata_raw = data.get("metadata")
-    if metadata_raw is None:
-        metadata: dict[str, Any] = {}
-    elif isinstance(metadata_raw, Mapping):
-        metadata = dict(metadata_raw)
-    else:
-        # Langfuse accepts any JSON value as metadata; the platform's is an object.
-        metadata = {"value": metadata_raw}
-    _no_nul(metadata, "metadata")
+    metadata = _metadata(data)
     langfuse_id = text(data, "id", required=False, max_length=1000)
     score_id = score_uuid(langfuse_id) if langfuse_id else None
     if langfuse_id and str(score_id) != langfuse_id.lower():
@@ -127,7 +140,10 @@ def score_input(data: Any) -> domain.ScoreInput:
     environment = text(data, "environment", required=False, max_length=200)
     if environment:
         metadata[ENVIRONMENT_KEY] = environment
-    return domain.ScoreInput(
+    if run_id and trace_id:
+        # An item's score that also names its run: a trace score; the run reads it from there.
+        metadata[DATASET_RUN_KEY] = run_id
+    item = domain.ScoreInput(
         name=name,
         value=value,
         trace_id=trace_id,
@@ -138,6 +154,7 @@ def score_input(data: Any) -> domain.ScoreInput:
         metadata=metadata,
         id=score_id,
     )
+    return item, "" if trace_id else run_id
 
 
 @dataclass(frozen=True)
@@ -150,10 +167,15 @@ class Outcome:
 def _record(view: LangfuseView, request: Request, data: Any) -> Outcome:
     """Validate and store one score (committed when this returns a success)."""
     try:
-        item = score_input(data)
-        domain.scores_record(
-            project=view.project, items=[item], author=str(request.user), many=False
-        )
+        item, experiment_id = score_input(data)
+        if experiment_id:
+            domain.experiment_score_record(
+                project=view.project, experiment_id=experiment_id, item=item
+            )
+        else:
+            domain.scores_record(
+                project=view.project, items=[item], author=str(request.user), many=False
+            )
     except DomainError as exc:
         response = as_response(exc)
         code = response.status_code if response is not None else status.HTTP_400_BAD_REQUEST
