@@ -4,6 +4,9 @@ versions and labels behind it, protected labels, and every kind of bad input."""
 from __future__ import annotations
 
 import base64
+import json
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
@@ -446,3 +449,26 @@ def test_bad_update_input_answers_400_and_moves_nothing(
     assert response.status_code == 400
     assert response.json()["message"].startswith(f"{field}: ")
     assert labels("greeting", tenant.project) == {"production": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_first_creates_make_one_prompt_with_distinct_versions(
+    live_server: Any, tenant: Tenant
+) -> None:
+    token = base64.b64encode(f"{tenant.public_key}:{tenant.secret_key}".encode()).decode()
+
+    def create_over_http(index: int) -> int:
+        request = urllib.request.Request(  # noqa: S310 — the test's own live server
+            f"{live_server.url}{BASE}",
+            data=json.dumps({"name": "racy", "prompt": f"from writer {index}"}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Basic {token}"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            assert response.status == 201
+            return int(json.loads(response.read())["version"])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        numbers = list(pool.map(create_over_http, range(6)))
+    assert sorted(numbers) == list(range(1, 7))
+    assert Prompt.objects.filter(project=tenant.project, name="racy").count() == 1
