@@ -35,6 +35,15 @@ _DOMAIN: tuple[tuple[type[DomainError], int, str], ...] = (
 )
 
 
+_BY_STATUS = {
+    400: "InvalidRequestError",
+    413: "PayloadTooLargeError",
+    415: "UnsupportedMediaTypeError",
+    429: "TooManyRequestsError",
+    503: "ServiceUnavailableError",
+}
+
+
 def error(status_code: int, name: str, message: str, **extra: Any) -> Response:
     return Response({"message": message, "error": name, **extra}, status=status_code)
 
@@ -66,7 +75,9 @@ def as_response(exc: Exception) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         return error(status.HTTP_400_BAD_REQUEST, "InvalidRequestError", _flatten(exc.detail))
     if isinstance(exc, exceptions.APIException):
-        return error(exc.status_code, type(exc).__name__, str(exc.detail))
+        # A body that is not JSON, or nested too deep, is a ParseError: Langfuse's 400.
+        name = _BY_STATUS.get(exc.status_code, type(exc).__name__)
+        return error(exc.status_code, name, str(exc.detail))
     return None
 
 

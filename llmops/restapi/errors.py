@@ -124,13 +124,15 @@ class Problem:
     code: str  # the platform's ``error`` code
     mlflow_code: str  # MLflow's ``error_code``; its client retries 503 TEMPORARILY_UNAVAILABLE
     rpc_code: int  # google.rpc.Code, for the OTLP receiver
+    langfuse_error: str  # the ``error`` of Langfuse's body; its SDKs retry 503 by status
 
 
-INVALID = Problem(400, "invalid", "INVALID_PARAMETER_VALUE", 3)
-UNAVAILABLE = Problem(503, "unavailable", "TEMPORARILY_UNAVAILABLE", 14)
+INVALID = Problem(400, "invalid", "INVALID_PARAMETER_VALUE", 3, "InvalidRequestError")
+UNAVAILABLE = Problem(503, "unavailable", "TEMPORARILY_UNAVAILABLE", 14, "ServiceUnavailableError")
 
 # The routes of llmops/urls.py that are not the platform's own API.
-_OTLP_PATH = "/v1/traces"
+_OTLP_PATHS = ("/v1/traces", "/api/public/otel/v1/traces")
+_LANGFUSE_PREFIX = "/api/public/"
 _MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/3.0/mlflow")
 _MLFLOW_PATHS = ("/version",)
 _OTLP_JSON = "application/json"
@@ -143,7 +145,7 @@ def problem_response(
     """``problem`` in the shape the route's clients read; ``field`` names the offending input."""
     text = f"{field}: {message}" if field else message
     path = request.path_info
-    if path == _OTLP_PATH:
+    if path in _OTLP_PATHS:
         # As the receiver answers (llmops/tracing/api/receiver.py): JSON for an OTLP/JSON
         # request, protobuf otherwise.
         body = status_pb2.Status(code=problem.rpc_code, message=text)
@@ -157,6 +159,10 @@ def problem_response(
     if path.startswith(_MLFLOW_PREFIXES) or path in _MLFLOW_PATHS:
         return JsonResponse(
             {"error_code": problem.mlflow_code, "message": text}, status=problem.status
+        )
+    if path.startswith(_LANGFUSE_PREFIX):
+        return JsonResponse(
+            {"message": text, "error": problem.langfuse_error}, status=problem.status
         )
     fields = {field: [message]} if field else None
     return JsonResponse(error_body(problem.code, text, fields), status=problem.status)

@@ -253,3 +253,16 @@ def test_nul_in_a_csv_import_is_400_naming_the_line_and_column(client: APIClient
     assert response.status_code == 400
     assert response.json()["fields"] == {"file": [f"line 3: input: {NUL_MESSAGE}"]}
     assert _stored() == before
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/public/scores", "/api/public/v2/prompts", "/api/public/v2/datasets"]
+)
+def test_deeply_nested_langfuse_body_is_400_in_langfuse_shape(
+    tenant: Tenant, client: APIClient, path: str
+) -> None:
+    before = _stored()
+    response = _post_raw(tenant.basic_client(), path, DEEP)
+    assert response.status_code == 400
+    assert response.json() == {"message": TOO_DEEP_MESSAGE, "error": "InvalidRequestError"}
+    assert _stored() == before

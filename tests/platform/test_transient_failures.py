@@ -142,6 +142,13 @@ def test_mlflow_route_answers_503_in_mlflow_shape(tenant: Tenant) -> None:
     assert response.json() == {"error_code": "TEMPORARILY_UNAVAILABLE", "message": UNAVAILABLE}
 
 
+def test_langfuse_route_answers_503_in_langfuse_shape(tenant: Tenant) -> None:
+    with every_query_fails(_wrapped(OperationalError, _driver_error("57P01"))):
+        response = tenant.basic_client().get("/api/public/projects")
+    _assert_unavailable(response)
+    assert response.json() == {"message": UNAVAILABLE, "error": "ServiceUnavailableError"}
+
+
 @pytest.mark.parametrize(
     "make",
     [
@@ -242,6 +249,10 @@ answers = {
     "otlp-json": client.post("/v1/traces", b"{}", content_type="application/json"),
     "rest": client.get("/api/v1/prompts"),
     "mlflow": client.get("/api/2.0/mlflow/experiments/search"),
+    "langfuse": client.get("/api/public/v2/prompts/greeting"),
+    "langfuse-otlp": client.post(
+        "/api/public/otel/v1/traces", b"", content_type="application/x-protobuf"
+    ),
 }
 print(json.dumps({
     name: [r.status_code, r.get("Retry-After"), r["Content-Type"],
@@ -283,9 +294,13 @@ def test_every_endpoint_answers_503_when_the_database_is_really_unreachable(
         "otlp-json": [503, retry, "application/json"],
         "rest": [503, retry, "application/json"],
         "mlflow": [503, retry, "application/json"],
+        "langfuse": [503, retry, "application/json"],
+        "langfuse-otlp": [503, retry, "application/x-protobuf"],
     }
     bodies = {name: base64.b64decode(answer[3]) for name, answer in answers.items()}
     assert status_pb2.Status.FromString(bodies["otlp-protobuf"]).code == 14
     assert json.loads(bodies["otlp-json"])["code"] == 14
     assert json.loads(bodies["rest"]) == {"error": "unavailable", "message": UNAVAILABLE}
     assert json.loads(bodies["mlflow"])["error_code"] == "TEMPORARILY_UNAVAILABLE"
+    assert json.loads(bodies["langfuse"])["error"] == "ServiceUnavailableError"
+    assert status_pb2.Status.FromString(bodies["langfuse-otlp"]).code == 14

@@ -6,8 +6,10 @@ does not de-chunk one, so these tests start gunicorn on loopback.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -21,6 +23,7 @@ from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from pytest_django import DjangoDbBlocker
 
+from llmops.prompts.models import Prompt
 from llmops.tracing.models import Span
 from tests.conftest import WORKER_ROOT, Tenant, _test_database_url
 from tests.tracing import otlp_payloads as p
@@ -182,3 +185,33 @@ def test_a_chunked_body_to_a_view_that_cannot_read_one_is_411(server: int, tenan
     )
     assert status == 411
     assert b"length_required" in content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunked_export_to_the_langfuse_otlp_path_is_stored(server: int, tenant: Tenant) -> None:
+    # The Langfuse JS SDK's exporter streams its body: Basic auth, chunked, on Langfuse's path.
+    token = base64.b64encode(f"{tenant.public_key}:{tenant.secret_key}".encode()).decode()
+    status, content = post_chunked(
+        server,
+        "/api/public/otel/v1/traces",
+        export(20, attribute_bytes=500),
+        {"Content-Type": "application/x-protobuf", "Authorization": f"Basic {token}"},
+    )
+    assert status == 200, content
+    assert Span.objects.filter(project=tenant.project).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunked_body_to_a_langfuse_json_endpoint_is_411_and_stores_nothing(
+    server: int, tenant: Tenant
+) -> None:
+    token = base64.b64encode(f"{tenant.public_key}:{tenant.secret_key}".encode()).decode()
+    status, content = post_chunked(
+        server,
+        "/api/public/v2/prompts",
+        b'{"name": "greeting", "type": "text", "prompt": "Hi {{name}}"}',
+        {"Content-Type": "application/json", "Authorization": f"Basic {token}"},
+    )
+    assert status == 411
+    assert json.loads(content)["message"].startswith("a chunked request body cannot be read")
+    assert not Prompt.objects.filter(project=tenant.project).exists()
