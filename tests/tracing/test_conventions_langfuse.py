@@ -354,7 +354,12 @@ def _reference_cost(model: str, usage: Usage) -> Decimal:
 
 
 def test_a_generation_is_priced_like_any_span(tenant: Tenant) -> None:
-    priced = _openai_generation()
+    priced = _openai_generation(
+        **{
+            "langfuse.observation.prompt.name": "faq",
+            "langfuse.observation.prompt.version": 3,
+        }
+    )
     unknown = _openai_generation(**{"langfuse.observation.model.name": "nobody-prices-this"})
     sent = _openai_generation(**{"langfuse.observation.cost_details": json.dumps({"total": 0.5})})
     _store(
@@ -380,6 +385,9 @@ def test_a_generation_is_priced_like_any_span(tenant: Tenant) -> None:
     assert spans[f"{2:016x}"].cost_total is None
     assert spans[f"{3:016x}"].cost_source == "span"
     assert spans[f"{3:016x}"].cost_total == Decimal("0.5")
+    trace = Trace.objects.get(project=tenant.project, trace_id=TRACE)
+    assert trace.prompt_versions == ["faq@3"]  # the prompt version is linked
+    assert trace.cost_total == expected + Decimal("0.5")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -474,3 +482,60 @@ def test_sql_and_python_refresh_agree_on_trace_names(tenant: Tenant) -> None:
     named = {n for n in by_sql.values() if not n.startswith("step")}
     assert len(named) >= 2  # the batch has named and unnamed traces
     assert START_NS == p.BASE_NS
+
+
+def test_values_that_cannot_be_read_stay_in_attributes() -> None:
+    span = map_span(
+        raw(
+            {
+                "langfuse.observation.type": "no-such-type",
+                "langfuse.observation.model.parameters": "[1, 2",
+                "langfuse.observation.usage_details": "lots",
+                "langfuse.observation.cost_details": json.dumps(["not", "a", "map"]),
+                "langfuse.observation.completion_start_time": "soon",
+                "langfuse.observation.level": 7,
+                "langfuse.observation.input": "\x00 nul",
+            }
+        )
+    )
+    assert span.kind == "span"
+    assert span.attributes == {
+        "langfuse.observation.model.parameters": "[1, 2",
+        "langfuse.observation.usage_details": "lots",
+        "langfuse.observation.cost_details": '["not", "a", "map"]',
+    }
+    assert span.input_tokens is None
+    assert span.cost_sent is None
+    assert span.metadata == {"completion_start_time": "soon", "level": "7"}
+    assert span.input == "\x00 nul"  # cleaned at ingest, as for every convention
+
+
+def test_bad_counts_and_costs_reject_the_span_alone(tenant: Tenant) -> None:
+    huge = _openai_generation(
+        **{"langfuse.observation.usage_details": json.dumps({"input": 10**30, "output": 1})}
+    )
+    negative = _openai_generation(
+        **{"langfuse.observation.usage_details": json.dumps({"input": -5, "output": 1})}
+    )
+    not_a_number = _openai_generation(
+        **{"langfuse.observation.cost_details": json.dumps({"total": "NaN"})}
+    )
+    nul = _openai_generation(**{"langfuse.observation.input": json.dumps("a\x00b")})
+    raws, rejected = iter_spans(
+        p.request(
+            [
+                p.span(trace_id=TRACE, span_id=f"{i + 1:016x}", attributes=attrs)
+                for i, attrs in enumerate((huge, negative, not_a_number, nul))
+            ]
+        )
+    )
+    assert rejected == []
+    result = spans_ingest(project=tenant.project, raw_spans=raws)
+    reasons = {r.span_id: r.reason for r in result.rejected}
+    assert set(reasons) == {f"{1:016x}", f"{2:016x}", f"{3:016x}"}
+    assert "input_tokens" in reasons[f"{1:016x}"]
+    assert "input_tokens" in reasons[f"{2:016x}"]
+    assert "cost_total" in reasons[f"{3:016x}"]
+    stored = {s.span_id: s for s in Span.objects.filter(project=tenant.project)}
+    assert set(stored) == {f"{4:016x}"}
+    assert stored[f"{4:016x}"].input == "a\ufffdb"

@@ -459,8 +459,9 @@ def _langfuse(attrs: dict[str, Any], span: MappedSpan) -> None:
     """What the Langfuse SDKs send beyond the names read with the other conventions'."""
     if as_str(attrs.pop("langfuse.observation.type", None)).lower() == "event":
         span.metadata["observation_type"] = "event"
-    params = maybe_json(attrs.pop("langfuse.observation.model.parameters", None))
+    params = maybe_json(attrs.get("langfuse.observation.model.parameters"))
     if isinstance(params, dict):
+        del attrs["langfuse.observation.model.parameters"]
         span.invocation_params.update(params)
     level, message = langfuse.pop_level(attrs)
     if level and level != "DEFAULT":
@@ -469,7 +470,10 @@ def _langfuse(attrs: dict[str, Any], span: MappedSpan) -> None:
         span.status = "error"
     if message and not span.status_message:
         span.status_message = message
-    found = langfuse.usage(attrs.pop("langfuse.observation.usage_details", None))
+    # Usage and cost that cannot be read stay in attributes, as sent.
+    found = langfuse.usage(attrs.get("langfuse.observation.usage_details"))
+    if found is not None:
+        del attrs["langfuse.observation.usage_details"]
     if found is not None and not span.has_usage:
         span.input_tokens = found["input"]
         span.output_tokens = found["output"]
@@ -477,9 +481,11 @@ def _langfuse(attrs: dict[str, Any], span: MappedSpan) -> None:
         span.cache_write_tokens = found["cache_write"]
         span.reasoning_tokens = found["reasoning"]
         span.total_tokens = found["total"]
-    sent = langfuse.cost(attrs.pop("langfuse.observation.cost_details", None))
-    if sent is not None and span.cost_sent is None:
-        span.cost_sent = _cost_of(sent)
+    sent = langfuse.cost(attrs.get("langfuse.observation.cost_details"))
+    if sent is not None:
+        del attrs["langfuse.observation.cost_details"]
+        if span.cost_sent is None:
+            span.cost_sent = _cost_of(sent)
     span.metadata.update(
         langfuse.completion_start(
             attrs.pop("langfuse.observation.completion_start_time", None), span.start_time
