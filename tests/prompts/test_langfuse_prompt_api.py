@@ -472,3 +472,14 @@ def test_parallel_first_creates_make_one_prompt_with_distinct_versions(
         numbers = list(pool.map(create_over_http, range(6)))
     assert sorted(numbers) == list(range(1, 7))
     assert Prompt.objects.filter(project=tenant.project, name="racy").count() == 1
+
+
+def test_delete_is_not_served_and_keeps_every_version(tenant: Tenant) -> None:
+    client = tenant.basic_client()
+    create(client, labels=["production"])
+    response = client.delete(path("greeting"))
+    assert response.status_code == 405
+    assert response.json()["error"] == "MethodNotAllowedError"
+    assert client.put(f"{path('greeting')}/versions/1", {}, format="json").status_code == 405
+    assert APIClient().delete(BASE).status_code == 405
+    assert PromptVersion.objects.count() == 1

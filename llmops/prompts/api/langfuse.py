@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -152,6 +152,15 @@ def _saved_body(version: PromptVersion) -> dict[str, Any]:
     )
 
 
+class _PromptsView(LangfuseView):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # A method no handler serves is Langfuse's 405 (DELETE, which the SDKs' API client
+        # has), answered before the access check, which knows only the declared methods.
+        if not hasattr(self, str(request.method).lower()):
+            raise exceptions.MethodNotAllowed(str(request.method))
+        super().initial(request, *args, **kwargs)
+
+
 def _fetch(request: Request, view: LangfuseView, name: str) -> Response:
     """``GET /api/public/v2/prompts/{name}``: the version behind ``label`` or numbered
     ``version`` (default the production label), includes resolved unless ``resolve=false``."""
@@ -185,7 +194,7 @@ def _fetch(request: Request, view: LangfuseView, name: str) -> Response:
     return Response(_prompt_body(version, labels, template))
 
 
-class PromptsView(LangfuseView):
+class PromptsView(_PromptsView):
     """``/api/public/v2/prompts``: the prompts' list (GET) and ``create_prompt`` (POST)."""
 
     access = {"GET": actions.READ, "POST": actions.WRITE}
@@ -259,7 +268,7 @@ class PromptsView(LangfuseView):
         )
 
 
-class PromptView(LangfuseView):
+class PromptView(_PromptsView):
     """``GET /api/public/v2/prompts/{name}``: the SDKs' ``get_prompt``."""
 
     access = {"GET": actions.READ}
@@ -268,7 +277,7 @@ class PromptView(LangfuseView):
         return _fetch(request, self, name)
 
 
-class PromptVersionView(LangfuseView):
+class PromptVersionView(_PromptsView):
     """``PATCH /api/public/v2/prompts/{name}/versions/{version}``: the SDKs' ``update_prompt``,
     which points labels at a version (the labels it already has stay)."""
 
