@@ -182,7 +182,7 @@ def _fetch(request: Request, view: LangfuseView, name: str) -> Response:
         )
         raise NotFound(f"Prompt not found: '{name}' {what}") from None
     template = version.template
-    if query.get("resolve", "true").lower() != "false":
+    if version.includes and query.get("resolve", "true").lower() != "false":
         # Langfuse resolves a prompt's references to other prompts before answering; the
         # platform's are includes ({{> other}}), replaced by their text, variables kept.
         template = templates.expand_includes(
