@@ -40,7 +40,13 @@ EXPERIMENT = """
         return Evaluation(name="exact", value=1.0 if output == expected_output else 0.0,
                           comment=f"expected {expected_output}")
 
-    result = dataset.run_experiment(name=os.environ["NAME"], task=task, evaluators=[exact])
+    def average(*, item_results, **kwargs):
+        values = [e.value for r in item_results for e in r.evaluations if e.name == "exact"]
+        return Evaluation(name="mean_exact", value=sum(values) / len(values))
+
+    result = dataset.run_experiment(
+        name=os.environ["NAME"], task=task, evaluators=[exact], run_evaluators=[average]
+    )
     client.flush()
     client.shutdown()
     print(json.dumps({
@@ -116,6 +122,9 @@ def test_a_dataset_and_two_experiments_become_compared_runs(
     candidate, baseline = by_mean
     assert baseline["summary"]["evaluators"]["exact"]["mean"] == 1.0
     assert candidate["summary"]["evaluators"]["exact"]["mean"] == pytest.approx(2 / 3)
+    # The run evaluator's score, sent for the experiment as a whole.
+    assert candidate["summary"]["experiment_scores"]["mean_exact"]["score"] == pytest.approx(2 / 3)
+    assert baseline["summary"]["experiment_scores"]["mean_exact"]["score"] == 1.0
 
     results = _results(tenant, candidate["id"])
     assert set(results) == {"de", "fr", "it"}
