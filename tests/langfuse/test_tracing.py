@@ -82,10 +82,20 @@ WRAPPED_OPENAI = """
             ],
             temperature=0,
         )
+        streamed = client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "And of Italy?"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = list(streamed)
+        embedded = client.embeddings.create(model="text-embedding-3-small", input="Paris")
         return {
             "trace_id": get_client().get_current_trace_id(),
             "usage": reply.usage.model_dump(),
             "content": reply.choices[0].message.content,
+            "streamed_usage": [c.usage.model_dump() for c in chunks if c.usage][-1],
+            "embedded_tokens": embedded.usage.prompt_tokens,
         }
 
     result = ask()
@@ -153,9 +163,14 @@ def test_the_openai_wrapper_records_a_priced_generation(
     assert response.status_code == 200, response.content
     tree = _tree(response.json()["spans"])
     assert tree[0] == (0, "ask", "span")
-    assert [(depth, kind) for depth, _, kind in tree[1:]] == [(1, "llm")]
+    assert sorted((depth, kind) for depth, _, kind in tree[1:]) == [
+        (1, "embedding"),
+        (1, "llm"),
+        (1, "llm"),
+    ]
 
-    call = Span.objects.get(project=tenant.project, trace_id=trace_id, kind="llm")
+    calls = Span.objects.filter(project=tenant.project, trace_id=trace_id, kind="llm")
+    call, streamed = sorted(calls, key=lambda span: span.start_time)
     assert call.model_requested == "gpt-4o-mini"
     assert call.input_tokens == usage["prompt_tokens"]
     assert call.output_tokens == usage["completion_tokens"]
@@ -164,7 +179,6 @@ def test_the_openai_wrapper_records_a_priced_generation(
     expected = calc_price(
         Usage(input_tokens=usage["prompt_tokens"], output_tokens=usage["completion_tokens"]),
         model_ref="gpt-4o-mini",
-        provider_id="openai",
         genai_request_timestamp=call.start_time,
     ).total_price
     assert call.cost_source == "default"
@@ -175,9 +189,45 @@ def test_the_openai_wrapper_records_a_priced_generation(
         {"role": "user", "content": "What is the capital of France?"},
     ]
     assert call.output == [{"role": "assistant", "content": result["content"]}]
+
+    # Streamed: the wrapper reports when the first chunk came, and the usage of the last one.
+    assert streamed.input_tokens == result["streamed_usage"]["prompt_tokens"]
+    assert streamed.output_tokens == result["streamed_usage"]["completion_tokens"]
+    assert streamed.cost_source == "default"
+    assert (
+        streamed.cost_total
+        == calc_price(
+            Usage(
+                input_tokens=streamed.input_tokens or 0,
+                output_tokens=streamed.output_tokens or 0,
+            ),
+            model_ref="gpt-4o-mini",
+            genai_request_timestamp=streamed.start_time,
+        ).total_price
+    )
+    assert "completion_start_time" in streamed.metadata
+    assert "time_to_first_token_ms" in streamed.metadata
+
+    embedding = Span.objects.get(project=tenant.project, trace_id=trace_id, kind="embedding")
+    assert embedding.model_requested == "text-embedding-3-small"
+    assert embedding.input_tokens == result["embedded_tokens"] > 0
+    # Langfuse sends no provider: the price is what genai-prices finds from the model name
+    # alone (for OpenAI's embedding models, nothing: the span is marked unpriced, and a project
+    # price for the model prices it).
+    try:
+        embedding_cost: Decimal | None = calc_price(
+            Usage(input_tokens=result["embedded_tokens"], output_tokens=0),
+            model_ref="text-embedding-3-small",
+            genai_request_timestamp=embedding.start_time,
+        ).total_price
+    except LookupError:
+        embedding_cost = None
+    assert embedding.cost_total == embedding_cost
+    assert embedding.cost_source == ("unpriced" if embedding_cost is None else "default")
+
     trace = Trace.objects.get(project=tenant.project, trace_id=trace_id)
-    assert trace.model_names == ["gpt-4o-mini"]
-    assert trace.cost_total == expected
+    assert set(trace.model_names) == {"gpt-4o-mini", "text-embedding-3-small"}
+    assert trace.cost_total == expected + streamed.cost_total + (embedding_cost or 0)
 
 
 EXPERIMENT = """
