@@ -14,6 +14,7 @@ ROOT = Path(llmops.evaluation.__file__).parent
 ORDER = [
     "connections",
     "datasets",
+    "langfuse_datasets",
     "suites",
     "execution",
     "decision",
@@ -21,6 +22,7 @@ ORDER = [
     "schedules",
     "run_end",
     "online",
+    "experiments",
 ]
 DOMAIN = "llmops.evaluation.domain"
 

@@ -102,7 +102,7 @@ def item_json(item: DatasetItem, times: Mapping[int, Any]) -> dict[str, Any]:
     }
 
 
-class DatasetsView(LangfuseView):
+class LangfuseDatasetsView(LangfuseView):
     """``GET /api/public/v2/datasets`` (a page) and ``POST`` (create, or update by name)."""
 
     access = {"GET": actions.READ, "POST": actions.WRITE}
@@ -132,7 +132,7 @@ class DatasetsView(LangfuseView):
         return Response(dataset_json(dataset))
 
 
-class DatasetView(LangfuseView):
+class LangfuseDatasetView(LangfuseView):
     """``GET /api/public/v2/datasets/{name}``."""
 
     access = {"GET": actions.READ}
@@ -141,7 +141,7 @@ class DatasetView(LangfuseView):
         return Response(dataset_json(selectors.dataset_get(project=self.project, name=name)))
 
 
-class DatasetItemsView(LangfuseView):
+class LangfuseDatasetItemsView(LangfuseView):
     """``GET /api/public/dataset-items?datasetName=&page=&limit=&version=`` and ``POST``
     (upsert by id: a new dataset version)."""
 
@@ -194,7 +194,7 @@ class DatasetItemsView(LangfuseView):
         return Response(item_json(item, selectors.version_times(item.dataset)))
 
 
-class DatasetItemView(LangfuseView):
+class LangfuseDatasetItemView(LangfuseView):
     """``GET /api/public/dataset-items/{id}``: the item in its dataset's newest version."""
 
     access = {"GET": actions.READ}
@@ -217,7 +217,7 @@ def run_item_json(experiment: Experiment, result: RunResult, observation_id: str
     }
 
 
-class DatasetRunItemsView(LangfuseView):
+class LangfuseDatasetRunItemsView(LangfuseView):
     """``POST /api/public/dataset-run-items``: the 3.x SDKs link an item's trace to the run
     named ``runName`` (made by its first item) and use the answer's ``datasetRunId`` as the
     experiment id on their spans."""
