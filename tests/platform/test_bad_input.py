@@ -115,3 +115,18 @@ def test_bad_content_length_is_400() -> None:
     )
     assert response.status_code == 400
     assert "Content-Length" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("delete", "/api/v1/prompts"),
+        ("put", "/api/v1/traces"),
+        ("patch", "/api/public/projects"),
+    ],
+)
+def test_a_method_a_view_does_not_handle_is_405_not_a_server_error(
+    tenant: Tenant, method: str, path: str
+) -> None:
+    response = getattr(tenant.client(), method)(path, {}, format="json")
+    assert response.status_code == 405, response.content

@@ -81,7 +81,12 @@ class DeclaredAccess(permissions.BasePermission):
     """Runs the access check for the view's declared action before the handler."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        needed = declared_action(view, request.method or "GET")
+        method = request.method or "GET"
+        if method.lower() not in view.http_method_names or not hasattr(view, method.lower()):
+            # A method the view does not handle at all is the client's mistake (405), not an
+            # undeclared one (a configuration error, 500).
+            raise exceptions.MethodNotAllowed(method)
+        needed = declared_action(view, method)
         view.grant = authorize_request(  # type: ignore[attr-defined]
             request, needed, organization_id=view.kwargs.get("organization_id")
         )
