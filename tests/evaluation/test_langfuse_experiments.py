@@ -11,7 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from llmops.evaluation.domain.experiments import run_id_for
-from llmops.evaluation.models import Dataset, DatasetItem, Experiment, Run, RunResult
+from llmops.evaluation.models import Dataset, DatasetItem, Experiment, Run, RunResult, Suite
 from llmops.scores.models import Score
 from llmops.tenancy.models import KeyScope
 from llmops.tracing.experiments import ExperimentItem
@@ -284,3 +284,18 @@ def test_ingest_keys_cannot_write_datasets(tenant: Tenant, dataset: Dataset) -> 
     assert _post(client, "dataset-run-items", link).status_code == 403
     assert _post(client, "v2/datasets", {"name": "x"}).status_code == 403
     assert not Run.objects.filter(project=tenant.project).exists()
+
+
+def test_a_users_suite_keeps_its_name(client: APIClient, tenant: Tenant, dataset: Dataset) -> None:
+    other = Dataset.objects.create(project=tenant.project, name="other")
+    Suite.objects.create(
+        project=tenant.project,
+        name="experiments: qa",
+        dataset=other,
+        target={"type": "outputs"},
+        evaluators=[],
+    )
+    _spans(tenant, dataset, "exp-s")
+    _spans(tenant, dataset, "exp-t")
+    suites = {run.suite.name for run in Run.objects.filter(project=tenant.project)}
+    assert suites == {f"experiments: qa (#{dataset.pk})"}

@@ -87,6 +87,8 @@ def run_id_for(dataset: Dataset, run_name: str) -> str:
 
 
 def _suite_for(dataset: Dataset) -> Suite:
+    # Two experiments starting on one dataset: the second waits and finds the first's suite.
+    Dataset.objects.select_for_update().filter(pk=dataset.pk).first()
     names = (
         f"{SUITE_PREFIX}{dataset.name}"[:200],
         # A suite of the user's already has the first name: this dataset's own one.
@@ -108,7 +110,7 @@ def _suite_for(dataset: Dataset) -> Suite:
                     evaluators=[],
                     thresholds=[],
                 )
-        except IntegrityError:  # made at the same time by another item of the experiment
+        except IntegrityError:  # a suite of this name was made meanwhile (by a user)
             found = Suite.objects.filter(project=dataset.project, name=name).first()
             if found is not None and found.dataset_id == dataset.pk:
                 return found
