@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 
+from llmops.domain_errors import NotFound
 from llmops.scores.models import DataType, Score
 from llmops.tenancy.models import Project
 from llmops.tracing.models import Trace
@@ -38,6 +40,13 @@ def scores_filtered(*, project: Project, filters: ScoreFilters) -> QuerySet[Scor
     if filters.start_to is not None:
         scores = scores.filter(created_at__lt=filters.start_to)
     return scores
+
+
+def score_get(*, project: Project, id: uuid.UUID) -> Score:
+    found = Score.objects.filter(project=project, id=id).first()
+    if found is None:
+        raise NotFound("Score not found.", field="id")
+    return found
 
 
 def traces_scored(

@@ -32,8 +32,17 @@ SCORE = """
         comment="re-rated",
     )
     client.flush()
+    read = None
+    if hasattr(client.api, "score_v_2"):  # 3.x reads scores back from the v2 list
+        page = client.api.score_v_2.get(trace_id=trace_id)
+        read = sorted(
+            [score.name, score.data_type, getattr(score, "string_value", None), score.value]
+            for score in page.data
+        )
+        one = client.api.score_v_2.get_by_id("fixed-id-1")
+        read.append([one.id, one.comment])
     client.shutdown()
-    print(json.dumps({"trace_id": trace_id, "span_id": span_id}))
+    print(json.dumps({"trace_id": trace_id, "span_id": span_id, "read": read}))
 """
 
 
@@ -61,3 +70,12 @@ def test_sdk_scores_are_stored(langfuse: LangfuseClient, tenant: Tenant) -> None
     assert correct.metadata["langfuse.id"] == "fixed-id-1"
     assert (correct.data_type, correct.value, correct.string_value) == ("boolean", 0.0, "false")
     assert correct.comment == "re-rated"
+
+    if langfuse.release.startswith("3."):
+        # The SDK's own models parse the v2 list and the score read by its Langfuse id.
+        assert sent["read"] == [
+            ["correct", "BOOLEAN", "False", 0.0],
+            ["relevance", "NUMERIC", None, 0.75],
+            ["tone", "CATEGORICAL", "friendly", 0.0],
+            ["fixed-id-1", "re-rated"],
+        ]

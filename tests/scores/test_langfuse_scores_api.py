@@ -181,3 +181,43 @@ def test_wrong_keys_are_refused(tenant: Tenant) -> None:
     response = _post(client, "scores", [_score()])
     assert response.status_code == 401
     assert not Score.objects.filter(project=tenant.project).exists()
+
+
+def test_the_v2_list_reads_back_what_was_sent(
+    client: APIClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    _post(
+        client,
+        "scores",
+        [
+            _score(id="n", value=0.25, observationId=SPAN, metadata={"k": 1}, environment="prod"),
+            _score(id="c", name="tone", value="calm"),
+            _score(id="b", name="flag", value=1, dataType="BOOLEAN", traceId="f" * 32),
+        ],
+    )
+    _post(other_tenant.basic_client(), "scores", [_score(id="theirs")])
+    listed = client.get("/api/public/v2/scores", {"traceId": TRACE}).json()
+    assert listed["meta"]["totalItems"] == 2
+    rows = {row["id"]: row for row in listed["data"]}
+    assert set(rows) == {"n", "c"}
+    assert rows["n"]["observationId"] == SPAN
+    assert (rows["n"]["metadata"], rows["n"]["environment"]) == ({"k": 1}, "prod")
+    assert (rows["c"]["dataType"], rows["c"]["stringValue"]) == ("CATEGORICAL", "calm")
+    flags = client.get("/api/public/v2/scores", {"dataType": "BOOLEAN"}).json()["data"]
+    assert [(row["id"], row["stringValue"], row["value"]) for row in flags] == [("b", "True", 1.0)]
+    paged = client.get("/api/public/v2/scores", {"limit": 1, "page": 2}).json()
+    assert paged["meta"] == {"page": 2, "limit": 1, "totalItems": 3, "totalPages": 3}
+    assert client.get("/api/public/v2/scores/c").json()["name"] == "tone"
+    assert client.get("/api/public/v2/scores/theirs").status_code == 404
+
+
+def test_the_v2_list_refuses_bad_filters(client: APIClient) -> None:
+    for params, field in (
+        ({"dataType": "TEXT"}, "dataType"),
+        ({"traceId": "x" * 33}, "traceId"),
+        ({"limit": 0}, "limit"),
+        ({"fromTimestamp": "yesterday"}, "fromTimestamp"),
+    ):
+        response = client.get("/api/public/v2/scores", params)
+        assert response.status_code == 400, params
+        assert field in response.json()["message"]

@@ -28,10 +28,18 @@ from rest_framework.response import Response
 
 from llmops.domain_errors import DomainError, Invalid
 from llmops.langfuse_api.errors import as_response
-from llmops.langfuse_api.views import LangfuseView, body, text
-from llmops.scores import domain
+from llmops.langfuse_api.views import (
+    LangfuseView,
+    body,
+    iso,
+    page,
+    page_meta,
+    text,
+    timestamp,
+)
+from llmops.scores import domain, selectors
 from llmops.scores.api import access as actions
-from llmops.scores.models import DataType, Source
+from llmops.scores.models import DataType, Score, Source
 
 # Fixed forever: changing it would give every non-UUID Langfuse id a new score.
 LANGFUSE_ID_NAMESPACE = uuid.UUID("8f6c1f8e-5b1e-4d0a-9a57-6a3c0e2f4b11")
@@ -192,7 +200,7 @@ def _list(data: Any, name: str) -> Sequence[Any]:
     return data
 
 
-class ScoresView(LangfuseView):
+class LangfuseScoresView(LangfuseView):
     """``POST /api/public/scores``: a list of scores (or one). 202 when every score is stored;
     207 ``{"accepted", "rejected", "errors": [{"message"}]}`` when some are not; 400 (the first
     error, naming its field) when none is."""
@@ -236,7 +244,7 @@ OTLP_HINT = (
 )
 
 
-class IngestionView(LangfuseView):
+class LangfuseIngestionView(LangfuseView):
     """``POST /api/public/ingestion`` ``{"batch": [{"id", "type", "timestamp", "body"}]}``:
     ``score-create`` events are stored; ``sdk-log`` events are client logs, acknowledged and
     dropped; every other type gets an error of its own. Always 207 with ``successes`` and
@@ -272,3 +280,95 @@ class IngestionView(LangfuseView):
 
 def _event_error(event_id: str, code: int, message: str) -> dict[str, Any]:
     return {"id": event_id, "status": code, "message": message, "error": message}
+
+
+_SOURCES: dict[str, str] = {Source.ANNOTATION: "ANNOTATION", Source.EVAL: "EVAL"}
+
+
+def score_json(score: Score) -> dict[str, Any]:
+    """A stored score as Langfuse's v2 score list writes it."""
+    metadata = dict(score.metadata) if isinstance(score.metadata, dict) else {}
+    langfuse_id = metadata.pop(LANGFUSE_ID_KEY, None)
+    environment = metadata.pop(ENVIRONMENT_KEY, None)
+    run_id = metadata.pop(DATASET_RUN_KEY, None)
+    categorical = score.data_type == DataType.CATEGORICAL
+    return {
+        "id": langfuse_id or str(score.id),
+        "traceId": score.trace_id,
+        "observationId": score.span_id or None,
+        "sessionId": None,
+        "datasetRunId": run_id,
+        "name": score.name,
+        "source": _SOURCES.get(score.source, "API"),
+        "timestamp": iso(score.created_at),
+        "createdAt": iso(score.created_at),
+        "updatedAt": iso(score.updated_at),
+        "authorUserId": None,
+        "comment": score.comment or None,
+        "metadata": metadata,
+        "configId": None,
+        "queueId": None,
+        "environment": environment or "default",
+        "dataType": score.data_type.upper(),
+        # Langfuse maps a category to a number through a score config; without one it is 0.
+        "value": 0.0 if categorical else score.value,
+        **({"stringValue": _string_value(score)} if score.data_type != DataType.NUMERIC else {}),
+    }
+
+
+def _string_value(score: Score) -> str:
+    # Langfuse writes a boolean's label as "True" / "False".
+    if score.data_type == DataType.BOOLEAN:
+        return score.string_value.capitalize()
+    return score.string_value
+
+
+_FILTERS = {
+    "traceId": ("trace_id", 32),
+    "observationId": ("span_id", 16),
+    "name": ("name", MAX_NAME),
+}
+
+
+class LangfuseScoreListView(LangfuseView):
+    """``GET /api/public/v2/scores``: a page of the project's scores, newest first, filtered by
+    ``traceId``, ``observationId``, ``name``, ``dataType``, ``fromTimestamp``/``toTimestamp``
+    (when stored)."""
+
+    access = {"GET": actions.READ}
+
+    def get(self, request: Request) -> Response:
+        query = request.query_params
+        number, limit = page(request)
+        found = {
+            field: value
+            for name, (field, length) in _FILTERS.items()
+            if (value := text(query, name, required=False, max_length=length))
+        }
+        raw_type = text(query, "dataType", required=False, max_length=20)
+        if raw_type:
+            found["data_type"] = _data_type({"dataType": raw_type}, None)
+        filters = selectors.ScoreFilters(
+            **found,
+            start_from=timestamp(query, "fromTimestamp"),
+            start_to=timestamp(query, "toTimestamp"),
+        )
+        scores = selectors.scores_filtered(project=self.project, filters=filters)
+        rows = scores.order_by("-created_at", "-id")[(number - 1) * limit : number * limit]
+        return Response(
+            {
+                "data": [score_json(score) for score in rows],
+                "meta": page_meta(number, limit, scores.count()),
+            }
+        )
+
+
+class LangfuseScoreView(LangfuseView):
+    """``GET /api/public/v2/scores/{id}``: one score by its Langfuse id (or platform UUID)."""
+
+    access = {"GET": actions.READ}
+
+    def get(self, request: Request, score_id: str) -> Response:
+        return Response(
+            score_json(selectors.score_get(project=self.project, id=score_uuid(score_id)))
+        )

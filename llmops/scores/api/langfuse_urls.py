@@ -5,6 +5,8 @@ from django.urls import URLPattern, path
 from llmops.scores.api import langfuse
 
 urlpatterns: list[URLPattern] = [
-    path("scores", langfuse.ScoresView.as_view(), name="langfuse-scores"),
-    path("ingestion", langfuse.IngestionView.as_view(), name="langfuse-ingestion"),
+    path("scores", langfuse.LangfuseScoresView.as_view(), name="langfuse-scores"),
+    path("ingestion", langfuse.LangfuseIngestionView.as_view(), name="langfuse-ingestion"),
+    path("v2/scores", langfuse.LangfuseScoreListView.as_view(), name="langfuse-score-list"),
+    path("v2/scores/<path:score_id>", langfuse.LangfuseScoreView.as_view(), name="langfuse-score"),
 ]
