@@ -125,6 +125,9 @@ def test_a_dataset_and_two_experiments_become_compared_runs(
     # The run evaluator's score, sent for the experiment as a whole.
     assert candidate["summary"]["experiment_scores"]["mean_exact"]["score"] == pytest.approx(2 / 3)
     assert baseline["summary"]["experiment_scores"]["mean_exact"]["score"] == 1.0
+    # The SDK's run name ("<experiment name> - <time>") is shown with the run.
+    assert baseline["summary"]["experiment"]["name"].startswith("baseline")
+    assert candidate["summary"]["experiment"]["name"].startswith("candidate")
 
     results = _results(tenant, candidate["id"])
     assert set(results) == {"de", "fr", "it"}

@@ -212,6 +212,8 @@ def _refresh(run: Run, experiment: Experiment) -> None:
         "items": len(rows),
         "errored_items": errored,
         "evaluators": _summary_json(run_summary(run)),
+        # The run list and comparison show the summary: the client's names for the run.
+        "experiment": {"id": experiment.external_id, "name": experiment.name},
         "experiment_scores": experiment.scores,
     }
     all_errored = bool(rows) and errored == len(rows)
