@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from llmops.evaluation.domain import experiments
 from llmops.evaluation.domain.experiments import run_id_for
 from llmops.evaluation.models import Dataset, DatasetItem, Experiment, Run, RunResult, Suite
 from llmops.scores.models import Score
@@ -299,3 +300,24 @@ def test_a_users_suite_keeps_its_name(client: APIClient, tenant: Tenant, dataset
     _spans(tenant, dataset, "exp-t")
     suites = {run.suite.name for run in Run.objects.filter(project=tenant.project)}
     assert suites == {f"experiments: qa (#{dataset.pk})"}
+
+
+def test_a_fault_in_recording_fails_neither_spans_nor_scores(
+    client: APIClient, tenant: Tenant, dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _spans(tenant, dataset, "exp-f")
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(experiments, "_verdicts_apply", broken)
+    monkeypatch.setattr(experiments, "experiment_items_record", broken)
+    _spans(tenant, dataset, "exp-g")  # the receiver logs; ingest is not failed
+    response = _post(client, "scores", [{"name": "ok", "value": 1, "traceId": TRACES[0]}])
+    assert response.status_code == 202
+    assert Score.objects.filter(project=tenant.project, name="ok").exists()
+    # Sent again once the fault is gone, the score becomes the item's verdict.
+    monkeypatch.undo()
+    _post(client, "scores", [{"id": "s", "name": "ok", "value": 1, "traceId": TRACES[0]}])
+    result = RunResult.objects.get(run__experiment__external_id="exp-f", item_key="q1")
+    assert result.verdicts["ok"]["score"] == 1.0

@@ -348,6 +348,9 @@ def _on_ingest(
     except DomainError as exc:
         # The spans are stored; an item that cannot be a result must not fail their ingest.
         log.warning("experiment items not recorded: %s", exc)
+    except Exception:
+        # Nor may a fault here: the client would resend spans that are already stored.
+        log.exception("experiment items not recorded")
 
 
 def _verdicts_apply(project: Project, trace_ids: Sequence[str]) -> None:
@@ -375,8 +378,14 @@ def _verdicts_apply(project: Project, trace_ids: Sequence[str]) -> None:
 
 @receiver(scores_recorded)
 def _on_scores(sender: Any, *, project: Project, trace_ids: Sequence[str], **kwargs: Any) -> None:
-    if Experiment.objects.filter(project=project).exists():
+    if not Experiment.objects.filter(project=project).exists():
+        return
+    try:
         _verdicts_apply(project, trace_ids)
+    except Exception:
+        # The scores are committed; a fault here must not answer their sender with an error.
+        # Sending the score again (same id) recomputes the verdicts from stored scores.
+        log.exception("experiment verdicts not updated")
 
 
 @receiver(experiment_score_sent)
