@@ -684,6 +684,9 @@ LISTINGS: list[Listing] = [
     # prompts
     Listing("PromptListCreateView", "GET", "/api/v1/prompts", add_prompts, _whole, 5),
     Listing(
+        "PromptsView", "GET", "/api/public/v2/prompts", add_prompts, _key("data"), 8, {"limit": 100}
+    ),
+    Listing(
         "VersionListCreateView",
         "GET",
         "/api/v1/prompts/support/answer/versions",
@@ -733,6 +736,35 @@ LISTINGS: list[Listing] = [
         add_dataset_items,
         lambda body: len(body.splitlines()),
         6,
+        base=1,
+    ),
+    Listing(
+        "LangfuseScoreListView",
+        "GET",
+        "/api/public/v2/scores",
+        add_scores,
+        _key("data"),
+        6,
+        {"limit": 100},
+        base=1,
+    ),
+    Listing(
+        "LangfuseDatasetsView",
+        "GET",
+        "/api/public/v2/datasets",
+        add_datasets,
+        _key("data"),
+        6,
+        {"limit": 100},
+    ),
+    Listing(
+        "LangfuseDatasetItemsView",
+        "GET",
+        "/api/public/dataset-items",
+        add_dataset_items,
+        _key("data"),
+        8,
+        {"datasetName": "faq", "limit": 100},
         base=1,
     ),
     Listing("ConnectionListCreateView", "GET", "/api/v1/connections", add_connections, _whole, 5),
@@ -840,6 +872,14 @@ LISTINGS: list[Listing] = [
 
 # Reads that return one thing (or a bounded summary), with the reason they are not listings.
 NOT_LISTS: dict[str, str] = {
+    "GET LangfuseDatasetView": "one dataset",
+    "GET ProjectsView": "the key pair's one project (Langfuse's auth check)",
+    "GET PromptView": "one prompt version (Langfuse's get_prompt)",
+    "GET PromptVersionView": "one prompt version (get_prompt of a name in a versions/ folder)",
+    "GET langfuse_health": "a health check",
+    "GET langfuse_not_found": "Langfuse's 404 for paths not served",
+    "GET LangfuseScoreView": "one score",
+    "GET LangfuseDatasetItemView": "one dataset item",
     "GET healthz": "a health check",
     "GET SchemaView": "the OpenAPI document",
     "GET SchemaDocsView": "the API docs page",
