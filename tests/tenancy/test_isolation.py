@@ -160,6 +160,10 @@ def _fill(route: str, victim: Tenant) -> str:
         "<path:artifact_path>": "0/victim-run/artifacts/model.txt",
         "<str:model_id>": "m-00000000000000000000000000000000",
         "<str:tag_key>": "victim-tag",
+        # Langfuse's paths (llmops/langfuse_urls.py).
+        "<path:item_id>": "victim-item",
+        "<path:score_id>": str(Score.objects.get(project=victim.project).id),
+        "<str:version>": "1",
         "<str:model>": "victim-registered-model",
         "<int:webhook_id>": str(
             WebhookSubscription.objects.filter(project=victim.project).values_list("pk", flat=True)[
@@ -428,6 +432,12 @@ def test_a_user_of_another_organization_gets_404_everywhere(
             assert response.json() == {
                 "error_code": "RESOURCE_DOES_NOT_EXIST",
                 "message": "Project not found.",
+            }
+        elif path.startswith("/api/public/"):
+            # Langfuse's routes answer in Langfuse's.
+            assert response.json() == {
+                "message": "Project not found.",
+                "error": "LangfuseNotFoundError",
             }
         else:
             assert response.json() == {"error": "not_found", "message": "Project not found."}
