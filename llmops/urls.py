@@ -46,8 +46,13 @@ urlpatterns = [
     path("ajax-api/2.0/mlflow/", include("llmops.mlflow_urls")),
     # Langfuse's public API, so the Langfuse SDKs work against this server unchanged.
     path("api/public/", include("llmops.langfuse_urls")),
+    # LangSmith's REST surface (LANGSMITH_ENDPOINT=<server>/langsmith).
+    path("langsmith/", include("llmops.langsmith_urls")),
     path("api/2.0/mlflow-artifacts/", include("llmops.tracking.artifact_urls")),
     # Everything else is the web UI's: its routes live in the browser.
     path("", app_page, name="web-ui"),
-    re_path(r"^(?!api/|ajax-api/|v1/|static/|assets/|healthz|version)(?P<route>.+)$", app_page),
+    re_path(
+        r"^(?!api/|ajax-api/|v1/|langsmith/|static/|assets/|healthz|version)(?P<route>.+)$",
+        app_page,
+    ),
 ]

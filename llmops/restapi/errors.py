@@ -133,6 +133,7 @@ UNAVAILABLE = Problem(503, "unavailable", "TEMPORARILY_UNAVAILABLE", 14, "Servic
 # The routes of llmops/urls.py that are not the platform's own API.
 _OTLP_PATHS = ("/v1/traces", "/api/public/otel/v1/traces")
 _LANGFUSE_PREFIX = "/api/public/"
+_LANGSMITH_PREFIX = "/langsmith/"
 _MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/3.0/mlflow")
 _MLFLOW_PATHS = ("/version",)
 _OTLP_JSON = "application/json"
@@ -160,6 +161,9 @@ def problem_response(
         return JsonResponse(
             {"error_code": problem.mlflow_code, "message": text}, status=problem.status
         )
+    if path.startswith(_LANGSMITH_PREFIX):
+        # LangSmith's body; its client retries 503 (and 429, 5xx) by status.
+        return JsonResponse({"detail": text}, status=problem.status)
     if path.startswith(_LANGFUSE_PREFIX):
         return JsonResponse(
             {"message": text, "error": problem.langfuse_error}, status=problem.status

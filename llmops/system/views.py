@@ -63,3 +63,17 @@ def langfuse_not_found(request: HttpRequest, path: str) -> JsonResponse:
         },
         status=404,
     )
+
+
+@declare_access({"GET": PUBLIC, "POST": PUBLIC, "PATCH": PUBLIC, "PUT": PUBLIC, "DELETE": PUBLIC})
+@csrf_exempt  # no session is involved: the answer is the same 404 for everyone
+def langsmith_not_found(request: HttpRequest, path: str) -> JsonResponse:
+    """Any other ``/langsmith/`` path: LangSmith's JSON 404 (the client raises its
+    LangSmithNotFoundError), not the web UI's page."""
+    return JsonResponse(
+        {
+            "detail": f"/langsmith/{path} is not served by this server (docs/langsmith.md "
+            "lists the LangSmith endpoints it serves)."
+        },
+        status=404,
+    )

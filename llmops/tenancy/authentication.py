@@ -80,6 +80,23 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="llmops"'
 
 
+class HeaderApiKeyAuthentication(authentication.BaseAuthentication):
+    """A project secret key in the ``X-Api-Key`` header, as LangSmith's clients send it; used
+    only by the LangSmith-compatible views (the platform's own API reads Authorization)."""
+
+    def authenticate(self, request: Request) -> tuple[ApiKeyPrincipal, ApiKey] | None:
+        secret = request.META.get("HTTP_X_API_KEY", "").strip()
+        if not secret:
+            return None
+        api_key = api_key_authenticate(secret=secret, public_key=None)
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
+        return ApiKeyPrincipal(api_key), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'ApiKey realm="llmops", header="X-Api-Key"'
+
+
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "llmops.tenancy.authentication.ApiKeyAuthentication"
     name = ["bearerAuth", "basicAuth"]

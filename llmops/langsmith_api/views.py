@@ -1,0 +1,88 @@
+"""The base of every LangSmith-compatible endpoint (under ``/langsmith/``), and ``GET /info``.
+
+The ``langsmith`` client (and LangChain's tracer, which uses it) authenticates with a project
+secret key in ``X-Api-Key`` (``LANGSMITH_API_KEY``); ``Authorization`` works too. It sends JSON
+(or multipart for run ingestion) and expects LangSmith's JSON and ``{"detail"}`` errors back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from llmops.domain_errors import Invalid
+from llmops.langsmith_api.errors import as_response
+from llmops.restapi.json_limits import LimitedJSONParser
+from llmops.tenancy.access import PUBLIC
+from llmops.tenancy.api.access_check import declare_access
+from llmops.tenancy.api.scoping import ProjectScopedView
+from llmops.tenancy.authentication import ApiKeyAuthentication, HeaderApiKeyAuthentication
+
+# The LangSmith server release whose REST surface these endpoints follow.
+COMPATIBLE_VERSION = "0.11.0"
+
+
+class LenientJSONParser(LimitedJSONParser):
+    """LangSmith clients send JSON bodies; a missing content type is still read as JSON."""
+
+    media_type = "*/*"
+
+
+class LangSmithView(ProjectScopedView):
+    """Project-scoped like every endpoint (the key names the project); LangSmith-shaped errors;
+    outside the platform's OpenAPI document."""
+
+    schema = None
+    authentication_classes = [HeaderApiKeyAuthentication, ApiKeyAuthentication]
+    parser_classes = [LenientJSONParser]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = as_response(exc)
+        if response is None:
+            return super().handle_exception(exc)
+        if response.status_code == 401:
+            response["WWW-Authenticate"] = 'ApiKey realm="llmops", header="X-Api-Key"'
+        return response
+
+
+class LangSmithMultipartView(LangSmithView):
+    """A LangSmith endpoint that reads ``multipart/form-data`` (run and example ingestion)."""
+
+    parser_classes = [MultiPartParser, LenientJSONParser]
+
+
+def body(request: Request) -> Mapping[str, Any]:
+    data = request.data
+    if not isinstance(data, Mapping):
+        raise Invalid("The request body must be a JSON object.", field="body")
+    return data
+
+
+@declare_access({"GET": PUBLIC})
+def info(request: HttpRequest) -> JsonResponse:
+    """What the client reads before its first upload: batch and multipart ingestion are served,
+    compressed (zstd) parts are not, so the client sends them plain."""
+    return JsonResponse(
+        {
+            "version": COMPATIBLE_VERSION,
+            "license_expiration_time": None,
+            "batch_ingest_config": {
+                "use_multipart_endpoint": True,
+                "scale_up_qsize_trigger": 1000,
+                "scale_up_nthreads_limit": 16,
+                "scale_down_nempty_trigger": 4,
+                "size_limit": 100,
+                "size_limit_bytes": 20_971_520,
+            },
+            "instance_flags": {
+                "zstd_compression_enabled": False,
+                "dataset_examples_multipart_enabled": False,
+                "examples_multipart_enabled": False,
+            },
+        }
+    )
