@@ -1,0 +1,210 @@
+"""LangSmith runs as spans of the one span model.
+
+The ``langsmith`` client (and LangChain's tracer) sends a run as a *post* (``POST /runs``, or a
+``post`` item of ``/runs/batch`` / ``post.<id>`` part of ``/runs/multipart``) and, usually, a
+later *patch* carrying ``end_time``, ``outputs`` and ``error``. The span table is insert-once,
+so a run is converted and ingested only once it is complete (it has an ``end_time``):
+
+* a post with ``end_time`` is ingested at once;
+* a post without one, or a patch before its post, waits as a :class:`PendingRun` row, the
+  fields merged field by field (what a later operation sends wins), until the run is complete;
+  then the run is ingested and the row deleted in one transaction;
+* a post or patch of a run already stored changes nothing: ``spans_ingest`` keeps the first
+  version of a span (a client retry is a no-op, as LangSmith treats it).
+
+A run that never ends (its process died before the patch) stays pending; the retention sweep
+deletes pending rows older than the project's trace retention, as it deletes spans.
+
+Conversion contract (:func:`run_to_raw_span`), read by the LangSmith convention mapping
+(``llmops/tracing/conventions/langsmith.py``), which interprets the content:
+
+* ids: ``trace_id = trace_id_of(run.trace_id)``, ``span_id = span_id_of(run.id)``, parent
+  ``span_id_of(run.parent_run_id)`` (``llmops/tracing/run_ids.py``); a missing trace or parent
+  is read from ``dotted_order`` (its first segment's id is the trace, its second-to-last the
+  parent); times from ``start_time`` / ``end_time``; status error (2) with ``status_message`` =
+  ``error`` when ``error`` is set, else unset (0); name = the run's ``name``; OTel kind internal.
+* attributes (scope ``"langsmith"``):
+
+  - ``langsmith.run_type`` (str)
+  - ``langsmith.inputs``, ``langsmith.outputs``, ``langsmith.extra``, ``langsmith.events``,
+    ``langsmith.serialized``: each the JSON text of the run's field, when present (not None)
+  - ``langsmith.tags``: JSON text of the list of tags (when present)
+  - ``langsmith.session_name``: the project the run was sent to (``project_name``: the run's
+    ``session_name``, or the name of the project ``session_id`` names, or ``"default"``)
+  - ``langsmith.session_id`` (when present), ``langsmith.run_id``,
+    ``langsmith.parent_run_id`` (when present), ``langsmith.dotted_order`` (when present),
+    ``langsmith.reference_example_id`` (when present): strings
+  - ``langsmith.error`` (str, when present)
+
+  Nothing else is read here: inputs, outputs, usage, model and kinds are the mapping's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from llmops.domain_errors import Invalid
+from llmops.tracing.otlp import RawSpan
+from llmops.tracing.run_ids import span_id_of, trace_id_of
+
+SCOPE = "langsmith"
+PREFIX = "langsmith."
+STATUS_UNSET = 0
+STATUS_ERROR = 2
+OTEL_KIND_INTERNAL = 1
+DEFAULT_SESSION = "default"
+
+# The run fields carried as JSON text, by attribute name.
+_JSON_FIELDS = ("inputs", "outputs", "extra", "events", "serialized")
+_ID_FIELDS = ("session_id", "parent_run_id", "reference_example_id")
+# One dotted_order segment: the run's start (compact ISO, microseconds, UTC) then its id.
+_SEGMENT = re.compile(r"^(\d{8}T\d{6})(\d{1,6})?Z([0-9a-fA-F-]{32,36})$")
+
+
+class InvalidRun(Invalid):
+    """A run field that cannot be read; ``field`` is its path in the request."""
+
+
+def parse_uuid(value: Any, *, field: str) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str):
+        raise InvalidRun("Must be a UUID string.", field=field)
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidRun("Must be a UUID.", field=field) from None
+
+
+def optional_uuid(value: Any, *, field: str) -> uuid.UUID | None:
+    return None if value is None or value == "" else parse_uuid(value, field=field)
+
+
+def parse_time(value: Any, *, field: str) -> datetime:
+    """An ISO 8601 time; without an offset it is UTC (the client sends UTC)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidRun("Must be an ISO 8601 date and time.", field=field) from None
+    else:
+        raise InvalidRun("Must be an ISO 8601 date and time string.", field=field)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def optional_time(value: Any, *, field: str) -> datetime | None:
+    return None if value is None else parse_time(value, field=field)
+
+
+def _ns(moment: datetime) -> int:
+    # Integer arithmetic: a float timestamp loses the microseconds of today's times.
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+
+def dotted_segments(dotted_order: str, *, field: str) -> list[tuple[datetime, uuid.UUID]]:
+    """(start, run id) of each segment, root first."""
+    segments: list[tuple[datetime, uuid.UUID]] = []
+    for segment in dotted_order.split("."):
+        match = _SEGMENT.match(segment)
+        if match is None:
+            raise InvalidRun("Is not a LangSmith dotted order.", field=field)
+        stamp, fraction, run_id = match.groups()
+        try:
+            start = datetime.strptime(stamp, "%Y%m%dT%H%M%S").replace(
+                microsecond=int((fraction or "0").ljust(6, "0")), tzinfo=UTC
+            )
+            segments.append((start, uuid.UUID(run_id)))
+        except ValueError:
+            raise InvalidRun("Is not a LangSmith dotted order.", field=field) from None
+    return segments
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def run_ids(
+    run: Mapping[str, Any], *, where: str = ""
+) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]:
+    """(run id, trace run id, parent run id) of a run, missing ones read from its dotted order."""
+    run_id = parse_uuid(run.get("id"), field=f"{where}id")
+    trace = optional_uuid(run.get("trace_id"), field=f"{where}trace_id")
+    parent = optional_uuid(run.get("parent_run_id"), field=f"{where}parent_run_id")
+    dotted = run.get("dotted_order")
+    if dotted is not None and not isinstance(dotted, str):
+        raise InvalidRun("Must be a string.", field=f"{where}dotted_order")
+    if dotted and (trace is None or parent is None):
+        segments = dotted_segments(dotted, field=f"{where}dotted_order")
+        if trace is None:
+            trace = segments[0][1]
+        if parent is None and len(segments) > 1:
+            parent = segments[-2][1]
+    # A run sent without trace or dotted order is a root: the client names its trace itself.
+    return run_id, trace or run_id, parent
+
+
+def run_to_raw_span(run: Mapping[str, Any], *, project_name: str) -> RawSpan:
+    """The span of a complete run (it has ``start_time`` and ``end_time``)."""
+    run_id, trace, parent = run_ids(run)
+    start = optional_time(run.get("start_time"), field="start_time")
+    if start is None and isinstance(run.get("dotted_order"), str) and run["dotted_order"]:
+        start = dotted_segments(run["dotted_order"], field="dotted_order")[-1][0]
+    if start is None:
+        raise InvalidRun("Required.", field="start_time")
+    end = parse_time(run.get("end_time"), field="end_time")
+    name = run.get("name")
+    if not isinstance(name, str):
+        raise InvalidRun("Required: a string.", field="name")
+    run_type = run.get("run_type")
+    if run_type is not None and not isinstance(run_type, str):
+        raise InvalidRun("Must be a string.", field="run_type")
+    error = run.get("error")
+    if error is not None and not isinstance(error, str):
+        error = _json_text(error)
+    attributes: dict[str, Any] = {
+        "langsmith.run_id": str(run_id),
+        "langsmith.session_name": project_name,
+    }
+    if run_type:
+        attributes["langsmith.run_type"] = run_type
+    for key in _JSON_FIELDS:
+        if run.get(key) is not None:
+            attributes[PREFIX + key] = _json_text(run[key])
+    tags = run.get("tags")
+    if tags is not None:
+        if not isinstance(tags, list):
+            raise InvalidRun("Must be a list of strings.", field="tags")
+        attributes["langsmith.tags"] = _json_text([str(tag) for tag in tags])
+    for key in _ID_FIELDS:
+        value = optional_uuid(run.get(key), field=key)
+        if value is not None:
+            attributes[PREFIX + key] = str(value)
+    if parent is not None:
+        attributes["langsmith.parent_run_id"] = str(parent)
+    if isinstance(run.get("dotted_order"), str) and run["dotted_order"]:
+        attributes["langsmith.dotted_order"] = run["dotted_order"]
+    if error:
+        attributes["langsmith.error"] = error
+    return RawSpan(
+        trace_id=trace_id_of(trace),
+        span_id=span_id_of(run_id),
+        parent_span_id=span_id_of(parent) if parent is not None else "",
+        name=name,
+        otel_kind=OTEL_KIND_INTERNAL,
+        start_ns=_ns(start),
+        end_ns=_ns(end),
+        attributes=attributes,
+        events=[],
+        status_code=STATUS_ERROR if error else STATUS_UNSET,
+        status_message=error or "",
+        resource={},
+        scope=SCOPE,
+    )
