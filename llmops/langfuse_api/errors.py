@@ -22,7 +22,7 @@ from llmops.domain_errors import (
     PreconditionFailed,
     Transient,
 )
-from llmops.restapi.errors import RETRY_AFTER_SECONDS
+from llmops.restapi.errors import RETRY_AFTER_SECONDS, detail_text
 
 # Most specific first: an app's subclass maps as its base does.
 _DOMAIN: tuple[tuple[type[DomainError], int, str], ...] = (
@@ -73,17 +73,9 @@ def as_response(exc: Exception) -> Response | None:
     if isinstance(exc, exceptions.MethodNotAllowed):
         return error(status.HTTP_405_METHOD_NOT_ALLOWED, "MethodNotAllowedError", str(exc.detail))
     if isinstance(exc, exceptions.ValidationError):
-        return error(status.HTTP_400_BAD_REQUEST, "InvalidRequestError", _flatten(exc.detail))
+        return error(status.HTTP_400_BAD_REQUEST, "InvalidRequestError", detail_text(exc.detail))
     if isinstance(exc, exceptions.APIException):
         # A body that is not JSON, or nested too deep, is a ParseError: Langfuse's 400.
         name = _BY_STATUS.get(exc.status_code, type(exc).__name__)
         return error(exc.status_code, name, str(exc.detail))
     return None
-
-
-def _flatten(detail: Any) -> str:
-    if isinstance(detail, dict):
-        return "; ".join(f"{key}: {_flatten(value)}" for key, value in detail.items())
-    if isinstance(detail, list):
-        return " ".join(_flatten(value) for value in detail)
-    return str(detail)

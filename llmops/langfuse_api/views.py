@@ -8,6 +8,7 @@ which raise a 400 naming the field.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,32 +18,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from llmops.domain_errors import Invalid
+from llmops.json_text import first_unstorable_text
 from llmops.langfuse_api.errors import as_response
-from llmops.restapi.json_limits import LimitedJSONParser
 from llmops.tenancy.api.access import PROJECT_READ
-from llmops.tenancy.api.scoping import ProjectScopedView
+from llmops.tenancy.api.scoping import ForeignProtocolView
 
 
-class LenientJSONParser(LimitedJSONParser):
-    """Langfuse clients send JSON bodies; a missing content type is still read as JSON."""
-
-    media_type = "*/*"
-
-
-class LangfuseView(ProjectScopedView):
+class LangfuseView(ForeignProtocolView):
     """Project-scoped like every endpoint (the key pair names the project); Langfuse-shaped
     errors; outside the platform's OpenAPI document."""
 
-    schema = None
-    parser_classes = [LenientJSONParser]
-
-    def handle_exception(self, exc: Exception) -> Response:
-        response = as_response(exc)
-        if response is None:
-            return super().handle_exception(exc)
-        if response.status_code == 401:
-            response["WWW-Authenticate"] = 'Basic realm="langfuse"'
-        return response
+    answer_error = staticmethod(as_response)
+    challenge = 'Basic realm="langfuse"'
 
 
 def body(request: Request) -> Mapping[str, Any]:
@@ -50,6 +37,26 @@ def body(request: Request) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise Invalid("The request body must be a JSON object.", field="body")
     return data
+
+
+def storable(value: Any, field: str) -> None:
+    """Refuse what PostgreSQL cannot store anywhere in a JSON value (NUL, lone surrogates:
+    the body parser refuses them in bodies, not in values built from queries and paths) and
+    numbers that are not finite (``1e999`` decodes as infinity), naming the path in ``field``."""
+    found = first_unstorable_text(value)
+    if found is not None:
+        path, problem = found
+        where = field if path == "non_field_errors" else f"{field}.{path}".replace(".[", "[")
+        raise Invalid(problem, field=where)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise Invalid("must hold finite numbers only", field=field)
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def _clean(value: str, name: str) -> str:

@@ -20,7 +20,7 @@ from llmops.domain_errors import (
     PreconditionFailed,
     Transient,
 )
-from llmops.restapi.errors import RETRY_AFTER_SECONDS
+from llmops.restapi.errors import RETRY_AFTER_SECONDS, detail_text
 
 # Most specific first: an app's subclass maps as its base does. LangSmith answers a bad
 # request body with 422 (its server validates bodies with pydantic) and other refusals 400.
@@ -56,15 +56,7 @@ def as_response(exc: Exception) -> Response | None:
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         return error(status.HTTP_401_UNAUTHORIZED, str(exc.detail))
     if isinstance(exc, exceptions.ValidationError):
-        return error(status.HTTP_422_UNPROCESSABLE_ENTITY, _flatten(exc.detail))
+        return error(status.HTTP_422_UNPROCESSABLE_ENTITY, detail_text(exc.detail))
     if isinstance(exc, exceptions.APIException):
         return error(exc.status_code, str(exc.detail))
     return None
-
-
-def _flatten(detail: object) -> str:
-    if isinstance(detail, dict):
-        return "; ".join(f"{key}: {_flatten(value)}" for key, value in detail.items())
-    if isinstance(detail, list):
-        return " ".join(_flatten(value) for value in detail)
-    return str(detail)

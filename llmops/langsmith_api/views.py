@@ -13,41 +13,25 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from llmops.domain_errors import Invalid
 from llmops.langsmith_api.errors import as_response
-from llmops.restapi.json_limits import LimitedJSONParser
 from llmops.tenancy.access import PUBLIC
 from llmops.tenancy.api.access_check import declare_access
-from llmops.tenancy.api.scoping import ProjectScopedView
+from llmops.tenancy.api.scoping import ForeignProtocolView, LenientJSONParser
 from llmops.tenancy.authentication import ApiKeyAuthentication, HeaderApiKeyAuthentication
 
 # The LangSmith server release whose REST surface these endpoints follow.
 COMPATIBLE_VERSION = "0.11.0"
 
 
-class LenientJSONParser(LimitedJSONParser):
-    """LangSmith clients send JSON bodies; a missing content type is still read as JSON."""
-
-    media_type = "*/*"
-
-
-class LangSmithView(ProjectScopedView):
+class LangSmithView(ForeignProtocolView):
     """Project-scoped like every endpoint (the key names the project); LangSmith-shaped errors;
     outside the platform's OpenAPI document."""
 
-    schema = None
     authentication_classes = [HeaderApiKeyAuthentication, ApiKeyAuthentication]
-    parser_classes = [LenientJSONParser]
-
-    def handle_exception(self, exc: Exception) -> Response:
-        response = as_response(exc)
-        if response is None:
-            return super().handle_exception(exc)
-        if response.status_code == 401:
-            response["WWW-Authenticate"] = 'ApiKey realm="llmops", header="X-Api-Key"'
-        return response
+    answer_error = staticmethod(as_response)
+    challenge = 'ApiKey realm="llmops", header="X-Api-Key"'
 
 
 class LangSmithMultipartView(LangSmithView):

@@ -22,7 +22,7 @@ from llmops.domain_errors import (
     PreconditionFailed,
     Transient,
 )
-from llmops.restapi.errors import RETRY_AFTER_SECONDS
+from llmops.restapi.errors import RETRY_AFTER_SECONDS, detail_text
 
 RESOURCE_DOES_NOT_EXIST = "RESOURCE_DOES_NOT_EXIST"
 RESOURCE_ALREADY_EXISTS = "RESOURCE_ALREADY_EXISTS"
@@ -80,15 +80,7 @@ def as_response(exc: Exception) -> Response | None:
     if isinstance(exc, exceptions.NotFound):
         return _response(RESOURCE_DOES_NOT_EXIST, str(exc.detail))
     if isinstance(exc, exceptions.ValidationError):
-        return _response(INVALID_PARAMETER_VALUE, _flatten(exc.detail))
+        return _response(INVALID_PARAMETER_VALUE, detail_text(exc.detail))
     if isinstance(exc, exceptions.APIException):
         return _response(INVALID_PARAMETER_VALUE, str(exc.detail))
     return None
-
-
-def _flatten(detail: Any) -> str:
-    if isinstance(detail, dict):
-        return "; ".join(f"{key}: {_flatten(value)}" for key, value in detail.items())
-    if isinstance(detail, list):
-        return " ".join(_flatten(value) for value in detail)
-    return str(detail)

@@ -11,35 +11,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from llmops.domain_errors import Invalid
 from llmops.mlflow_api.errors import as_response
-from llmops.restapi.json_limits import LimitedJSONParser
-from llmops.tenancy.api.scoping import ProjectScopedView
+from llmops.tenancy.api.scoping import ForeignProtocolView
 
 
-class LenientJSONParser(LimitedJSONParser):
-    """MLflow clients send JSON bodies, sometimes without a JSON content type."""
-
-    media_type = "*/*"
-
-
-class MlflowView(ProjectScopedView):
+class MlflowView(ForeignProtocolView):
     """Project-scoped like every endpoint (the key in ``MLFLOW_TRACKING_TOKEN`` names the
     project); MLflow-shaped errors; outside the platform's OpenAPI document."""
 
-    schema = None
-    parser_classes = [LenientJSONParser]
-
-    def handle_exception(self, exc: Exception) -> Response:
-        response = as_response(exc)
-        if response is None:
-            return super().handle_exception(exc)
-        if response.status_code == 401:
-            # DRF's own 401 handling adds WWW-Authenticate; keep MLflow's body.
-            response["WWW-Authenticate"] = 'Bearer realm="api"'
-        return response
+    answer_error = staticmethod(as_response)
+    challenge = 'Bearer realm="api"'
 
 
 def fields(request: Request) -> Mapping[str, Any]:

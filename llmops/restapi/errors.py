@@ -41,6 +41,16 @@ from llmops.domain_errors import (
 RETRY_AFTER_SECONDS = 5
 
 
+def detail_text(detail: Any) -> str:
+    """DRF error details as one line (``field: message; other: message``), for the protocols
+    whose error bodies carry a single message (MLflow's, Langfuse's, LangSmith's)."""
+    if isinstance(detail, dict):
+        return "; ".join(f"{key}: {detail_text(value)}" for key, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(detail_text(value) for value in detail)
+    return str(detail)
+
+
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """Flatten nested DRF error details into dotted field paths."""
     flat: dict[str, list[str]] = {}

@@ -30,6 +30,7 @@ from llmops.langfuse_api.views import (
     iso,
     page,
     page_meta,
+    storable,
     string_list,
     text,
 )
@@ -56,20 +57,6 @@ def _name(name: str) -> str:
     if "\x00" in name:
         raise Invalid("must not contain a NUL character", field="name")
     return name
-
-
-def _no_nul(value: Any, field: str) -> None:
-    """Refuse NUL anywhere in a JSON value (PostgreSQL's jsonb cannot hold it)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise Invalid("must not contain a NUL character", field=field)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _no_nul(key, field)
-            _no_nul(item, f"{field}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _no_nul(item, f"{field}[{index}]")
 
 
 def _chat_template(value: Any) -> list[dict[str, Any]]:
@@ -100,7 +87,7 @@ def _template(data: Mapping[str, Any], prompt_type: str) -> Any:
         if not isinstance(value, str):
             raise Invalid("a text prompt is a string", field="prompt")
         template = value
-    _no_nul(template, "prompt")
+    storable(template, "prompt")
     return template
 
 
@@ -240,7 +227,7 @@ class PromptsView(_PromptsView):
             config = {}
         if not isinstance(config, dict):
             raise Invalid("must be a JSON object", field="config")
-        _no_nul(config, "config")
+        storable(config, "config")
         tags = string_list(data, "tags") if data.get("tags") is not None else None
         for index, tag in enumerate(tags or []):
             if not tag or len(tag) > TAG_MAX_LENGTH:

@@ -34,6 +34,7 @@ from llmops.langfuse_api.views import (
     iso,
     page,
     page_meta,
+    storable,
     text,
     timestamp,
 )
@@ -64,22 +65,6 @@ def score_uuid(langfuse_id: str) -> uuid.UUID:
         return uuid.uuid5(LANGFUSE_ID_NAMESPACE, langfuse_id)
 
 
-def _no_nul(value: Any, name: str) -> None:
-    """PostgreSQL text and jsonb cannot hold NUL: refuse it here, naming where it was."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise Invalid("must not contain a NUL character", field=name)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _no_nul(key, name)
-            _no_nul(item, f"{name}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _no_nul(item, f"{name}[{index}]")
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise Invalid("must hold finite numbers only", field=name)
-
-
 def _value(data: Mapping[str, Any]) -> Any:
     value = data.get("value")
     if value is None:
@@ -90,7 +75,7 @@ def _value(data: Mapping[str, Any]) -> Any:
         raise Invalid("must be a finite number", field="value")
     if isinstance(value, float) and not math.isfinite(value):
         raise Invalid("must be a finite number", field="value")
-    _no_nul(value, "value")
+    storable(value, "value")
     return value
 
 
@@ -113,7 +98,7 @@ def _metadata(data: Mapping[str, Any]) -> dict[str, Any]:
     else:
         # Langfuse accepts any JSON value as metadata; the platform's is an object.
         metadata = {"value": raw}
-    _no_nul(metadata, "metadata")
+    storable(metadata, "metadata")
     return metadata
 
 

@@ -13,8 +13,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from llmops.restapi.json_limits import LimitedJSONParser
 from llmops.tenancy.access import Grant
 from llmops.tenancy.api.access_check import PROJECT_HEADER, Access, DeclaredAccess
 from llmops.tenancy.models import Organization, Project
@@ -37,6 +39,12 @@ class DeclaredView(APIView):
     grant: Grant
 
 
+class LenientJSONParser(LimitedJSONParser):
+    """Other products' clients send JSON bodies, sometimes without a JSON content type."""
+
+    media_type = "*/*"
+
+
 class ProjectScopedView(DeclaredView):
     """Base view for project-owned resources: ``self.project`` is the request's project."""
 
@@ -46,6 +54,30 @@ class ProjectScopedView(DeclaredView):
         if project is None:
             raise ImproperlyConfigured(f"{type(self).__name__} declares a non-project action")
         return project
+
+
+class ForeignProtocolView(ProjectScopedView):
+    """Base of the views that speak another product's API (MLflow, Langfuse, LangSmith) so its
+    clients work unchanged: project-scoped by the key like every endpoint, outside the
+    platform's OpenAPI document, JSON read whatever the content type says, and errors in that
+    product's shape (``answer_error``, the adapter's; None leaves the error to DRF)."""
+
+    schema = None
+    parser_classes = [LenientJSONParser]
+    # WWW-Authenticate of a 401 (DRF adds its own; the body stays the product's).
+    challenge = 'Bearer realm="llmops"'
+
+    @staticmethod
+    def answer_error(exc: Exception) -> Response | None:
+        return None
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = self.answer_error(exc)
+        if response is None:
+            return super().handle_exception(exc)
+        if response.status_code == 401:
+            response["WWW-Authenticate"] = self.challenge
+        return response
 
 
 class OrganizationScopedView(DeclaredView):
