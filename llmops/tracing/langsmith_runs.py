@@ -44,11 +44,18 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from llmops.domain_errors import Invalid
+from django.db import transaction
+from django.dispatch import Signal
+
+from llmops.domain_errors import Invalid, NotFound
+from llmops.tenancy.models import Project
+from llmops.tracing.ingest import spans_ingest
+from llmops.tracing.models import PendingRun, Span
 from llmops.tracing.otlp import RawSpan
 from llmops.tracing.run_ids import span_id_of, trace_id_of
 
@@ -68,6 +75,10 @@ _SEGMENT = re.compile(r"^(\d{8}T\d{6})(\d{1,6})?Z([0-9a-fA-F-]{32,36})$")
 
 class InvalidRun(Invalid):
     """A run field that cannot be read; ``field`` is its path in the request."""
+
+
+class RunNotFound(NotFound):
+    """No run with this id in the project (stored or still running)."""
 
 
 def parse_uuid(value: Any, *, field: str) -> uuid.UUID:
@@ -208,3 +219,165 @@ def run_to_raw_span(run: Mapping[str, Any], *, project_name: str) -> RawSpan:
         resource={},
         scope=SCOPE,
     )
+
+
+# Sent to name the project of a run that gives only ``session_id`` (kwargs: project,
+# session_id: UUID); a receiver that knows the session answers its name. Sessions (LangSmith
+# projects and experiments) belong to a context above this one.
+session_name_wanted = Signal()
+
+
+@dataclass(frozen=True)
+class RunOp:
+    """One post or patch of a run, as received; ``where`` names it in errors (``post[0].``)."""
+
+    kind: str  # "post" or "patch"
+    fields: Mapping[str, Any]
+    where: str = ""
+
+
+def check_run(op: RunOp) -> uuid.UUID:
+    """Refuse a post or patch with an unreadable field (422 naming it); its run id."""
+    run, where = op.fields, op.where
+    run_id, _, _ = run_ids(run, where=where)
+    for key in ("start_time", "end_time"):
+        optional_time(run.get(key), field=f"{where}{key}")
+    for key in _ID_FIELDS:
+        optional_uuid(run.get(key), field=f"{where}{key}")
+    for key in ("name", "run_type", "session_name"):
+        if run.get(key) is not None and not isinstance(run[key], str):
+            raise InvalidRun("Must be a string.", field=f"{where}{key}")
+    if op.kind == "post" and not isinstance(run.get("name"), str):
+        raise InvalidRun("Required: a string.", field=f"{where}name")
+    tags = run.get("tags")
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        raise InvalidRun("Must be a list of strings.", field=f"{where}tags")
+    return run_id
+
+
+def _merged(base: Mapping[str, Any], op: RunOp) -> dict[str, Any]:
+    # A patch wins for every field it sends; a post (first, late or retried) fills only what no
+    # patch has sent, so a patch that came first is not undone by its post.
+    sent = {key: value for key, value in op.fields.items() if value is not None}
+    return {**base, **sent} if op.kind == "patch" else {**sent, **base}
+
+
+def _session_name(project: Project, run: Mapping[str, Any]) -> str:
+    name = run.get("session_name")
+    if isinstance(name, str) and name:
+        return name
+    session = optional_uuid(run.get("session_id"), field="session_id")
+    if session is not None:
+        for _, answer in session_name_wanted.send(
+            sender=PendingRun, project=project, session_id=session
+        ):
+            if isinstance(answer, str) and answer:
+                return answer
+    return DEFAULT_SESSION
+
+
+def _check_window(run: Mapping[str, Any], raw: RawSpan, latest_ns: int) -> None:
+    # The same window spans_ingest keeps, checked here to name the field: one bad run refuses
+    # its request instead of being dropped alone after a 2xx.
+    for key, ns in (("start_time", raw.start_ns), ("end_time", raw.end_ns)):
+        if not _EARLIEST_NS <= ns <= latest_ns:
+            raise InvalidRun(
+                "Outside the accepted window (from 2000-01-01 to one day ahead of the server's "
+                "clock).",
+                field=key,
+            )
+    if raw.end_ns < raw.start_ns:
+        raise InvalidRun("Is before start_time.", field="end_time")
+
+
+_EARLIEST_NS = 946_684_800 * 10**9
+_FUTURE_SLACK = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class RunsResult:
+    stored: int  # runs complete in this request and ingested (or already stored)
+    pending: int  # runs still waiting for their end
+
+
+def runs_receive(*, project: Project, ops: Sequence[RunOp]) -> RunsResult:
+    """Merge posts and patches with what is pending, and ingest every run now complete; all of
+    it or nothing is committed when this returns.
+
+    Every op is checked first, so a bad one stores nothing of its request. Pending rows of the
+    request's runs are locked (created first when missing, so two requests about one run wait
+    for each other instead of both writing it), merged, then either ingested and deleted or
+    saved.
+    """
+    by_run: dict[uuid.UUID, list[RunOp]] = {}
+    for op in ops:
+        by_run.setdefault(check_run(op), []).append(op)
+    if not by_run:
+        return RunsResult(stored=0, pending=0)
+    latest_ns = _ns(datetime.now(UTC) + _FUTURE_SLACK)
+    with transaction.atomic():
+        PendingRun.objects.bulk_create(
+            [PendingRun(project=project, run_id=run_id) for run_id in by_run],
+            ignore_conflicts=True,
+        )
+        rows = {
+            row.run_id: row
+            for row in PendingRun.objects.select_for_update()
+            .filter(project=project, run_id__in=list(by_run))
+            .order_by("run_id")
+        }
+        complete: list[tuple[PendingRun, dict[str, Any], RawSpan]] = []
+        waiting: list[PendingRun] = []
+        for run_id, run_ops in by_run.items():
+            row = rows[run_id]
+            fields: dict[str, Any] = dict(row.fields)
+            has_post = row.has_post
+            for op in run_ops:
+                fields = _merged(fields, op)
+                has_post = has_post or op.kind == "post"
+            fields["id"] = str(run_id)
+            if has_post and fields.get("end_time") is not None:
+                try:
+                    raw = run_to_raw_span(fields, project_name=_session_name(project, fields))
+                    _check_window(fields, raw, latest_ns)
+                except InvalidRun as exc:
+                    # Named after the run's first op, where the client can find the field.
+                    raise InvalidRun(exc.message, field=f"{run_ops[0].where}{exc.field}") from None
+                complete.append((row, fields, raw))
+                continue
+            _, trace, _ = run_ids(fields)
+            row.fields, row.has_post, row.trace_id = fields, has_post, trace_id_of(trace)
+            waiting.append(row)
+        if complete:
+            result = spans_ingest(project=project, raw_spans=[raw for _, _, raw in complete])
+            if result.rejected:
+                first = result.rejected[0]
+                raise InvalidRun(f"Run refused: {first.reason}.", field="runs")
+            PendingRun.objects.filter(pk__in=[row.pk for row, _, _ in complete]).delete()
+        # A late post (a retry) of a run already stored would wait forever: its span is there.
+        done = _stored(project, waiting)
+        if done:
+            PendingRun.objects.filter(pk__in=[row.pk for row in done]).delete()
+        for row in waiting:
+            if row not in done:
+                row.save(update_fields=["fields", "has_post", "trace_id", "updated_at"])
+    return RunsResult(stored=len(complete), pending=len(waiting) - len(done))
+
+
+def _stored(project: Project, rows: Sequence[PendingRun]) -> list[PendingRun]:
+    if not rows:
+        return []
+    wanted = {(row.trace_id, span_id_of(row.run_id)): row for row in rows}
+    found = Span.objects.filter(
+        project=project,
+        trace_id__in={trace for trace, _ in wanted},
+        span_id__in={span for _, span in wanted},
+    ).values_list("trace_id", "span_id")
+    return [wanted[key] for key in found if key in wanted]
+
+
+def pending_runs_delete_older_than(*, before: datetime) -> int:
+    """Forget runs that never ended (their process died before the patch): the retention
+    sweep's part for LangSmith ingestion."""
+    deleted, _ = PendingRun.objects.filter(updated_at__lt=before).delete()
+    return deleted

@@ -287,3 +287,28 @@ class ModelPrice(models.Model):
     class Meta:
         db_table = "tracing_model_price"
         indexes = [models.Index(fields=["project", "model_pattern"], name="tracing_price_pattern")]
+
+
+class PendingRun(models.Model):
+    """A LangSmith run seen but not complete yet (no ``end_time``): a post waiting for its patch,
+    or a patch that came before its post. Spans are written once, so the run becomes a span only
+    when complete (llmops/tracing/langsmith_runs.py); until then its fields, merged as they
+    arrive, wait here."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    run_id = models.UUIDField()
+    # The trace's id (32 hex) once known, so a trace's reads can list its runs still running.
+    trace_id = models.CharField(max_length=32, blank=True, default="")
+    fields = models.JSONField(default=dict)
+    has_post = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "tracing_pending_run"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "run_id"], name="tracing_pending_run_id")
+        ]
+        indexes = [
+            models.Index(fields=["project", "trace_id"], name="tracing_pending_trace"),
+            models.Index(fields=["updated_at"], name="tracing_pending_age"),
+        ]

@@ -22,7 +22,7 @@ from django.db.models import (
 )
 
 from llmops.tenancy.models import Project
-from llmops.tracing.models import Span, Trace
+from llmops.tracing.models import PendingRun, Span, Trace
 
 TRACE_ORDERINGS = {
     "start_time": ("start_time", "id"),
@@ -201,3 +201,46 @@ def sessions_list(*, project: Project) -> QuerySet[Any]:
 
 def session_traces(*, project: Project, session_id: str) -> QuerySet[Trace]:
     return Trace.objects.filter(project=project, session_id=session_id).order_by("start_time", "id")
+
+
+@dataclass(frozen=True)
+class LangSmithRunFilters:
+    """What ``POST /langsmith/runs/query`` filters by (run ids are LangSmith run UUIDs)."""
+
+    trace_id: str = ""  # the platform's 32-hex trace id
+    span_ids: tuple[str, ...] = ()
+    parent_span_id: str = ""
+    is_root: bool | None = None
+    kinds: tuple[str, ...] = ()
+    error: bool | None = None
+
+
+def langsmith_run_span(*, project: Project, span_id: str) -> Span | None:
+    """The stored span of a LangSmith run (its span id is derived from the run id)."""
+    return Span.objects.filter(project=project, span_id=span_id).order_by("start_time").first()
+
+
+def langsmith_pending_run(*, project: Project, run_id: Any) -> PendingRun | None:
+    return PendingRun.objects.filter(project=project, run_id=run_id).first()
+
+
+def langsmith_run_spans(
+    *, project: Project, filters: LangSmithRunFilters, offset: int, limit: int
+) -> list[Span]:
+    """A page of spans, in start order (a trace's runs read as a tree, parents first)."""
+    spans = Span.objects.filter(project=project)
+    if filters.trace_id:
+        spans = spans.filter(trace_id=filters.trace_id)
+    if filters.span_ids:
+        spans = spans.filter(span_id__in=filters.span_ids)
+    if filters.parent_span_id:
+        spans = spans.filter(parent_span_id=filters.parent_span_id)
+    if filters.is_root is not None:
+        spans = (
+            spans.filter(parent_span_id="") if filters.is_root else spans.exclude(parent_span_id="")
+        )
+    if filters.kinds:
+        spans = spans.filter(kind__in=filters.kinds)
+    if filters.error is not None:
+        spans = spans.filter(status="error") if filters.error else spans.exclude(status="error")
+    return list(spans.order_by("start_time", "trace_id", "span_id")[offset : offset + limit])

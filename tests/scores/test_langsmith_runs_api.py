@@ -1,0 +1,269 @@
+"""LangSmith run ingestion in process: a run is one span whatever the order or repetition of its
+post and patch, bad input is refused naming the field with nothing of its request stored, and
+multipart ingestion carries feedback as scores."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from llmops.scores.models import Score
+from llmops.tenancy.models import KeyScope
+from llmops.tracing.models import PendingRun, Span
+from llmops.tracing.run_ids import span_id_of, trace_id_of
+from tests.conftest import Tenant
+
+pytestmark = pytest.mark.django_db
+
+BOUNDARY = "xXxBoundaryxXx"
+
+
+def _client(tenant: Tenant, scope: str = KeyScope.MEMBER) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=tenant.key(scope))
+    return client
+
+
+def _iso(delta_s: float = 0) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=60) + timedelta(seconds=delta_s)).isoformat()
+
+
+def _post_body(run_id: uuid.UUID, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": str(run_id),
+        "trace_id": str(run_id),
+        "name": "chat_completion",
+        "run_type": "llm",
+        "start_time": _iso(),
+        "inputs": {"prompt": "What is MLOps?"},
+        "session_name": "support-bot",
+        **fields,
+    }
+
+
+def _content(span: Span) -> str:
+    # Where the convention mapping put the run's inputs and outputs (or the attributes as sent).
+    return json.dumps([span.input, span.output, span.attributes])
+
+
+def _spans(tenant: Tenant) -> list[Span]:
+    return list(Span.objects.filter(project=tenant.project))
+
+
+def _multipart(parts: list[tuple[str, Any]]) -> bytes:
+    chunks = []
+    for name, value in parts:
+        data = value if isinstance(value, bytes) else json.dumps(value).encode()
+        chunks.append(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n'
+            f"Content-Type: application/json\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
+    return b"".join(chunks) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def _send_multipart(client: APIClient, parts: list[tuple[str, Any]]) -> Any:
+    return client.generic(
+        "POST",
+        "/langsmith/runs/multipart",
+        _multipart(parts),
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+    )
+
+
+def test_post_then_patch_is_one_span(tenant: Tenant) -> None:
+    client, run_id = _client(tenant), uuid.uuid4()
+    response = client.post("/langsmith/runs", _post_body(run_id), format="json")
+    assert response.status_code == 202, response.content
+    assert _spans(tenant) == []
+    assert PendingRun.objects.filter(project=tenant.project, run_id=run_id).exists()
+    patch = {"end_time": _iso(2), "outputs": {"response": "MLOps is..."}}
+    response = client.patch(f"/langsmith/runs/{run_id}", patch, format="json")
+    assert response.status_code == 202, response.content
+    (span,) = _spans(tenant)
+    assert (span.trace_id, span.span_id) == (trace_id_of(run_id), span_id_of(run_id))
+    assert span.name == "chat_completion"
+    assert "MLOps is..." in _content(span)
+    assert not PendingRun.objects.exists()
+    read = client.get(f"/langsmith/runs/{run_id}").json()
+    assert read["id"] == str(run_id)
+    assert "MLOps is..." in json.dumps(read["outputs"])
+    assert read["run_type"] == "llm"
+
+
+def test_patch_before_post_is_one_span_and_the_patch_wins(tenant: Tenant) -> None:
+    client, run_id = _client(tenant), uuid.uuid4()
+    patch = {"end_time": _iso(2), "outputs": {"response": "final"}, "error": "boom"}
+    assert client.patch(f"/langsmith/runs/{run_id}", patch, format="json").status_code == 202
+    assert _spans(tenant) == []
+    late_post = _post_body(run_id, outputs={"response": "stale"})
+    assert client.post("/langsmith/runs", late_post, format="json").status_code == 202
+    (span,) = _spans(tenant)
+    assert "final" in _content(span)
+    assert "stale" not in _content(span)
+    assert span.status == "error"
+    assert span.status_message == "boom"
+    assert not PendingRun.objects.exists()
+
+
+def test_retries_store_nothing_twice_and_leave_nothing_pending(tenant: Tenant) -> None:
+    client, run_id = _client(tenant), uuid.uuid4()
+    post = _post_body(run_id)
+    patch = {"id": str(run_id), "trace_id": str(run_id), "end_time": _iso(1), "outputs": {"a": 1}}
+    for _ in range(2):
+        body = {"post": [post], "patch": [patch]}
+        assert client.post("/langsmith/runs/batch", body, format="json").status_code == 202
+    # A late retry of the post alone (no end time): the run is stored, so nothing waits.
+    assert client.post("/langsmith/runs", post, format="json").status_code == 202
+    assert len(_spans(tenant)) == 1
+    assert not PendingRun.objects.exists()
+
+
+def test_a_batch_tree_keeps_parents_from_ids_and_dotted_order(tenant: Tenant) -> None:
+    client, root, child = _client(tenant), uuid.uuid4(), uuid.uuid4()
+    stamp = "20261203T100000000001Z"
+    body = {
+        "post": [
+            _post_body(root, run_type="chain", end_time=_iso(3)),
+            # No trace_id nor parent_run_id: both read from the dotted order.
+            {
+                "id": str(child),
+                "name": "inner",
+                "run_type": "tool",
+                "start_time": _iso(1),
+                "end_time": _iso(2),
+                "dotted_order": f"{stamp}{root}.{stamp}{child}",
+            },
+        ]
+    }
+    assert client.post("/langsmith/runs/batch", body, format="json").status_code == 202
+    spans = {span.name: span for span in _spans(tenant)}
+    assert spans["inner"].trace_id == trace_id_of(root)
+    assert spans["inner"].parent_span_id == span_id_of(root)
+    assert spans["chat_completion"].parent_span_id == ""
+    runs = client.post("/langsmith/runs/query", {"trace": str(root)}, format="json").json()
+    assert {run["id"] for run in runs["runs"]} == {str(root), str(child)}
+    (inner,) = [run for run in runs["runs"] if run["name"] == "inner"]
+    assert inner["parent_run_id"] == str(root)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"id": "not-a-uuid"}, "post[1].id"),
+        ({"trace_id": 12}, "post[1].trace_id"),
+        ({"parent_run_id": "x"}, "post[1].parent_run_id"),
+        ({"start_time": "yesterday"}, "post[1].start_time"),
+        ({"end_time": "1999-01-01T00:00:00Z"}, "post[1].end_time"),
+        ({"name": 5}, "post[1].name"),
+        ({"tags": "a"}, "post[1].tags"),
+        ({"dotted_order": "nonsense"}, "post[1].dotted_order"),
+        ({"inputs": {"q": "a\u0000b"}}, "post[1].inputs.q"),
+    ],
+)
+def test_bad_input_names_the_field_and_stores_nothing(
+    tenant: Tenant, change: dict[str, Any], field: str
+) -> None:
+    good = _post_body(uuid.uuid4(), end_time=_iso(1))
+    bad = {**_post_body(uuid.uuid4(), end_time=_iso(1)), **change}
+    response = _client(tenant).post("/langsmith/runs/batch", {"post": [good, bad]}, format="json")
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"].startswith(field), response.json()
+    assert _spans(tenant) == []
+    assert not PendingRun.objects.exists()
+
+
+def test_another_projects_run_is_not_found(tenant: Tenant, other_tenant: Tenant) -> None:
+    run_id = uuid.uuid4()
+    body = _post_body(run_id, end_time=_iso(1))
+    assert _client(tenant).post("/langsmith/runs", body, format="json").status_code == 202
+    response = _client(other_tenant).get(f"/langsmith/runs/{run_id}")
+    assert response.status_code == 404
+    assert _client(tenant).get(f"/langsmith/runs/{run_id}").status_code == 200
+    listed = _client(other_tenant).post(
+        "/langsmith/runs/query", {"trace": str(run_id)}, format="json"
+    )
+    assert listed.json()["runs"] == []
+
+
+def test_an_ingest_key_sends_runs_but_cannot_read_them(tenant: Tenant) -> None:
+    client, run_id = _client(tenant, KeyScope.INGEST), uuid.uuid4()
+    body = _post_body(run_id, end_time=_iso(1))
+    assert client.post("/langsmith/runs", body, format="json").status_code == 202
+    assert len(_spans(tenant)) == 1
+    assert client.get(f"/langsmith/runs/{run_id}").status_code == 403
+
+
+def test_no_key_is_401(tenant: Tenant) -> None:
+    response = APIClient().post("/langsmith/runs", _post_body(uuid.uuid4()), format="json")
+    assert response.status_code == 401
+
+
+def test_multipart_runs_fields_and_feedback(tenant: Tenant) -> None:
+    client, run_id, feedback_id = _client(tenant, KeyScope.INGEST), uuid.uuid4(), uuid.uuid4()
+    head = _post_body(run_id, end_time=_iso(1))
+    head.pop("inputs")
+    parts: list[tuple[str, Any]] = [
+        (f"post.{run_id}", head),
+        (f"post.{run_id}.inputs", {"prompt": "hi"}),
+        (f"post.{run_id}.outputs", {"response": "hello"}),
+        (f"attachment.{run_id}.image", b"\x89PNG"),
+        (
+            f"feedback.{feedback_id}",
+            {
+                "id": str(feedback_id),
+                "run_id": str(run_id),
+                "trace_id": str(run_id),
+                "key": "correctness",
+                "score": 1,
+                "comment": "right",
+                "feedback_source": {"type": "api"},
+            },
+        ),
+    ]
+    response = _send_multipart(client, parts)
+    assert response.status_code == 202, response.content
+    (span,) = _spans(tenant)
+    assert "hi" in _content(span)
+    assert "hello" in _content(span)
+    score = Score.objects.get(project=tenant.project, id=feedback_id)
+    assert (score.trace_id, score.span_id) == (trace_id_of(run_id), span_id_of(run_id))
+    assert (score.name, score.value, score.comment) == ("correctness", 1.0, "right")
+    # The same upload again: one span, one score.
+    assert _send_multipart(client, parts).status_code == 202
+    assert len(_spans(tenant)) == 1
+    assert Score.objects.filter(project=tenant.project).count() == 1
+
+
+def test_multipart_bad_feedback_stores_nothing(tenant: Tenant) -> None:
+    run_id, feedback_id = uuid.uuid4(), uuid.uuid4()
+    parts: list[tuple[str, Any]] = [
+        (f"post.{run_id}", _post_body(run_id, end_time=_iso(1))),
+        (f"feedback.{feedback_id}", {"id": str(feedback_id), "run_id": str(run_id), "key": ""}),
+    ]
+    response = _send_multipart(_client(tenant), parts)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(f"feedback.{feedback_id}.key")
+    assert _spans(tenant) == []
+
+
+def test_multipart_part_with_nul_or_bad_json_is_refused(tenant: Tenant) -> None:
+    run_id = uuid.uuid4()
+    for value, field in (
+        (b'{"q": "a\\u0000"}', f"post.{run_id}.inputs.q"),
+        (b"{", f"post.{run_id}.inputs"),
+    ):
+        parts = [
+            (f"post.{run_id}", _post_body(run_id, end_time=_iso(1))),
+            (f"post.{run_id}.inputs", value),
+        ]
+        response = _send_multipart(_client(tenant), parts)
+        assert response.status_code == 422, response.content
+        assert response.json()["detail"].startswith(field)
+    assert _spans(tenant) == []
