@@ -194,9 +194,9 @@ class RunResult(models.Model):
 
 
 class Experiment(models.Model):
-    """An experiment run by an external client (a Langfuse dataset run), keyed by the client's
-    experiment id. Its run exists from the first item recorded; scores of the experiment as a
-    whole (run-level evaluations) may come before that and are kept here."""
+    """An experiment run by an external client (a Langfuse dataset run, a LangSmith session),
+    keyed by the client's experiment id. Its run exists from the first item recorded; scores of
+    the experiment as a whole (run-level evaluations) may come before that and are kept here."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     external_id = models.CharField(max_length=200)
@@ -206,6 +206,15 @@ class Experiment(models.Model):
     )
     # {score name: {"score", "label", "reason", "id"}}: the run-level scores.
     scores = models.JSONField(default=dict)
+    # A LangSmith session (tracing project) has its own UUID, unique name, and, as an
+    # experiment of evaluate(), its reference dataset from the start (before any item runs).
+    session_id = models.UUIDField(null=True, blank=True)
+    dataset = models.ForeignKey(
+        Dataset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    description = models.TextField(blank=True, default="", db_default="")
+    extra = models.JSONField(default=dict, db_default={})
+    end_time = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -213,7 +222,18 @@ class Experiment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "external_id"], name="evaluation_experiment_once"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["project", "session_id"],
+                condition=models.Q(session_id__isnull=False),
+                name="evaluation_session_once",
+            ),
+            # LangSmith refuses a second session of a name (evaluate() then picks another).
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                condition=models.Q(session_id__isnull=False),
+                name="evaluation_session_name_once",
+            ),
         ]
 
 

@@ -23,6 +23,7 @@ from llmops.evaluation.models import (
     Dataset,
     DatasetItem,
     DatasetVersion,
+    Experiment,
     LabelGate,
     LabelHealth,
     OnlineRule,
@@ -38,6 +39,41 @@ from llmops.prompts.models import Prompt, PromptLabel
 from llmops.registry.gates import PassedRun
 from llmops.tenancy.models import Project
 
+# --- LangSmith sessions (external experiments with a session id) ---------------------------
+
+
+def sessions_list(
+    *,
+    project: Project,
+    name: str = "",
+    name_contains: str = "",
+    ids: list[uuid.UUID] | None = None,
+    dataset_ids: list[int] | None = None,
+) -> QuerySet[Experiment]:
+    """The project's LangSmith sessions, newest first."""
+    found = Experiment.objects.filter(project=project, session_id__isnull=False)
+    if name:
+        found = found.filter(name=name)
+    if name_contains:
+        found = found.filter(name__icontains=name_contains)
+    if ids is not None:
+        found = found.filter(session_id__in=ids)
+    if dataset_ids is not None:
+        found = found.filter(dataset_id__in=dataset_ids)
+    return found.select_related("run").order_by("-created_at", "-pk")
+
+
+def session_get(*, project: Project, session_id: uuid.UUID) -> Experiment:
+    found = (
+        Experiment.objects.select_related("run")
+        .filter(project=project, session_id=session_id)
+        .first()
+    )
+    if found is None:
+        raise EvaluationNotFound("Session not found.", field="session_id")
+    return found
+
+
 # --- datasets -------------------------------------------------------------------------------
 
 
@@ -50,6 +86,21 @@ def dataset_get(*, project: Project, name: str) -> Dataset:
     if found is None:
         raise EvaluationNotFound("Dataset not found.", field="dataset")
     return found
+
+
+def dataset_by_pk(*, project: Project, pk: int | None) -> Dataset:
+    found = None if pk is None else Dataset.objects.filter(project=project, pk=pk).first()
+    if found is None:
+        raise EvaluationNotFound("Dataset not found.", field="dataset_id")
+    return found
+
+
+def dataset_example_counts(datasets: list[Dataset]) -> dict[int, int]:
+    """The item count of each dataset's newest version, in one query."""
+    rows = DatasetVersion.objects.filter(
+        Q(*[Q(dataset_id=d.pk, number=d.latest_version) for d in datasets], _connector=Q.OR)
+    ).values_list("dataset_id", "item_count")
+    return dict(rows) if datasets else {}
 
 
 def dataset_versions(*, project: Project, name: str) -> QuerySet[DatasetVersion]:

@@ -1,5 +1,32 @@
 """This context's LangSmith routes, under /langsmith/ (llmops/langsmith_urls.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from llmops.evaluation.api import langsmith
+
+urlpatterns: list[URLPattern] = [
+    path("datasets", langsmith.LangSmithDatasetsView.as_view(), name="langsmith-datasets"),
+    path(
+        "datasets/<str:dataset_id>",
+        langsmith.LangSmithDatasetView.as_view(),
+        name="langsmith-dataset",
+    ),
+    path("examples", langsmith.LangSmithExamplesView.as_view(), name="langsmith-examples"),
+    path(
+        "examples/bulk",
+        langsmith.LangSmithExamplesBulkView.as_view(),
+        name="langsmith-examples-bulk",
+    ),
+    path(
+        "examples/<str:example_id>",
+        langsmith.LangSmithExampleView.as_view(),
+        name="langsmith-example",
+    ),
+    path("sessions", langsmith.LangSmithSessionsView.as_view(), name="langsmith-sessions"),
+    path(
+        "sessions/<str:session_id>",
+        langsmith.LangSmithSessionView.as_view(),
+        name="langsmith-session",
+    ),
+    path("feedback", langsmith.LangSmithFeedbackView.as_view(), name="langsmith-feedback"),
+]

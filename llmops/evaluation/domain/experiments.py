@@ -18,6 +18,11 @@ evaluators of its own). The run is pinned to the dataset's newest version when i
 moves to a newer one if an item of that version arrives. Its status is ``passed`` from its first
 result (it has no thresholds; ``errored`` while every item errored) and its summary is
 recomputed from stored results after every change. Items of local data (no dataset) make no run.
+
+LangSmith's ``evaluate()`` works alike: its session (``POST /sessions`` with
+``reference_dataset_id``, llmops/evaluation/domain/langsmith.py) is the experiment, keyed by the
+session id, and holds the dataset; its runs with ``reference_example_id`` arrive as items with
+no dataset id, resolved through the session; its evaluators' feedback are scores on the runs.
 """
 
 from __future__ import annotations
@@ -303,10 +308,37 @@ def run_item_link(
     return experiment, result
 
 
+def _session_of(project: Project, item: ExperimentItem) -> Experiment | None:
+    """The LangSmith session a run of ``evaluate()`` names: by its id (the run's session id)
+    or, when the run named its project only, by its name."""
+    sessions = Experiment.objects.filter(project=project, session_id__isnull=False)
+    found = sessions.filter(external_id=item.experiment_id).first()
+    if found is None and item.experiment_name:
+        found = sessions.filter(name=item.experiment_name).first()
+    if found is None:
+        try:
+            session_id = uuid.UUID(item.experiment_id)
+        except ValueError:
+            return None
+        found = sessions.filter(session_id=session_id).first()
+    return found
+
+
 def _record_of(project: Project, item: ExperimentItem) -> ItemRecord | None:
-    if not (item.dataset_id.isdigit() and item.item_id and item.experiment_id):
+    if not (item.item_id and item.experiment_id):
         return None  # local data: no dataset item to hold a result
-    dataset = Dataset.objects.filter(project=project, pk=int(item.dataset_id)).first()
+    experiment_id = item.experiment_id
+    if item.dataset_id == "":
+        # LangSmith's runs name their session, not the dataset: the session knows it.
+        session = _session_of(project, item)
+        if session is None or session.dataset_id is None:
+            return None  # a run of a plain tracing project, or of local data
+        dataset: Dataset | None = session.dataset
+        experiment_id = session.external_id
+    elif item.dataset_id.isdigit():
+        dataset = Dataset.objects.filter(project=project, pk=int(item.dataset_id)).first()
+    else:
+        return None
     if dataset is None:
         return None
     row = (
@@ -318,7 +350,7 @@ def _record_of(project: Project, item: ExperimentItem) -> ItemRecord | None:
     if row is None:
         return None
     return ItemRecord(
-        experiment_id=item.experiment_id,
+        experiment_id=experiment_id,
         name=item.experiment_name,
         item=row,
         trace_id=item.trace_id,
