@@ -4,7 +4,8 @@ Each convention's attribute is popped from a working copy as it is read, so what
 is exactly what no convention explained; it is kept on the span as ``attributes``. Where
 conventions overlap, the newest OTel GenAI name is read first, then older GenAI names, then
 OpenInference, then OpenLLMetry, then the platform's own ``llmops.*``, then Langfuse's
-``langfuse.*`` (``conventions/langfuse.py``).
+``langfuse.*`` (``conventions/langfuse.py``). A LangSmith run (``conventions/langsmith.py``)
+carries only its own ``langsmith.*`` attributes; it fills what the others left empty.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from llmops.tracing.conventions import langfuse
+from llmops.tracing.conventions import langfuse, langsmith
 from llmops.tracing.conventions.flattened import (
     as_int,
     as_str,
@@ -531,6 +532,48 @@ def _cost_of(sent: dict[str, Any]) -> SpanCostSent | None:
 SPAN_COST_PARTS = ("input", "output", "cache_read", "cache_write", "reasoning")
 
 
+def _langsmith(attrs: dict[str, Any], span: MappedSpan) -> None:
+    """A LangSmith run's fields, where no other convention already filled the span's."""
+    run = langsmith.read(attrs, span_id=span.span_id, start=span.start_time)
+    span.model_requested = span.model_requested or run.model_requested or run.model_answered
+    span.model_answered = span.model_answered or run.model_answered
+    span.provider = span.provider or run.provider
+    if run.kind:
+        span.kind = run.kind
+    elif span.kind == "span" and span.model_requested:
+        span.kind = "llm"
+    span.invocation_params = {**run.invocation_params, **span.invocation_params}
+    if span.input is None:
+        span.input = run.input
+    if span.output is None:
+        span.output = run.output
+        span.tool_calls = span.tool_calls or run.tool_calls
+    span.documents = span.documents or run.documents
+    if run.usage is not None and not span.has_usage and span.total_tokens is None:
+        span.input_tokens = run.usage["input"]
+        span.output_tokens = run.usage["output"]
+        span.cache_read_tokens = run.usage["cache_read"]
+        span.cache_write_tokens = run.usage["cache_write"]
+        span.reasoning_tokens = run.usage["reasoning"]
+        span.total_tokens = run.usage["total"]
+    if run.cost is not None and span.cost_sent is None:
+        span.cost_sent = _cost_of(run.cost)
+    if run.error:
+        span.status = "error"
+        span.status_message = span.status_message or run.error
+        span.error_type = span.error_type or run.error_type
+    span.tags = span.tags + [tag for tag in run.tags if tag not in span.tags]
+    if "tool" in run.metadata:
+        run.metadata["tool"]["name"] = span.name
+    span.metadata = {**run.metadata, **span.metadata}
+    span.user_id = span.user_id or run.user_id
+    span.session_id = span.session_id or run.session_id
+    span.release = span.release or run.release[:100]
+    if run.experiment is not None:
+        span.experiment = run.experiment
+        span.metadata["experiment"] = run.experiment
+
+
 def map_span(raw: RawSpan) -> MappedSpan:
     attrs = dict(raw.attributes)
     resource = dict(raw.resource)
@@ -643,6 +686,8 @@ def map_span(raw: RawSpan) -> MappedSpan:
         or resource.get("llmops.release")
         or resource.get("service.version")
     )[:100]
+    if langsmith.is_run(attrs):
+        _langsmith(attrs, span)
     span.user_id = span.user_id[:200]
     span.session_id = span.session_id[:200]
     span.attributes = attrs

@@ -3,6 +3,12 @@
 The stored shape is OpenAI-like, because that is what people read and what the UI renders:
 ``{"role", "content", "name"?, "tool_calls"?: [{"id", "name", "arguments"}], "tool_call_id"?,
 "reasoning"?, "parts"?}`` where ``parts`` keeps non-text content (images, files) as sent.
+
+LangChain's messages (``langchain_core.messages``) arrive in two serialized forms, both read
+here: the constructor form ``{"lc": 1, "type": "constructor", "id": [..., "HumanMessage"],
+"kwargs": {...}}`` (``dumpd``, what the tracer sends for a chat model's inputs and outputs) and
+the plain dump ``{"type": "human", "content": ...}`` (``model_dump``, what it sends for other
+runs' inputs and outputs). Their tool calls are ``{"name", "args", "id"}``.
 """
 
 from __future__ import annotations
@@ -95,6 +101,86 @@ def _from_openai_like(message: dict[str, Any]) -> Message:
     return out
 
 
+# LangChain message type (the ``type`` field, or the class name of the constructor form) → role.
+_LANGCHAIN_ROLES = {
+    "human": "user",
+    "ai": "assistant",
+    "system": "system",
+    "tool": "tool",
+    "function": "function",
+    "developer": "developer",
+    "HumanMessage": "user",
+    "AIMessage": "assistant",
+    "SystemMessage": "system",
+    "ToolMessage": "tool",
+    "FunctionMessage": "function",
+    "HumanMessageChunk": "user",
+    "AIMessageChunk": "assistant",
+    "SystemMessageChunk": "system",
+    "ToolMessageChunk": "tool",
+    "FunctionMessageChunk": "function",
+}
+_LANGCHAIN_CHAT = ("chat", "ChatMessage", "ChatMessageChunk")  # role in the message's ``role``
+
+
+def _langchain_fields(message: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(type, fields) of a serialized LangChain message, or None when it is not one."""
+    kwargs = message.get("kwargs")
+    ids = message.get("id")
+    if message.get("lc") == 1 and isinstance(kwargs, dict) and isinstance(ids, list) and ids:
+        name = as_str(ids[-1])
+        if name in _LANGCHAIN_ROLES or name in _LANGCHAIN_CHAT:
+            return name, kwargs
+        return None
+    kind = message.get("type")
+    if (
+        isinstance(kind, str)
+        and (kind in _LANGCHAIN_ROLES or kind in _LANGCHAIN_CHAT)
+        and "content" in message
+        and "role" not in message
+    ):
+        return kind, message
+    return None
+
+
+def is_langchain_message(value: Any) -> bool:
+    return isinstance(value, dict) and _langchain_fields(value) is not None
+
+
+def _from_langchain(kind: str, fields: dict[str, Any]) -> Message:
+    role = (
+        as_str(fields.get("role")) or "user" if kind in _LANGCHAIN_CHAT else _LANGCHAIN_ROLES[kind]
+    )
+    extra = fields.get("additional_kwargs")
+    extra = extra if isinstance(extra, dict) else {}
+    out = _from_openai_like(
+        {
+            "role": role,
+            "content": fields.get("content"),
+            # OpenAI's own tool calls, when LangChain's parsed ones are absent (older dumps).
+            "tool_calls": extra.get("tool_calls"),
+            "name": fields.get("name"),
+            "tool_call_id": fields.get("tool_call_id"),
+        }
+    )
+    calls = fields.get("tool_calls")
+    if isinstance(calls, list) and calls:
+        out["tool_calls"] = [
+            _tool_call(call.get("id"), call.get("name"), call.get("args", {}))
+            for call in calls
+            if isinstance(call, dict)
+        ]
+    function_call = extra.get("function_call")
+    if "tool_calls" not in out and isinstance(function_call, dict):
+        out["tool_calls"] = [
+            _tool_call("", function_call.get("name"), function_call.get("arguments"))
+        ]
+    reasoning = extra.get("reasoning_content")
+    if isinstance(reasoning, str) and reasoning:
+        out["reasoning"] = reasoning
+    return out
+
+
 def normalize_messages(value: Any) -> list[Message] | None:
     """Messages from a structured or JSON-text value, whichever convention wrote them."""
     value = maybe_json(value)
@@ -105,7 +191,10 @@ def normalize_messages(value: Any) -> list[Message] | None:
     messages: list[Message] = []
     for item in value:
         item = maybe_json(item)
-        if isinstance(item, dict) and "parts" in item:
+        langchain = _langchain_fields(item) if isinstance(item, dict) else None
+        if langchain is not None:
+            messages.append(_from_langchain(*langchain))
+        elif isinstance(item, dict) and "parts" in item:
             messages.append(_from_otel_parts(item))
         elif isinstance(item, dict):
             messages.append(_from_openai_like(item))
