@@ -16,6 +16,7 @@ from llmops.tracing.experiments import ExperimentItem, experiment_item
 from llmops.tracing.ingest import spans_ingest
 from llmops.tracing.langsmith_runs import run_to_raw_span
 from llmops.tracing.models import Span, Trace
+from llmops.tracing.otlp import RawSpan
 from llmops.tracing.run_ids import span_id_of, trace_id_of
 from llmops.tracing.signals import traces_ingested
 from tests.conftest import Tenant
@@ -349,6 +350,25 @@ def test_prompt_and_parser_runs_show_their_messages() -> None:
     assert parser.kind == "chain"
 
 
+def test_a_chain_returning_the_model_message_counts_no_tokens_of_its_own() -> None:
+    """The trace sums its spans' tokens: the chat model's run has them, its caller not."""
+    ai = {
+        "type": "ai",
+        "content": "Answer",
+        "usage_metadata": USAGE,
+        "response_metadata": {"model_name": "gpt-4o-mini"},
+    }
+    span = mapped(
+        "chain",
+        inputs={"question": "q"},
+        outputs={"output": ai},
+        extra={"metadata": {"model": "gpt-4", "ls_model_name": "gpt-4o-mini", "tokens": 12}},
+    )
+    assert span.output == [{"role": "assistant", "content": "Answer"}]
+    assert (span.input_tokens, span.output_tokens, span.total_tokens) == (None, None, None)
+    assert (span.model_requested, span.model_answered) == ("", "")
+
+
 def test_other_inputs_and_outputs_are_kept_as_sent() -> None:
     span = mapped(
         "chain",
@@ -678,3 +698,52 @@ def test_ingest_prices_a_chat_model_run_like_an_otlp_span(tenant: Tenant) -> Non
     assert [(i.item_id, i.span_id) for i in items] == [
         (str(uuid.UUID(int=6)), span_id_of(uuid.UUID(int=5)))
     ]
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"langsmith.inputs": "not json {", "langsmith.outputs": "[1, 2", "langsmith.extra": "x"},
+        {"langsmith.extra": "[1, 2]", "langsmith.events": '{"a": 1}', "langsmith.tags": "{}"},
+        {
+            "langsmith.run_type": "llm",
+            "langsmith.outputs": '{"generations": [[1, "x", null]], "llm_output": [3]}',
+            "langsmith.extra": '{"metadata": {"thread_id": {"a": 1}, "usage_metadata": "x",'
+            ' "tool": "mine"}, "invocation_params": [1]}',
+        },
+        {
+            "langsmith.run_type": "tool",
+            "langsmith.extra": '{"metadata": {"tool": "mine", "user_id": 7}}',
+            "langsmith.events": '[{"name": "new_token", "time": "yesterday"}, 5]',
+        },
+        {
+            "langsmith.run_type": 5,
+            "langsmith.inputs": '{"messages": [[{"lc": 1, "id": "x", "kwargs": []}]]}',
+            "langsmith.outputs": '{"documents": [{"page_content": 1, "metadata": "m"}]}',
+            "langsmith.error": 3,
+            "langsmith.reference_example_id": "",
+        },
+    ],
+)
+def test_odd_shapes_are_kept_not_fatal(attributes: dict[str, Any]) -> None:
+    """Runs may also arrive as OTLP spans: a value of any shape maps without failing."""
+    span = map_span(
+        RawSpan(
+            trace_id=trace_id_of(ROOT),
+            span_id=span_id_of(ROOT),
+            parent_span_id="",
+            name="odd",
+            otel_kind=1,
+            start_ns=1,
+            end_ns=2,
+            attributes={"langsmith.run_id": str(ROOT), **attributes},
+            events=[],
+            status_code=0,
+            status_message="",
+            resource={},
+            scope="langsmith",
+        )
+    )
+    assert span.name == "odd"
+    assert span.experiment is None
+    assert isinstance(span.metadata, dict)

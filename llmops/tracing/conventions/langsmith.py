@@ -51,6 +51,7 @@ KINDS = {
     "prompt": "chain",
     "parser": "chain",
 }
+_MODEL_KINDS = ("llm", "embedding")
 # Where LangSmith's threads look for the conversation a run belongs to (extra.metadata).
 _THREAD_KEYS = ("session_id", "thread_id", "conversation_id")
 _USER_KEYS = ("user_id", "userId", "user")
@@ -89,6 +90,7 @@ class Run:
     user_id: str = ""
     session_id: str = ""
     release: str = ""
+    tool_call_id: str = ""
     experiment: dict[str, Any] | None = None
 
 
@@ -457,8 +459,11 @@ def read(attrs: dict[str, Any], *, span_id: str, start: datetime) -> Run:
     if isinstance(run.output, list) and run.output is not outputs:
         run.tool_calls = tool_calls_of(run.output)
     run.documents = documents_of(outputs)
-    _model(run, extra, outputs_dict, attrs.get("langsmith.serialized"))
-    run.usage, run.cost = usage_of(outputs_dict, metadata)
+    if run.kind in _MODEL_KINDS or not run.kind:
+        # Only a model call's: a chain that returns the model's AIMessage, or inherits the
+        # caller's metadata, would count its child's tokens again in the trace's sums.
+        _model(run, extra, outputs_dict, attrs.get("langsmith.serialized"))
+        run.usage, run.cost = usage_of(outputs_dict, metadata)
 
     error = as_str(attrs.pop("langsmith.error", None))
     if error:
@@ -472,8 +477,7 @@ def read(attrs: dict[str, Any], *, span_id: str, start: datetime) -> Run:
     run.session_id = as_str(next((metadata[k] for k in _THREAD_KEYS if metadata.get(k)), ""))
     run.user_id = as_str(next((metadata[k] for k in _USER_KEYS if metadata.get(k)), ""))
     run.release = as_str(metadata.get("revision_id") or "")
-    if run.run_type == "tool":
-        run.metadata["tool"] = {"name": "", "call_id": as_str(extra.get("tool_call_id"))}
+    run.tool_call_id = as_str(extra.get("tool_call_id"))
     session = as_str(attrs.pop("langsmith.session_name", None))
     # The LangSmith project, filterable in the trace list (metadata_key=langsmith_project).
     if session:

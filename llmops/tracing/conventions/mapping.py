@@ -563,9 +563,9 @@ def _langsmith(attrs: dict[str, Any], span: MappedSpan) -> None:
         span.status_message = span.status_message or run.error
         span.error_type = span.error_type or run.error_type
     span.tags = span.tags + [tag for tag in run.tags if tag not in span.tags]
-    if "tool" in run.metadata:
-        run.metadata["tool"]["name"] = span.name
     span.metadata = {**run.metadata, **span.metadata}
+    if span.kind == "tool":
+        span.metadata.setdefault("tool", {"name": span.name, "call_id": run.tool_call_id})
     span.user_id = span.user_id or run.user_id
     span.session_id = span.session_id or run.session_id
     span.release = span.release or run.release[:100]
