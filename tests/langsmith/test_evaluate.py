@@ -195,7 +195,7 @@ def test_evaluate_is_an_evaluation_run_with_both_evaluators_scores(
     (other,) = [
         r for r in listed if r["summary"].get("experiment", {}).get("id") == second["session"]
     ]
-    compared = client.get(f"/api/v1/runs/{other['id']}/compare/{run['id']}")
+    compared = client.get(f"/api/v1/runs/{run['id']}/compare/{other['id']}")
     assert compared.status_code == 200, compared.content
     comparison = compared.json()
     assert comparison["evaluators"] == ["accuracy", "safety"]
@@ -214,7 +214,7 @@ def test_create_feedback_on_a_traced_run_is_a_score_on_its_span(
     trace_id = trace_id_of(uuid.UUID(ids["trace"]))
     span_id = span_id_of(uuid.UUID(ids["run"]))
     scores = tenant.client().get("/api/v1/scores", {"trace_id": trace_id}).json()
-    rows = scores["results"] if isinstance(scores, dict) else scores
+    rows = scores["items"] if isinstance(scores, dict) else scores
     by_name = {row["name"]: row for row in rows}
     assert by_name["helpfulness"]["value"] == 0.8
     assert by_name["helpfulness"]["span_id"] == span_id
