@@ -72,7 +72,7 @@ def _send_multipart(client: APIClient, parts: list[tuple[str, Any]]) -> Any:
     return client.generic(
         "POST",
         "/langsmith/runs/multipart",
-        _multipart(parts),
+        _multipart(parts),  # type: ignore[arg-type]  # bytes are sent as they are
         content_type=f"multipart/form-data; boundary={BOUNDARY}",
     )
 

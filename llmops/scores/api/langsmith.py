@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.http import QueryDict
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -81,6 +82,8 @@ def _part_json(name: str, text: Any) -> Any:
 def _multipart(request: Request) -> tuple[list[RunOp], list[domain.ScoreInput]]:
     runs: dict[tuple[str, str], dict[str, Any]] = {}
     feedback: list[domain.ScoreInput] = []
+    if not isinstance(request.data, QueryDict):
+        raise InvalidRun("Send the runs as multipart/form-data parts.", field="body")
     for name, values in request.data.lists():
         head, _, rest = name.partition(".")
         if head == "attachment":
