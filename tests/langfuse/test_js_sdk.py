@@ -20,14 +20,9 @@ fail (they never skip).
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +31,8 @@ from typing import Any
 import pytest
 from pytest_django import DjangoDbBlocker
 
-from tests.conftest import WORKER_ROOT, Tenant, _test_database_url
+from tests.conftest import Tenant, _test_database_url
+from tests.processes import client_environment, gunicorn
 
 JS = Path(__file__).resolve().parent / "js"
 STAMP = JS / "node_modules" / ".installed-from"
@@ -102,13 +98,9 @@ def run_export(base_url: str, public_key: str, secret_key: str) -> subprocess.Co
     """Run js/export.mjs with only the Langfuse variables a user sets (no ``LANGFUSE_HOST``:
     the JS SDK reads ``LANGFUSE_BASE_URL``)."""
     node = node_packages()
-    environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", str(JS)),
-        "LANGFUSE_BASE_URL": base_url,
-        "LANGFUSE_PUBLIC_KEY": public_key,
-        "LANGFUSE_SECRET_KEY": secret_key,
-    }
+    environment = client_environment(
+        LANGFUSE_BASE_URL=base_url, LANGFUSE_PUBLIC_KEY=public_key, LANGFUSE_SECRET_KEY=secret_key
+    )
     return subprocess.run(
         [node, "export.mjs"],
         cwd=JS,
@@ -133,44 +125,13 @@ def exported_ids(completed: subprocess.CompletedProcess[str]) -> dict[str, str]:
     return ids
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_up(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up")
-
-
 @pytest.fixture(scope="module")
 def platform_url(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
     """The platform under gunicorn on a free loopback port, on the test database."""
     with django_db_blocker.unblock():
         database_url = _test_database_url()
-    port = _free_port()
-    command = ["gunicorn", "llmops.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", *command, "--log-level", "warning"],
-        cwd=WORKER_ROOT,
-        env={**os.environ, "DATABASE_URL": database_url},
-    )
-    try:
-        _wait_up(port, process)
+    with gunicorn(database_url) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def spans_by_name(nodes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -10,11 +10,6 @@ import base64
 import gzip
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import zlib
 from collections.abc import Iterator
 
@@ -25,31 +20,12 @@ from pytest_django import DjangoDbBlocker
 
 from llmops.prompts.models import Prompt
 from llmops.tracing.models import Span
-from tests.conftest import WORKER_ROOT, Tenant, _test_database_url
+from tests.conftest import Tenant, _test_database_url
+from tests.processes import gunicorn
 from tests.tracing import otlp_payloads as p
 
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_DECOMPRESSED_BYTES = 256 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_up(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up")
 
 
 @pytest.fixture(scope="module")
@@ -57,34 +33,12 @@ def server(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterato
     """gunicorn on a free loopback port, on the test database; yields the port."""
     with django_db_blocker.unblock():
         database_url = _test_database_url()
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "llmops.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-        ],
-        cwd=WORKER_ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "LLMOPS_MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
-            "LLMOPS_OTLP_MAX_DECOMPRESSED_BYTES": str(MAX_DECOMPRESSED_BYTES),
-        },
-    )
-    try:
-        wait_up(port)
+    limits = {
+        "LLMOPS_MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
+        "LLMOPS_OTLP_MAX_DECOMPRESSED_BYTES": str(MAX_DECOMPRESSED_BYTES),
+    }
+    with gunicorn(database_url, **limits) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def post_chunked(
