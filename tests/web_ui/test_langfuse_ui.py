@@ -1,6 +1,7 @@
 """What a Langfuse SDK user sends is what the platform's web UI shows: a trace made by the real
 Langfuse Python SDK (``@observe``, its drop-in OpenAI wrapper against the local
-OpenAI-compatible server, trace attributes and a trace score) opened in headless Chromium."""
+OpenAI-compatible server, trace attributes and a trace score) opened in headless Chromium, and
+two of its dataset experiments compared as evaluation runs."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from llmops.evaluation.models import Run
 from llmops.local_llm.server import LocalLLM
 from llmops.tenancy.models import Role
 from llmops.tracing.models import Span
 from tests.conftest import MakeUser, Tenant
 from tests.langfuse.clients import LangfuseClient
+from tests.langfuse.test_datasets import EXPERIMENT
 from tests.web_ui.conftest import sign_in
 
 AGENT = """
@@ -83,3 +86,35 @@ def test_a_langfuse_sdk_trace_reads_in_the_web_ui(
     )
     expect(span).to_contain_text(_as_the_ui_writes(generation.cost_total))
     expect(span).to_contain_text("Cost source: default")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_langfuse_experiments_compare_in_the_web_ui(
+    live_server: Any, tenant: Tenant, make_user: MakeUser, page: Page
+) -> None:
+    make_user("carol", tenant.organization, Role.VIEWER)
+    client = LangfuseClient("5.2", live_server.url, tenant.public_key, tenant.secret_key)
+    client.run(EXPERIMENT, NAME="baseline", WRONG="none")
+    client.run(EXPERIMENT, NAME="candidate", WRONG="France")
+    runs = {
+        run.summary["experiment"]["name"].split(" - ")[0]: run
+        for run in Run.objects.filter(project=tenant.project)
+    }
+    assert set(runs) == {"baseline", "candidate"}
+
+    sign_in(page, live_server, "carol")
+    expect(page.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
+    page.goto(f"{live_server.url}/evaluations")
+    listed = page.locator("table.runs tbody tr")
+    expect(listed).to_have_count(2)
+    expect(listed.first).to_contain_text("experiments: capitals")
+    page.get_by_label(f"Pick run {runs['baseline'].pk}").check()
+    page.get_by_label(f"Pick run {runs['candidate'].pk}").check()
+    page.get_by_role("button", name="Compare selected").click()
+    rows = page.locator("table.compare tbody tr")
+    expect(rows).to_have_count(3)
+    # The item the candidate got wrong comes first, with both outputs.
+    expect(rows.first).to_contain_text("fr")
+    expect(rows.first).to_contain_text("regression")
+    expect(rows.first).to_contain_text("Lyon")
+    expect(rows.first).to_contain_text("Paris")
