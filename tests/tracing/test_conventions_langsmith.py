@@ -350,6 +350,9 @@ def test_prompt_and_parser_runs_show_their_messages() -> None:
     assert parser.kind == "chain"
 
 
+CALL = {"id": "c1", "name": "f", "arguments": "{}"}
+
+
 def test_a_chain_returning_the_model_message_counts_no_tokens_of_its_own() -> None:
     """The trace sums its spans' tokens: the chat model's run has them, its caller not."""
     ai = {
@@ -357,6 +360,7 @@ def test_a_chain_returning_the_model_message_counts_no_tokens_of_its_own() -> No
         "content": "Answer",
         "usage_metadata": USAGE,
         "response_metadata": {"model_name": "gpt-4o-mini"},
+        "tool_calls": [{"name": "f", "args": {}, "id": "c1", "type": "tool_call"}],
     }
     span = mapped(
         "chain",
@@ -364,7 +368,10 @@ def test_a_chain_returning_the_model_message_counts_no_tokens_of_its_own() -> No
         outputs={"output": ai},
         extra={"metadata": {"model": "gpt-4", "ls_model_name": "gpt-4o-mini", "tokens": 12}},
     )
-    assert span.output == [{"role": "assistant", "content": "Answer"}]
+    assert span.output == [
+        {"role": "assistant", "content": "Answer", "tool_calls": [CALL]},
+    ]
+    assert span.tool_calls is None  # the model's run has them
     assert (span.input_tokens, span.output_tokens, span.total_tokens) == (None, None, None)
     assert (span.model_requested, span.model_answered) == ("", "")
 
@@ -747,3 +754,32 @@ def test_odd_shapes_are_kept_not_fatal(attributes: dict[str, Any]) -> None:
     assert span.name == "odd"
     assert span.experiment is None
     assert isinstance(span.metadata, dict)
+
+
+@pytest.mark.django_db
+def test_the_seed_run_is_priced_from_an_estimate_keeping_its_total(tenant: Tenant) -> None:
+    raw = run(
+        "llm",
+        name="chat_completion",
+        inputs={"prompt": "What is MLOps?"},
+        outputs={"response": "MLOps is..."},
+        extra={"metadata": {"model": "gpt-4", "tokens": 125}},
+    )
+    result = spans_ingest(
+        project=tenant.project, raw_spans=[run_to_raw_span(raw, project_name="support-bot")]
+    )
+    assert result.rejected == []
+    span = Span.objects.get(project=tenant.project, span_id=span_id_of(ROOT))
+    assert span.usage_estimated
+    assert span.total_tokens == 125
+    assert span.input_tokens > 0
+    assert span.output_tokens > 0
+    assert span.cost_source == "default"
+    assert (
+        span.cost_total
+        == calc_price(
+            Usage(input_tokens=span.input_tokens, output_tokens=span.output_tokens),
+            model_ref="gpt-4",
+            genai_request_timestamp=span.start_time,
+        ).total_price
+    )

@@ -456,12 +456,13 @@ def read(attrs: dict[str, Any], *, span_id: str, start: datetime) -> Run:
 
     run.input = inputs_of(inputs, run.run_type)
     run.output = outputs_of(outputs, run.run_type)
-    if isinstance(run.output, list) and run.output is not outputs:
-        run.tool_calls = tool_calls_of(run.output)
     run.documents = documents_of(outputs)
     if run.kind in _MODEL_KINDS or not run.kind:
+        if isinstance(run.output, list) and run.output is not outputs:
+            run.tool_calls = tool_calls_of(run.output)
         # Only a model call's: a chain that returns the model's AIMessage, or inherits the
-        # caller's metadata, would count its child's tokens again in the trace's sums.
+        # caller's metadata, would count its child's tokens (and tool calls) again in the
+        # trace's sums.
         _model(run, extra, outputs_dict, attrs.get("langsmith.serialized"))
         run.usage, run.cost = usage_of(outputs_dict, metadata)
 
