@@ -73,11 +73,18 @@ CHAIN = """
     lookup_id = uuid.uuid4()
     lookup("pipelines", langsmith_extra={"run_id": lookup_id})
 
+    stream_id = uuid.uuid4()
+    streamed = "".join(
+        chunk.content for chunk in llm.stream("Stream this", stream_usage=True,
+                                                config={"run_id": stream_id})
+    )
+
     wait_for_all_tracers()
     get_cached_client().flush()
     print(json.dumps({
         "answer": answer, "usage": usage.usage_metadata, "chain": str(chain_id),
         "agent": str(agent_id), "lookup": str(lookup_id),
+        "stream": str(stream_id), "streamed": streamed,
     }))
 """
 
@@ -204,3 +211,19 @@ def test_a_langchain_chain_agent_and_retrievers(
     assert lookup.documents == [
         {"id": "", "content": "Pipelines ship models", "score": 0.9, "metadata": {"score": 0.9}}
     ]
+
+    # A streamed call: the message the chunks made, its usage, the first token's time.
+    streamed = Span.objects.get(
+        project=tenant.project, span_id=span_id_of(uuid.UUID(result["stream"]))
+    )
+    assert streamed.kind == "llm"
+    assert streamed.input == [{"role": "user", "content": "Stream this"}]
+    assert streamed.output == [
+        {"role": "assistant", "content": result["streamed"], "finish_reason": "stop"}
+    ]
+    assert streamed.input_tokens > 0
+    assert streamed.output_tokens > 0
+    assert not streamed.usage_estimated
+    assert streamed.cost_source == "default"
+    assert "completion_start_time" in streamed.metadata
+    assert "time_to_first_token_ms" in streamed.metadata
