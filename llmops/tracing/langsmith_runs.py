@@ -12,8 +12,10 @@ so a run is converted and ingested only once it is complete (it has an ``end_tim
 * a post or patch of a run already stored changes nothing: ``spans_ingest`` keeps the first
   version of a span (a client retry is a no-op, as LangSmith treats it).
 
-A run that never ends (its process died before the patch) stays pending; the retention sweep
-deletes pending rows older than the project's trace retention, as it deletes spans.
+A run that never ends (its process died before the patch) stays pending until
+:func:`pending_runs_expire` (run by the retention task) deletes pending rows untouched for
+``PENDING_MAX_AGE``; a run whose process died mid-run is never a span, as in LangSmith's
+"pending" state that never resolves.
 
 Conversion contract (:func:`run_to_raw_span`), read by the LangSmith convention mapping
 (``llmops/tracing/conventions/langsmith.py``), which interprets the content:
@@ -376,8 +378,14 @@ def _stored(project: Project, rows: Sequence[PendingRun]) -> list[PendingRun]:
     return [wanted[key] for key in found if key in wanted]
 
 
-def pending_runs_delete_older_than(*, before: datetime) -> int:
-    """Forget runs that never ended (their process died before the patch): the retention
-    sweep's part for LangSmith ingestion."""
+# A week without a post or patch: longer than any run the client keeps open (a long agent run
+# is patched when it ends, however late, as long as it ends within this).
+PENDING_MAX_AGE = timedelta(days=7)
+
+
+def pending_runs_expire(*, now: datetime | None = None) -> int:
+    """Forget runs that never ended (their process died before the patch), in every project:
+    the retention task's part for LangSmith ingestion."""
+    before = (now or datetime.now(UTC)) - PENDING_MAX_AGE
     deleted, _ = PendingRun.objects.filter(updated_at__lt=before).delete()
     return deleted

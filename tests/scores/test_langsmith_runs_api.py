@@ -10,10 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from llmops.scores.models import Score
 from llmops.tenancy.models import KeyScope
+from llmops.tracing.langsmith_runs import PENDING_MAX_AGE, pending_runs_expire
 from llmops.tracing.models import PendingRun, Span
 from llmops.tracing.run_ids import span_id_of, trace_id_of
 from tests.conftest import Tenant
@@ -267,3 +270,66 @@ def test_multipart_part_with_nul_or_bad_json_is_refused(tenant: Tenant) -> None:
         assert response.status_code == 422, response.content
         assert response.json()["detail"].startswith(field)
     assert _spans(tenant) == []
+
+
+def test_multipart_deep_nesting_and_json_bodies_are_refused(tenant: Tenant) -> None:
+    run_id = uuid.uuid4()
+    deep = b"[" * 200 + b"]" * 200
+    parts = [(f"post.{run_id}", _post_body(run_id)), (f"post.{run_id}.outputs", deep)]
+    response = _send_multipart(_client(tenant), parts)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(f"post.{run_id}.outputs")
+    response = _client(tenant).post("/langsmith/runs/multipart", {"post": []}, format="json")
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("body")
+    assert _spans(tenant) == []
+    assert not PendingRun.objects.exists()
+
+
+def test_huge_numbers_in_inputs_are_kept_as_sent(tenant: Tenant) -> None:
+    run_id = uuid.uuid4()
+    body = _post_body(run_id, end_time=_iso(1), inputs={"n": 10**400})
+    assert _client(tenant).post("/langsmith/runs", body, format="json").status_code == 202
+    (span,) = _spans(tenant)
+    assert str(10**400) in _content(span)
+
+
+def test_a_run_that_never_ends_is_forgotten_after_a_while(tenant: Tenant) -> None:
+    client, run_id = _client(tenant), uuid.uuid4()
+    assert client.post("/langsmith/runs", _post_body(run_id), format="json").status_code == 202
+    assert client.get(f"/langsmith/runs/{run_id}").json()["status"] == "pending"
+    assert pending_runs_expire() == 0
+    assert pending_runs_expire(now=datetime.now(UTC) + PENDING_MAX_AGE + timedelta(hours=1)) == 1
+    assert client.get(f"/langsmith/runs/{run_id}").status_code == 404
+    assert _spans(tenant) == []
+
+
+def test_listing_a_trace_reads_a_page_in_a_fixed_number_of_queries(tenant: Tenant) -> None:
+    client, root = _client(tenant), uuid.uuid4()
+
+    def grow(count: int) -> int:
+        children = [
+            _post_body(uuid.uuid4(), trace_id=str(root), parent_run_id=str(root), end_time=_iso(2))
+            for _ in range(count)
+        ]
+        body = {"post": children}
+        assert client.post("/langsmith/runs/batch", body, format="json").status_code == 202
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                "/langsmith/runs/query", {"trace": str(root), "limit": 100}, format="json"
+            )
+        assert response.status_code == 200
+        return len(queries)
+
+    assert grow(2) == grow(40)
+    listed = client.post("/langsmith/runs/query", {"trace": str(root), "limit": 30}, format="json")
+    page = listed.json()
+    assert len(page["runs"]) == 30
+    rest = client.post(
+        "/langsmith/runs/query",
+        {"trace": str(root), "limit": 30, "cursor": page["cursors"]["next"]},
+        format="json",
+    ).json()
+    assert len(rest["runs"]) == 12
+    assert rest["cursors"]["next"] is None
+    assert len({run["id"] for run in page["runs"] + rest["runs"]}) == 42
