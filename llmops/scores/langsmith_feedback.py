@@ -21,7 +21,9 @@ from typing import Any
 
 from llmops.scores.domain import InvalidScore, ScoreInput
 from llmops.scores.models import Source
+from llmops.tenancy.models import Project
 from llmops.tracing.run_ids import span_id_of, trace_id_of
+from llmops.tracing.selectors import langsmith_pending_trace
 
 MAX_NAME = 100
 # feedback_source.type → the score's source: a model's judgement is an evaluation.
@@ -41,9 +43,12 @@ def _uuid(value: Any, *, field: str) -> uuid.UUID | None:
         raise InvalidScore("Must be a UUID.", field=field) from None
 
 
-def feedback_to_score(feedback: Mapping[str, Any], *, where: str = "") -> ScoreInput:
+def feedback_to_score(
+    feedback: Mapping[str, Any], *, where: str = "", project: Project | None = None
+) -> ScoreInput:
     """The score a LangSmith feedback body records; ``where`` prefixes the fields named in
-    errors (``feedback.<id>.`` for a multipart part)."""
+    errors (``feedback.<id>.`` for a multipart part). With ``project``, a feedback without
+    ``trace_id`` on a run still running (not a span yet) gets the run's trace."""
     feedback_id = _uuid(feedback.get("id"), field=f"{where}id")
     run_id = _uuid(feedback.get("run_id"), field=f"{where}run_id")
     trace_id = _uuid(feedback.get("trace_id"), field=f"{where}trace_id")
@@ -59,6 +64,12 @@ def feedback_to_score(feedback: Mapping[str, Any], *, where: str = "") -> ScoreI
         raise InvalidScore("Required: a score or a value.", field=f"{where}score")
     if score is not None and not isinstance(score, bool | int | float):
         raise InvalidScore("Must be a number or a boolean.", field=f"{where}score")
+    for name, number in (("score", score), ("value", value)):
+        if isinstance(number, int) and not isinstance(number, bool):
+            try:
+                float(number)
+            except OverflowError:
+                raise InvalidScore("Must be a finite number.", field=f"{where}{name}") from None
     if score is None and isinstance(value, dict | list):
         raise InvalidScore(
             "A value without a score must be a number, a boolean or a string.",
@@ -72,10 +83,13 @@ def feedback_to_score(feedback: Mapping[str, Any], *, where: str = "") -> ScoreI
     kept = {name: feedback[name] for name in _KEPT if feedback.get(name) is not None}
     if score is not None and value is not None:
         kept["value"] = value
+    trace = trace_id_of(trace_id) if trace_id is not None else ""
+    if not trace and run_id is not None and project is not None:
+        trace = langsmith_pending_trace(project=project, run_id=run_id)
     return ScoreInput(
         name=key,
         value=score if score is not None else value,
-        trace_id=trace_id_of(trace_id) if trace_id is not None else "",
+        trace_id=trace,
         span_id=span_id_of(run_id) if run_id is not None else "",
         comment=comment or "",
         source=_SOURCES.get(source_type, Source.API)

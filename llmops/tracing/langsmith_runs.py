@@ -331,7 +331,9 @@ def runs_receive(*, project: Project, ops: Sequence[RunOp]) -> RunsResult:
         complete: list[tuple[PendingRun, dict[str, Any], RawSpan]] = []
         waiting: list[PendingRun] = []
         for run_id, run_ops in by_run.items():
-            row = rows[run_id]
+            # Missing only when a concurrent request completed the run (and deleted its row)
+            # while this one waited for the lock: start afresh; a stored run is caught below.
+            row = rows.get(run_id) or PendingRun(project=project, run_id=run_id)
             fields: dict[str, Any] = dict(row.fields)
             has_post = row.has_post
             for op in run_ops:
@@ -355,15 +357,24 @@ def runs_receive(*, project: Project, ops: Sequence[RunOp]) -> RunsResult:
             if result.rejected:
                 first = result.rejected[0]
                 raise InvalidRun(f"Run refused: {first.reason}.", field="runs")
-            PendingRun.objects.filter(pk__in=[row.pk for row, _, _ in complete]).delete()
+            _delete([row for row, _, _ in complete])
         # A late post (a retry) of a run already stored would wait forever: its span is there.
         done = _stored(project, waiting)
-        if done:
-            PendingRun.objects.filter(pk__in=[row.pk for row in done]).delete()
+        _delete(done)
         for row in waiting:
-            if row not in done:
+            if row in done:
+                continue
+            if row.pk is None:
+                row.save()
+            else:
                 row.save(update_fields=["fields", "has_post", "trace_id", "updated_at"])
     return RunsResult(stored=len(complete), pending=len(waiting) - len(done))
+
+
+def _delete(rows: Sequence[PendingRun]) -> None:
+    saved = [row.pk for row in rows if row.pk is not None]
+    if saved:
+        PendingRun.objects.filter(pk__in=saved).delete()
 
 
 def _stored(project: Project, rows: Sequence[PendingRun]) -> list[PendingRun]:

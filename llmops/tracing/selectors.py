@@ -224,6 +224,16 @@ def langsmith_pending_run(*, project: Project, run_id: Any) -> PendingRun | None
     return PendingRun.objects.filter(project=project, run_id=run_id).first()
 
 
+def langsmith_pending_trace(*, project: Project, run_id: Any) -> str:
+    """The trace id (32 hex) of a LangSmith run still running, or ""."""
+    found = (
+        PendingRun.objects.filter(project=project, run_id=run_id)
+        .values_list("trace_id", flat=True)
+        .first()
+    )
+    return found or ""
+
+
 def langsmith_run_spans(
     *, project: Project, filters: LangSmithRunFilters, offset: int, limit: int
 ) -> list[Span]:

@@ -333,3 +333,58 @@ def test_listing_a_trace_reads_a_page_in_a_fixed_number_of_queries(tenant: Tenan
     assert len(rest["runs"]) == 12
     assert rest["cursors"]["next"] is None
     assert len({run["id"] for run in page["runs"] + rest["runs"]}) == 42
+
+
+def test_feedback_on_a_running_run_without_trace_id_finds_its_trace(tenant: Tenant) -> None:
+    root, child, feedback_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    running = _post_body(child, trace_id=str(root), parent_run_id=str(root))
+    parts: list[tuple[str, Any]] = [
+        (f"post.{child}", running),
+        (
+            f"feedback.{feedback_id}",
+            {"id": str(feedback_id), "run_id": str(child), "key": "helpful", "value": "yes"},
+        ),
+    ]
+    assert _send_multipart(_client(tenant), parts).status_code == 202
+    score = Score.objects.get(project=tenant.project, id=feedback_id)
+    assert (score.trace_id, score.span_id) == (trace_id_of(root), span_id_of(child))
+    assert score.string_value == "yes"
+
+
+@pytest.mark.parametrize(
+    ("feedback", "field"),
+    [
+        ({"score": 10**400}, "score"),
+        ({"score": "high"}, "score"),
+        ({"score": None, "value": {"a": 1}}, "value"),
+        ({"run_id": "nope"}, "run_id"),
+        ({"key": "k" * 101}, "key"),
+        ({"score": None, "value": "x" * 201}, "value"),
+    ],
+)
+def test_bad_feedback_parts_name_the_field(
+    tenant: Tenant, feedback: dict[str, Any], field: str
+) -> None:
+    run_id, feedback_id = uuid.uuid4(), uuid.uuid4()
+    sent = {"id": str(feedback_id), "run_id": str(run_id), "key": "k", "score": 1, **feedback}
+    parts: list[tuple[str, Any]] = [
+        (f"post.{run_id}", _post_body(run_id, end_time=_iso(1))),
+        (f"feedback.{feedback_id}", json.dumps(sent).encode()),
+    ]
+    response = _send_multipart(_client(tenant), parts)
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"].startswith(f"feedback.{feedback_id}.{field}")
+    assert _spans(tenant) == []
+    assert not Score.objects.exists()
+
+
+def test_nan_in_a_part_is_refused(tenant: Tenant) -> None:
+    run_id = uuid.uuid4()
+    parts: list[tuple[str, Any]] = [
+        (f"post.{run_id}", _post_body(run_id, end_time=_iso(1))),
+        (f"post.{run_id}.outputs", b'{"x": NaN}'),
+    ]
+    response = _send_multipart(_client(tenant), parts)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(f"post.{run_id}.outputs")
+    assert _spans(tenant) == []

@@ -59,6 +59,11 @@ def _ops(data: Mapping[str, Any]) -> list[RunOp]:
     return ops
 
 
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON (the client never sends them); nothing could store them.
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _part_json(name: str, text: Any) -> Any:
     if not isinstance(text, str):
         # A part sent as a file (with a filename): read its bytes.
@@ -69,7 +74,7 @@ def _part_json(name: str, text: Any) -> Any:
     if nests_too_deep(text):
         raise InvalidRun(f"JSON {TOO_DEEP}.", field=name)
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except ValueError as exc:
         raise InvalidRun(f"Is not JSON: {exc}.", field=name) from None
     found = first_unstorable_text(value)
@@ -79,9 +84,12 @@ def _part_json(name: str, text: Any) -> Any:
     return value
 
 
-def _multipart(request: Request) -> tuple[list[RunOp], list[domain.ScoreInput]]:
+Feedback = list[tuple[str, Mapping[str, Any]]]
+
+
+def _multipart(request: Request) -> tuple[list[RunOp], Feedback]:
     runs: dict[tuple[str, str], dict[str, Any]] = {}
-    feedback: list[domain.ScoreInput] = []
+    feedback: Feedback = []
     if not isinstance(request.data, QueryDict):
         raise InvalidRun("Send the runs as multipart/form-data parts.", field="body")
     for name, values in request.data.lists():
@@ -92,7 +100,10 @@ def _multipart(request: Request) -> tuple[list[RunOp], list[domain.ScoreInput]]:
         if head == "feedback":
             if not isinstance(value, Mapping):
                 raise InvalidRun("Must be a feedback object.", field=name)
-            feedback.append(feedback_to_score(value, where=f"{name}."))
+            # Checked now, so a bad feedback stores nothing; converted again once the runs of
+            # this request are in (a running run's trace is then known).
+            feedback_to_score(value, where=f"{name}.")
+            feedback.append((name, value))
             continue
         if head not in ("post", "patch") or not rest:
             raise InvalidRun("Unknown part: post.<id>, patch.<id> or feedback.<id>.", field=name)
@@ -118,15 +129,25 @@ def _multipart(request: Request) -> tuple[list[RunOp], list[domain.ScoreInput]]:
     return ops, feedback
 
 
-def _receive(
-    view: LangSmithView, ops: list[RunOp], feedback: list[domain.ScoreInput], request: Request
-) -> None:
+def _receive(view: LangSmithView, ops: list[RunOp], feedback: Feedback, request: Request) -> None:
     with transaction.atomic():
         langsmith_runs.runs_receive(project=view.project, ops=ops)
         if feedback:
-            domain.scores_record(
-                project=view.project, items=feedback, author=str(request.user), many=True
-            )
+            items = [
+                feedback_to_score(value, where=f"{name}.", project=view.project)
+                for name, value in feedback
+            ]
+            try:
+                domain.scores_record(
+                    project=view.project, items=items, author=str(request.user), many=True
+                )
+            except domain.InvalidScore as exc:
+                # "[2].value" → "feedback.<id>.value": the part the client can find.
+                index, _, rest = (exc.field or "").partition("].")
+                if not index.startswith("[") or not index[1:].isdigit():
+                    raise
+                name = feedback[int(index[1:])][0]
+                raise domain.InvalidScore(exc.message, field=f"{name}.{rest}") from None
 
 
 class LangSmithRunsView(LangSmithView):
@@ -245,11 +266,12 @@ class LangSmithRunQueryView(LangSmithView):
 
 
 def _json_attr(attrs: Mapping[str, Any], key: str) -> Any:
-    text = attrs.get(f"langsmith.{key}")
-    if not isinstance(text, str):
-        return None
+    # As sent (JSON text), or as the convention mapping put back what it did not map.
+    value = attrs.get(f"langsmith.{key}")
+    if not isinstance(value, str):
+        return value
     try:
-        return json.loads(text)
+        return json.loads(value)
     except ValueError:
         return None
 
@@ -272,6 +294,8 @@ def run_of_span(span: Span) -> dict[str, Any]:
     inputs = _json_attr(attrs, "inputs")
     outputs = _json_attr(attrs, "outputs")
     extra = _json_attr(attrs, "extra")
+    events = _json_attr(attrs, "events")
+    serialized = _json_attr(attrs, "serialized")
     error = span.status_message if span.status == "error" else None
     return {
         "id": run_id,
@@ -281,15 +305,18 @@ def run_of_span(span: Span) -> dict[str, Any]:
         "end_time": span.end_time.isoformat(),
         "inputs": inputs if isinstance(inputs, dict) else _as_dict(span.input, "input") or {},
         "outputs": outputs if isinstance(outputs, dict) else _as_dict(span.output, "output"),
-        "extra": extra if isinstance(extra, dict) else {"metadata": span.metadata},
+        # The mapping keeps extra's metadata as the span's metadata and the rest apart.
+        "extra": {**(extra if isinstance(extra, dict) else {}), "metadata": span.metadata},
         "error": error or None,
-        "events": _json_attr(attrs, "events"),
-        "serialized": _json_attr(attrs, "serialized"),
+        "events": events if isinstance(events, list) else None,
+        "serialized": serialized if isinstance(serialized, dict) else None,
         "tags": span.tags,
         "trace_id": str(uuid.UUID(span.trace_id)),
         "parent_run_id": attrs.get("langsmith.parent_run_id") or None,
         "dotted_order": attrs.get("langsmith.dotted_order") or "",
-        "session_id": attrs.get("langsmith.session_id") or None,
+        "session_id": attrs.get("langsmith.session_id")
+        or span.metadata.get("langsmith_project_id")
+        or None,
         "reference_example_id": attrs.get("langsmith.reference_example_id") or None,
         "status": "error" if span.status == "error" else "success",
         "prompt_tokens": span.input_tokens,
