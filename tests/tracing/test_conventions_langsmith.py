@@ -635,7 +635,8 @@ def test_a_root_run_with_a_reference_example_is_an_experiment_item() -> None:
         error="",
         latency_ms=1000.0,
     )
-    assert "langsmith.reference_example_id" not in span.attributes
+    # As sent too, for the LangSmith reads (read_run answers it).
+    assert span.attributes["langsmith.reference_example_id"] == str(example)
 
 
 def test_an_experiment_session_named_by_id() -> None:

@@ -14,8 +14,9 @@ that carry ``langsmith.run_id``; it pops what it reads and puts back, as ``langs
 
 Kept in ``attributes`` as sent, because the LangSmith reads answer with them and no span field
 holds them: ``langsmith.run_id``, ``langsmith.parent_run_id``, ``langsmith.dotted_order``
-(the span ids are hashes of the run ids) and ``langsmith.run_type`` (``prompt`` and ``parser``
-runs are kind ``chain``); ``langsmith.serialized`` (the traced object's constructor) too.
+(the span ids are hashes of the run ids), ``langsmith.reference_example_id`` (also the span's
+``experiment``) and ``langsmith.run_type`` (``prompt`` and ``parser`` runs are kind ``chain``);
+``langsmith.serialized`` (the traced object's constructor) too.
 """
 
 from __future__ import annotations
@@ -427,7 +428,8 @@ def _events(attrs: dict[str, Any], value: Any, start: datetime, metadata: dict[s
 def _experiment(run: Run, attrs: dict[str, Any], span_id: str, session: str) -> None:
     """A root run with a reference example is one item of an evaluation experiment
     (``evaluate()`` sends each example's target run so, in the experiment's session)."""
-    example = as_str(attrs.pop("langsmith.reference_example_id", None))
+    # Kept in attributes too: the LangSmith reads answer a run's reference example from there.
+    example = as_str(attrs.get("langsmith.reference_example_id"))
     session_id = as_str(attrs.get("langsmith.session_id"))
     if not example:
         return
