@@ -5,7 +5,9 @@ multipart ingestion carries feedback as scores."""
 from __future__ import annotations
 
 import json
+import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -388,3 +390,35 @@ def test_nan_in_a_part_is_refused(tenant: Tenant) -> None:
     assert response.status_code == 422
     assert response.json()["detail"].startswith(f"post.{run_id}.outputs")
     assert _spans(tenant) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_and_patches_of_a_run_make_one_span(
+    live_server: Any, tenant: Tenant
+) -> None:
+    runs = [uuid.uuid4() for _ in range(6)]
+
+    def send(job: tuple[str, uuid.UUID]) -> int:
+        kind, run_id = job
+        if kind == "post":
+            method, url, data = "POST", "/langsmith/runs", _post_body(run_id)
+        else:
+            url = f"/langsmith/runs/{run_id}"
+            method, data = "PATCH", {"end_time": _iso(2), "outputs": {"done": True}}
+        request = urllib.request.Request(  # noqa: S310 — the test's own live server
+            f"{live_server.url}{url}",
+            data=json.dumps(data).encode(),
+            headers={"Content-Type": "application/json", "X-Api-Key": tenant.secret_key},
+            method=method,
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return int(response.status)
+
+    # Each run's post, its patch and a retried patch race one another.
+    jobs = [(kind, run_id) for run_id in runs for kind in ("post", "patch", "patch")]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert set(pool.map(send, jobs)) == {202}
+    spans = _spans(tenant)
+    assert sorted(span.span_id for span in spans) == sorted(span_id_of(r) for r in runs)
+    assert all('"done"' in _content(span) for span in spans)
+    assert not PendingRun.objects.exists()
