@@ -206,7 +206,7 @@ def tenant_id(project: Project) -> uuid.UUID:
     return uuid.uuid5(_TENANT_NAMESPACE, str(project.pk))
 
 
-def session_json(session: Experiment) -> dict[str, Any]:
+def session_json(session: Experiment, project: Project) -> dict[str, Any]:
     run = session.run
     return {
         "id": str(session.session_id),
@@ -215,7 +215,7 @@ def session_json(session: Experiment) -> dict[str, Any]:
         "extra": session.extra or None,
         "start_time": _iso(session.created_at),
         "end_time": _iso(session.end_time),
-        "tenant_id": str(tenant_id(session.project)),
+        "tenant_id": str(tenant_id(project)),
         "reference_dataset_id": (
             str(domain.dataset_uuid(session.dataset_id)) if session.dataset_id else None
         ),
@@ -458,7 +458,7 @@ class LangSmithSessionsView(LangSmithView):
                 else [pk for pk in map(domain.dataset_pk_of, references) if pk is not None]
             ),
         )
-        return Response([session_json(row) for row in found[offset : offset + limit]])
+        return Response([session_json(row, self.project) for row in found[offset : offset + limit]])
 
     def post(self, request: Request) -> Response:
         data = body(request)
@@ -480,7 +480,7 @@ class LangSmithSessionsView(LangSmithView):
             dataset=dataset,
             upsert=upsert,
         )
-        return Response(session_json(session), status=status.HTTP_201_CREATED)
+        return Response(session_json(session, self.project), status=status.HTTP_201_CREATED)
 
 
 class LangSmithSessionView(LangSmithView):
@@ -492,7 +492,7 @@ class LangSmithSessionView(LangSmithView):
         found = selectors.session_get(
             project=self.project, session_id=_uuid(session_id, "session_id")
         )
-        return Response(session_json(found))
+        return Response(session_json(found, self.project))
 
     def patch(self, request: Request, session_id: str) -> Response:
         data = body(request)
@@ -506,13 +506,8 @@ class LangSmithSessionView(LangSmithView):
             extra=_object(data, "extra"),
             end_time=_time(data, "end_time"),
         )
-        return Response(
-            session_json(
-                selectors.session_get(
-                    project=self.project, session_id=updated.session_id or uuid.UUID(int=0)
-                )
-            )
-        )
+        updated.run = found.run
+        return Response(session_json(updated, self.project))
 
 
 # --- feedback -------------------------------------------------------------------------------
