@@ -156,6 +156,14 @@ def test_a_batch_tree_keeps_parents_from_ids_and_dotted_order(tenant: Tenant) ->
     assert {run["id"] for run in runs["runs"]} == {str(root), str(child)}
     (inner,) = [run for run in runs["runs"] if run["name"] == "inner"]
     assert inner["parent_run_id"] == str(root)
+    tools = client.post(
+        "/langsmith/runs/query", {"trace": str(root), "run_type": "tool"}, format="json"
+    ).json()
+    assert [run["name"] for run in tools["runs"]] == ["inner"]
+    roots = client.post(
+        "/langsmith/runs/query", {"trace": str(root), "is_root": True}, format="json"
+    ).json()
+    assert [run["name"] for run in roots["runs"]] == ["chat_completion"]
 
 
 @pytest.mark.parametrize(
@@ -422,3 +430,32 @@ def test_concurrent_posts_and_patches_of_a_run_make_one_span(
     assert sorted(span.span_id for span in spans) == sorted(span_id_of(r) for r in runs)
     assert all('"done"' in _content(span) for span in spans)
     assert not PendingRun.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"session": [str(uuid.uuid4())]}, "trace"),
+        ({"trace": "x"}, "trace"),
+        ({"trace": str(uuid.uuid4()), "filter": 'eq(name, "a")'}, "filter"),
+        ({"trace": str(uuid.uuid4()), "limit": 0}, "limit"),
+        ({"trace": str(uuid.uuid4()), "cursor": "abc"}, "cursor"),
+        ({"id": "x"}, "id"),
+        ({"trace": str(uuid.uuid4()), "is_root": "yes"}, "is_root"),
+    ],
+)
+def test_bad_run_queries_name_the_field(tenant: Tenant, query: dict[str, Any], field: str) -> None:
+    response = _client(tenant).post("/langsmith/runs/query", query, format="json")
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"].startswith(field)
+
+
+def test_read_run_answers_the_reference_example_and_bad_ids(tenant: Tenant) -> None:
+    client, run_id, example = _client(tenant), uuid.uuid4(), uuid.uuid4()
+    body = _post_body(run_id, end_time=_iso(1), reference_example_id=str(example))
+    assert client.post("/langsmith/runs", body, format="json").status_code == 202
+    assert client.get(f"/langsmith/runs/{run_id}").json()["reference_example_id"] == str(example)
+    response = client.get("/langsmith/runs/not-a-uuid")
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("run_id")
+    assert client.get(f"/langsmith/runs/{uuid.uuid4()}").status_code == 404

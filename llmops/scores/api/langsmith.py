@@ -32,6 +32,7 @@ from llmops.scores import domain
 from llmops.scores.langsmith_feedback import feedback_to_score
 from llmops.tracing import langsmith_runs, selectors
 from llmops.tracing.api import access as tracing_actions
+from llmops.tracing.conventions.langsmith import KINDS
 from llmops.tracing.langsmith_runs import InvalidRun, RunOp, parse_uuid
 from llmops.tracing.models import PendingRun, Span
 from llmops.tracing.run_ids import span_id_of, trace_id_of
@@ -233,7 +234,8 @@ def _filters(data: Mapping[str, Any]) -> selectors.LangSmithRunFilters:
         span_ids=tuple(span_id_of(parse_uuid(i, field="id")) for i in ids),
         parent_span_id=span_id_of(parse_uuid(parent, field="parent_run")) if parent else "",
         is_root=data.get("is_root"),
-        kinds=(run_type,) if run_type else (),
+        # Run types are kept as span kinds (prompt and parser runs are chains).
+        kinds=(KINDS.get(run_type.lower(), run_type),) if run_type else (),
         error=data.get("error"),
     )
 
