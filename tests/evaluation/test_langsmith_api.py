@@ -503,3 +503,28 @@ def test_a_page_costs_the_same_queries_for_few_and_many_rows(tenant: Tenant) -> 
     assert [rows for _, rows in few] == [3, 2, 2]
     assert [rows for _, rows in many] == [9, 8, 8]
     assert [count for count, _ in few] == [count for count, _ in many]
+
+
+def test_dataset_versions_and_splits_read_as_langsmith_tags(tenant: Tenant) -> None:
+    dataset_id = _dataset(tenant)
+    _examples(tenant, dataset_id)
+    client = _client(tenant)
+    _post(client, "examples", {"dataset_id": dataset_id, "inputs": {"q": "c?"}})
+    versions = client.get(f"/langsmith/datasets/{dataset_id}/versions").json()
+    assert [v["tags"] for v in versions] == [["v2", "latest"], ["v1"]]
+    searched = client.get(f"/langsmith/datasets/{dataset_id}/versions", {"search": "v1"})
+    assert [v["tags"] for v in searched.json()] == [["v1"]]
+    one = client.get(f"/langsmith/datasets/{dataset_id}/version", {"tag": "v1"}).json()
+    assert one["tags"] == ["v1"]
+    at_v1 = client.get("/langsmith/examples", {"dataset": dataset_id, "as_of": "v1"}).json()
+    assert [e["id"] for e in at_v1] == [EXAMPLE_A, EXAMPLE_B]
+    splits = client.get(f"/langsmith/datasets/{dataset_id}/splits").json()
+    assert splits == ["base", "hard"]
+    version = f"/langsmith/datasets/{dataset_id}/version"
+    assert client.get(version, {"tag": "v9"}).status_code == 404
+    both = client.get(version, {"tag": "v1", "as_of": "2026-01-01T00:00:00Z"})
+    assert both.status_code == 422
+    assert client.get(version).status_code == 422
+    bad_time = client.get(version, {"as_of": "soon"})
+    assert bad_time.status_code == 422
+    assert bad_time.json()["detail"].startswith("as_of:")

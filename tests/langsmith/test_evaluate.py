@@ -37,7 +37,12 @@ DATASET = """
     examples = list(client.list_examples(dataset_name="mlops-questions"))
     hard = list(client.list_examples(dataset_id=dataset.id, splits=["hard"]))
     again = client.read_example(one.id)
+    versions = list(client.list_dataset_versions(dataset_id=dataset.id))
+    latest = client.read_dataset_version(dataset_name="mlops-questions", tag="latest")
+    first = list(client.list_examples(dataset_id=dataset.id, as_of="v1"))
     print(json.dumps({
+        "versions": [v.tags for v in versions], "latest": latest.tags, "v1": len(first),
+        "splits": client.list_dataset_splits(dataset_id=dataset.id),
         "id": str(dataset.id), "read": str(read.id), "by_id": by_id.name,
         "description": read.description, "count": read.example_count,
         "created": created["count"], "created_ids": sorted(map(str, created["example_ids"])),
@@ -88,6 +93,28 @@ EVALUATE = """
         "scores": sorted((r["example"].inputs["prompt"], e.key, e.score)
                          for r in rows for e in r["evaluation_results"]["results"]),
     }))
+"""
+
+AEVALUATE = """
+    import asyncio, json
+    from langsmith import Client
+    from langsmith.evaluation import aevaluate
+
+    async def target(inputs):
+        return {"output": "operations for ML"}
+
+    async def accuracy_evaluator(run, example):
+        return {"key": "accuracy", "score": run.outputs["output"] == example.outputs["answer"]}
+
+    async def main():
+        results = await aevaluate(target, data="mlops-questions",
+                                  evaluators=[accuracy_evaluator], experiment_prefix="async")
+        rows = [row async for row in results]
+        return results.experiment_name, len(rows)
+
+    name, count = asyncio.run(main())
+    Client().flush()
+    print(json.dumps({"experiment": name, "rows": count}))
 """
 
 FEEDBACK = """
@@ -144,6 +171,11 @@ def test_a_dataset_made_with_the_client_is_a_versioned_platform_dataset(
     assert made["hard"] == ["What is a model registry?"]
     assert made["again"] == {"prompt": "What is drift?"}
     assert set(made["created_ids"]) <= {e["id"] for e in made["examples"]}
+    # The platform's versions as LangSmith's: tagged v<number>, the newest also "latest".
+    assert made["versions"] == [["v2", "latest"], ["v1"]]
+    assert made["latest"] == ["v2", "latest"]
+    assert made["v1"] == 3
+    assert made["splits"] == ["base", "hard"]
 
     # The platform's own API: the dataset's versions (the bulk create is one) and its items.
     client = tenant.client()
@@ -202,6 +234,18 @@ def test_evaluate_is_an_evaluation_run_with_both_evaluators_scores(
     # The candidate got MLOps wrong (the baseline drift): one regression, one improvement.
     regressions = [row["item_key"] for row in comparison["items"] if row["regression"]]
     assert regressions == [by_input["What is MLOps?"]["item_key"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_aevaluate_is_an_evaluation_run_too(langsmith: LangSmithClient, tenant: Tenant) -> None:
+    _dataset(langsmith)
+    done = langsmith.run(AEVALUATE)
+    assert done["rows"] == 4
+    (run,) = _runs(tenant)
+    assert run["summary"]["experiment"]["name"] == done["experiment"]
+    assert run["summary"]["items"] == 4
+    # Booleans are pass/fail verdicts: one of four answers is right.
+    assert run["summary"]["evaluators"]["accuracy"]["pass_rate"] == 0.25
 
 
 @pytest.mark.django_db(transaction=True)

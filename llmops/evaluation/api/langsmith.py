@@ -281,6 +281,81 @@ class LangSmithDatasetView(LangSmithView):
         return Response(dataset_json(dataset, counts.get(dataset.pk, 0)))
 
 
+def _version_of(dataset: Dataset, raw: str | None, name: str) -> int:
+    """The version ``raw`` names: a time (the version current then), a tag (``latest``, or
+    ``v<number>``, the tags the platform gives its versions) or nothing (the newest)."""
+    if not raw or raw == "latest":
+        return dataset.latest_version
+    if raw[:1] == "v" and raw[1:].isdigit():
+        number = int(raw[1:])
+        if not 1 <= number <= dataset.latest_version:
+            raise NotFound(f"The dataset has no version {raw}.", field=name)
+        return number
+    moment = _time({name: raw}, name)
+    assert moment is not None
+    return selectors.version_at_time(dataset, moment)
+
+
+def _version_json(version: DatasetVersion, latest: int) -> dict[str, Any]:
+    tags = [f"v{version.number}", *(["latest"] if version.number == latest else [])]
+    return {"tags": tags, "as_of": _iso(version.created_at)}
+
+
+class LangSmithDatasetVersionsView(LangSmithView):
+    """``GET /datasets/{id}/versions``: its versions, newest first, each tagged ``v<number>``
+    (the newest also ``latest``)."""
+
+    access = {"GET": actions.READ}
+
+    def get(self, request: Request, dataset_id: str) -> Response:
+        dataset = _dataset_of(self.project, dataset_id, "dataset_id")
+        offset, limit = _window(request)
+        versions = dataset.versions.order_by("-number")
+        search = _query_text(request, "search")
+        if search:
+            number = search[1:] if search[:1] == "v" else search
+            versions = versions.filter(number=int(number)) if number.isdigit() else versions.none()
+        rows = versions[offset : offset + limit]
+        return Response([_version_json(row, dataset.latest_version) for row in rows])
+
+
+class LangSmithDatasetVersionView(LangSmithView):
+    """``GET /datasets/{id}/version?as_of=|tag=``: the version current at a time, or tagged."""
+
+    access = {"GET": actions.READ}
+
+    def get(self, request: Request, dataset_id: str) -> Response:
+        dataset = _dataset_of(self.project, dataset_id, "dataset_id")
+        query = request.query_params
+        tag, as_of = query.get("tag"), query.get("as_of")
+        if bool(tag) == bool(as_of):
+            raise Invalid("give exactly one of as_of and tag", field="as_of")
+        number = _version_of(dataset, tag or as_of, "tag" if tag else "as_of")
+        version = dataset.versions.filter(number=number).first()
+        if version is None:
+            raise NotFound("The dataset had no version then.", field="as_of")
+        return Response(_version_json(version, dataset.latest_version))
+
+
+class LangSmithDatasetSplitsView(LangSmithView):
+    """``GET /datasets/{id}/splits?as_of=``: the splits its examples name (``base`` for those
+    with none), as LangSmith keeps them in ``metadata.dataset_split``."""
+
+    access = {"GET": actions.READ}
+
+    def get(self, request: Request, dataset_id: str) -> Response:
+        dataset = _dataset_of(self.project, dataset_id, "dataset_id")
+        version = _version_of(dataset, request.query_params.get("as_of"), "as_of")
+        found: set[str] = set()
+        for metadata in selectors.items_at(dataset, version).values_list("metadata", flat=True):
+            splits = (metadata or {}).get("dataset_split")
+            if isinstance(splits, list) and splits:
+                found.update(s for s in splits if isinstance(s, str))
+            else:
+                found.add("base")
+        return Response(sorted(found))
+
+
 # --- examples -------------------------------------------------------------------------------
 
 
@@ -367,12 +442,7 @@ class LangSmithExamplesView(LangSmithView):
         return Response(_examples_json(rows))
 
     def _version(self, request: Request, dataset: Dataset) -> int:
-        raw = request.query_params.get("as_of")
-        if not raw or raw == "latest":
-            return dataset.latest_version
-        moment = _time({"as_of": raw}, "as_of")
-        assert moment is not None
-        return selectors.version_at_time(dataset, moment)
+        return _version_of(dataset, request.query_params.get("as_of"), "as_of")
 
     def post(self, request: Request) -> Response:
         raw_dataset, example = _example_in(body(request), "")

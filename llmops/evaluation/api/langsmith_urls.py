@@ -11,6 +11,21 @@ urlpatterns: list[URLPattern] = [
         langsmith.LangSmithDatasetView.as_view(),
         name="langsmith-dataset",
     ),
+    path(
+        "datasets/<str:dataset_id>/versions",
+        langsmith.LangSmithDatasetVersionsView.as_view(),
+        name="langsmith-dataset-versions",
+    ),
+    path(
+        "datasets/<str:dataset_id>/version",
+        langsmith.LangSmithDatasetVersionView.as_view(),
+        name="langsmith-dataset-version",
+    ),
+    path(
+        "datasets/<str:dataset_id>/splits",
+        langsmith.LangSmithDatasetSplitsView.as_view(),
+        name="langsmith-dataset-splits",
+    ),
     path("examples", langsmith.LangSmithExamplesView.as_view(), name="langsmith-examples"),
     path(
         "examples/bulk",
