@@ -37,6 +37,7 @@ from llmops.evaluation.models import (
 )
 from llmops.prompts.models import Prompt, PromptLabel
 from llmops.registry.gates import PassedRun
+from llmops.scores.models import Score
 from llmops.tenancy.models import Project
 
 # --- LangSmith sessions (external experiments with a session id) ---------------------------
@@ -71,6 +72,26 @@ def session_get(*, project: Project, session_id: uuid.UUID) -> Experiment:
     )
     if found is None:
         raise EvaluationNotFound("Session not found.", field="session_id")
+    return found
+
+
+def feedback_list(
+    *, project: Project, span_ids: list[str] | None, keys: list[str]
+) -> QuerySet[Score]:
+    """Scores read as LangSmith feedback: on these spans (None: any) and of these names, newest
+    first."""
+    found = Score.objects.filter(project=project)
+    if span_ids is not None:
+        found = found.filter(span_id__in=span_ids)
+    if keys:
+        found = found.filter(name__in=keys)
+    return found.order_by("-created_at", "id")
+
+
+def feedback_get(*, project: Project, feedback_id: uuid.UUID) -> Score:
+    found = Score.objects.filter(project=project, id=feedback_id).first()
+    if found is None:
+        raise EvaluationNotFound("Feedback not found.", field="feedback_id")
     return found
 
 

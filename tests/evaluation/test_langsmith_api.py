@@ -488,10 +488,13 @@ def test_a_page_costs_the_same_queries_for_few_and_many_rows(tenant: Tenant) -> 
         _dataset(tenant, f"d{n}")
         _post(client, "sessions", {"name": f"s{n}", "reference_dataset_id": dataset_id})
         _post(client, "examples", {"dataset_id": dataset_id, "inputs": {"n": n}})
+        feedback = {"trace_id": str(uuid.uuid4()), "key": f"k{n}", "score": n}
+        _post(client, "feedback", feedback)
     listings = [
         ("/langsmith/datasets", {}),
         ("/langsmith/examples", {"dataset": dataset_id}),
         ("/langsmith/sessions", {}),
+        ("/langsmith/feedback", {}),
     ]
     _queries(client, *listings[0])  # the key's first use is written once
     few = [_queries(client, path, params) for path, params in listings]
@@ -499,9 +502,11 @@ def test_a_page_costs_the_same_queries_for_few_and_many_rows(tenant: Tenant) -> 
         _dataset(tenant, f"d{n}")
         _post(client, "sessions", {"name": f"s{n}", "reference_dataset_id": dataset_id})
         _post(client, "examples", {"dataset_id": dataset_id, "inputs": {"n": n}})
+        feedback = {"trace_id": str(uuid.uuid4()), "key": f"k{n}", "score": n}
+        _post(client, "feedback", feedback)
     many = [_queries(client, path, params) for path, params in listings]
-    assert [rows for _, rows in few] == [3, 2, 2]
-    assert [rows for _, rows in many] == [9, 8, 8]
+    assert [rows for _, rows in few] == [3, 2, 2, 2]
+    assert [rows for _, rows in many] == [9, 8, 8, 8]
     assert [count for count, _ in few] == [count for count, _ in many]
 
 
@@ -528,3 +533,34 @@ def test_dataset_versions_and_splits_read_as_langsmith_tags(tenant: Tenant) -> N
     bad_time = client.get(version, {"as_of": "soon"})
     assert bad_time.status_code == 422
     assert bad_time.json()["detail"].startswith("as_of:")
+
+
+def test_feedback_reads_back_by_run_and_key_and_not_across_projects(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    run_id, trace = uuid.uuid4(), uuid.uuid4()
+    feedback_id = str(uuid.uuid4())
+    body = {
+        "id": feedback_id,
+        "run_id": str(run_id),
+        "trace_id": str(trace),
+        "key": "correct",
+        "score": True,
+        "correction": {"answer": "x"},
+    }
+    assert _post(_client(tenant), "feedback", body).status_code == 200
+    client = _client(tenant)
+    listed = client.get("/langsmith/feedback", {"run": str(run_id)}).json()
+    assert [(f["id"], f["run_id"], f["trace_id"], f["key"], f["score"]) for f in listed] == [
+        (feedback_id, str(run_id), str(trace), "correct", 1.0)
+    ]
+    assert listed[0]["correction"] == {"answer": "x"}
+    assert client.get("/langsmith/feedback", {"run": str(uuid.uuid4())}).json() == []
+    assert client.get("/langsmith/feedback", {"key": "other"}).json() == []
+    assert client.get(f"/langsmith/feedback/{feedback_id}").json()["key"] == "correct"
+    bad = client.get("/langsmith/feedback", {"run": "x"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"].startswith("run:")
+    intruder = _client(other_tenant)
+    assert intruder.get(f"/langsmith/feedback/{feedback_id}").status_code == 404
+    assert intruder.get("/langsmith/feedback", {"run": str(run_id)}).json() == []

@@ -134,8 +134,12 @@ FEEDBACK = """
     client.flush()
     client.create_feedback(run_id=ids["run"], trace_id=ids["trace"], key="helpfulness",
                            score=0.8, comment="clear")
-    client.create_feedback(run_id=ids["run"], key="tone", value="friendly")
-    print(json.dumps(ids))
+    made = client.create_feedback(run_id=ids["run"], key="tone", value="friendly")
+    listed = list(client.list_feedback(run_ids=[ids["run"]]))
+    read = client.read_feedback(made.id)
+    print(json.dumps({**ids, "listed": sorted((str(f.run_id), f.key, f.score, f.value)
+                                              for f in listed),
+                      "read": [read.key, read.value, str(read.trace_id)]}))
 """
 
 
@@ -265,3 +269,9 @@ def test_create_feedback_on_a_traced_run_is_a_score_on_its_span(
     assert by_name["helpfulness"]["comment"] == "clear"
     assert by_name["tone"]["string_value"] == "friendly"
     assert by_name["tone"]["span_id"] == span_id
+    # Read back as feedback: the run named by the reader, the trace its root run.
+    assert [tuple(f) for f in ids["listed"]] == [
+        (ids["run"], "helpfulness", 0.8, None),
+        (ids["run"], "tone", None, "friendly"),
+    ]
+    assert ids["read"] == ["tone", "friendly", ids["trace"]]

@@ -31,8 +31,10 @@ from llmops.langsmith_api.views import LangSmithView, body
 from llmops.scores.api import access as score_actions
 from llmops.scores.domain import scores_record
 from llmops.scores.langsmith_feedback import feedback_to_score
+from llmops.scores.models import DataType, Score
 from llmops.tenancy.models import Project
 from llmops.tracing.models import Span
+from llmops.tracing.run_ids import span_id_of
 
 MAX_NAME = 200
 MAX_LIMIT = 100
@@ -583,15 +585,61 @@ class LangSmithSessionView(LangSmithView):
 # --- feedback -------------------------------------------------------------------------------
 
 
+def feedback_json(score: Score, run_ids: Mapping[str, str]) -> dict[str, Any]:
+    """A score as LangSmith feedback. The run id is known when the reader named the run (a
+    span id is a hash of it); the trace id is the root run id, so it is always known."""
+    kept = (score.metadata or {}).get("langsmith") or {}
+    if score.data_type == DataType.CATEGORICAL:
+        value: Any = score.string_value
+        number: float | None = None
+    else:
+        number, value = score.value, kept.get("value")
+    try:
+        trace: str | None = str(uuid.UUID(hex=score.trace_id))
+    except ValueError:
+        trace = None
+    return {
+        "id": str(score.id),
+        "created_at": _iso(score.created_at),
+        "modified_at": _iso(score.updated_at),
+        "run_id": run_ids.get(score.span_id),
+        "trace_id": trace,
+        "key": score.name,
+        "score": number,
+        "value": value,
+        "comment": score.comment or None,
+        "correction": kept.get("correction"),
+        "feedback_source": kept.get("feedback_source"),
+        "extra": kept.get("extra"),
+    }
+
+
 class LangSmithFeedbackView(LangSmithView):
-    """``POST /feedback``: a score on the run's span (llmops/scores/langsmith_feedback.py).
+    """``POST /feedback``: a score on the run's span (llmops/scores/langsmith_feedback.py);
+    ``GET /feedback`` (``run``, ``key``, ``offset``, ``limit``): the scores on those runs.
 
     With ``trace_id`` (``evaluate()`` sends it) the score is stored at once, even before its
     run arrives. With only ``run_id``, the trace is the stored span's: a run not stored yet is
     a 404, which the client retries (it does so for feedback), so the score lands once the run
     has been ingested."""
 
-    access = {"POST": score_actions.SEND}
+    access = {"GET": score_actions.READ, "POST": score_actions.SEND}
+
+    def get(self, request: Request) -> Response:
+        offset, limit = _window(request)
+        runs = _uuids(request, "run")
+        span_ids = None if runs is None else {span_id_of(run): str(run) for run in runs}
+        keys = request.query_params.getlist("key")
+        if any("\x00" in key for key in keys):
+            raise Invalid("must not contain a NUL character", field="key")
+        found = selectors.feedback_list(
+            project=self.project,
+            span_ids=None if span_ids is None else list(span_ids),
+            keys=keys,
+        )
+        return Response(
+            [feedback_json(row, span_ids or {}) for row in found[offset : offset + limit]]
+        )
 
     def post(self, request: Request) -> Response:
         data = body(request)
@@ -621,3 +669,15 @@ class LangSmithFeedbackView(LangSmithView):
                 "modified_at": _iso(row.updated_at) if row.updated_at else None,
             }
         )
+
+
+class LangSmithFeedbackItemView(LangSmithView):
+    """``GET /feedback/{id}`` (its run id is not known from the span alone: null)."""
+
+    access = {"GET": score_actions.READ}
+
+    def get(self, request: Request, feedback_id: str) -> Response:
+        found = selectors.feedback_get(
+            project=self.project, feedback_id=_uuid(feedback_id, "feedback_id")
+        )
+        return Response(feedback_json(found, {}))

@@ -44,4 +44,9 @@ urlpatterns: list[URLPattern] = [
         name="langsmith-session",
     ),
     path("feedback", langsmith.LangSmithFeedbackView.as_view(), name="langsmith-feedback"),
+    path(
+        "feedback/<str:feedback_id>",
+        langsmith.LangSmithFeedbackItemView.as_view(),
+        name="langsmith-feedback-item",
+    ),
 ]
