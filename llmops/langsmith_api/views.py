@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -61,7 +62,9 @@ def info(request: HttpRequest) -> JsonResponse:
                 "scale_up_nthreads_limit": 16,
                 "scale_down_nempty_trigger": 4,
                 "size_limit": 100,
-                "size_limit_bytes": 20_971_520,
+                # What the server reads in one request (LLMOPS_MAX_REQUEST_BYTES), so the
+                # client never builds a batch it would have refused with a 413.
+                "size_limit_bytes": settings.MAX_REQUEST_BYTES,
             },
             "instance_flags": {
                 "zstd_compression_enabled": False,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,11 @@ from django.db.models import (
 
 from llmops.tenancy.models import Project
 from llmops.tracing.models import PendingRun, Span, Trace
+from llmops.tracing.run_ids import span_id_of
+
+# How far a LangSmith run's start may be from the time in its UUIDv7 id (clocks, explicit
+# start times) and still be found by the fast, time-bounded read.
+_UUID7_SLACK = timedelta(hours=1)
 
 TRACE_ORDERINGS = {
     "start_time": ("start_time", "id"),
@@ -215,9 +221,23 @@ class LangSmithRunFilters:
     error: bool | None = None
 
 
-def langsmith_run_span(*, project: Project, span_id: str) -> Span | None:
-    """The stored span of a LangSmith run (its span id is derived from the run id)."""
-    return Span.objects.filter(project=project, span_id=span_id).order_by("start_time").first()
+def langsmith_run_span(*, project: Project, run_id: uuid.UUID) -> Span | None:
+    """The stored span of a LangSmith run (its span id is derived from the run id).
+
+    The client makes run ids as UUIDv7 from the run's start time, so for those the read looks
+    near that time first: a literal time window lets PostgreSQL read only that day's span
+    partitions. Any other id (or a start time set apart from the id) is looked up in them all.
+    """
+    spans = Span.objects.filter(project=project, span_id=span_id_of(run_id))
+    if run_id.version == 7:
+        started = datetime.fromtimestamp((run_id.int >> 80) / 1000, tz=UTC)
+        near = spans.filter(
+            start_time__gte=started - _UUID7_SLACK, start_time__lte=started + _UUID7_SLACK
+        )
+        found = near.order_by("start_time").first()
+        if found is not None:
+            return found
+    return spans.order_by("start_time").first()
 
 
 def langsmith_pending_run(*, project: Project, run_id: Any) -> PendingRun | None:

@@ -4,6 +4,7 @@ import logging
 
 from llmops.tasking import platform_task
 from llmops.tracing.domain import partitions_maintain, retention_apply_all
+from llmops.tracing.langsmith_runs import pending_runs_expire
 from llmops.tracing.rollups import rollups_compact
 
 log = logging.getLogger(__name__)
@@ -14,6 +15,10 @@ def apply_retention() -> None:
     dropped = retention_apply_all()
     if dropped:
         log.info("span partitions: dropped %d expired", dropped)
+    # LangSmith runs that started and never ended (a client killed mid-run) are let go.
+    expired = pending_runs_expire()
+    if expired:
+        log.info("LangSmith runs never ended: %d let go", expired)
 
 
 @platform_task("tracing.compact_rollups", soft_time_limit=300)

@@ -459,3 +459,38 @@ def test_read_run_answers_the_reference_example_and_bad_ids(tenant: Tenant) -> N
     assert response.status_code == 422
     assert response.json()["detail"].startswith("run_id")
     assert client.get(f"/langsmith/runs/{uuid.uuid4()}").status_code == 404
+
+
+def _uuid7(at: datetime) -> uuid.UUID:
+    # The client's run ids: 48 bits of milliseconds, version 7, then random bits.
+    millis = int(at.timestamp() * 1000)
+    value = (millis << 80) | (0x7 << 76) | (uuid.uuid4().int & ((1 << 76) - 1))
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # the RFC 4122 variant
+    return uuid.UUID(int=value)
+
+
+@pytest.mark.parametrize(
+    ("make_id", "case"),
+    [
+        (lambda start: _uuid7(start), "uuid7 of its start (the time-bounded read)"),
+        (lambda start: _uuid7(start - timedelta(days=3)), "uuid7 far from its start"),
+        (lambda start: uuid.uuid4(), "a random id"),
+    ],
+)
+def test_read_run_finds_a_run_whatever_its_id_says_of_its_start(
+    tenant: Tenant, make_id: Any, case: str
+) -> None:
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    run_id = make_id(start)
+    assert run_id.version in (4, 7)
+    body = _post_body(
+        run_id,
+        start_time=start.isoformat(),
+        end_time=(start + timedelta(seconds=2)).isoformat(),
+        outputs={"response": "MLOps is..."},
+    )
+    client = _client(tenant)
+    assert client.post("/langsmith/runs", body, format="json").status_code in (200, 201, 202)
+    response = client.get(f"/langsmith/runs/{run_id}")
+    assert response.status_code == 200, (case, response.content)
+    assert response.json()["id"] == str(run_id)

@@ -4,6 +4,7 @@ maintenance task (retention only on SQLite)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,8 @@ from django.db import connection
 
 from llmops.tenancy.models import Project
 from llmops.tracing.domain import retention_apply, retention_apply_all, retention_set
-from llmops.tracing.models import Span, SpanRollup, Trace
+from llmops.tracing.langsmith_runs import PENDING_MAX_AGE
+from llmops.tracing.models import PendingRun, Span, SpanRollup, Trace
 from llmops.tracing.partitions import (
     partition_name,
     partitions_drop_expired,
@@ -167,3 +169,13 @@ def test_scheduled_tasks_on_sqlite_apply_retention_and_make_no_partitions(tenant
     assert partitions_ensure() == []
     assert span_ids(tenant.project) == [span_hex(2)]
     assert list(Trace.objects.values_list("trace_id", flat=True)) == [trace_hex(2)]
+
+
+def test_the_retention_task_lets_go_of_langsmith_runs_that_never_ended(tenant: Tenant) -> None:
+    stale = PendingRun.objects.create(project=tenant.project, run_id=uuid.uuid4(), has_post=True)
+    fresh = PendingRun.objects.create(project=tenant.project, run_id=uuid.uuid4(), has_post=True)
+    PendingRun.objects.filter(pk=stale.pk).update(
+        updated_at=datetime.now(tz=UTC) - PENDING_MAX_AGE - timedelta(minutes=1)
+    )
+    apply_retention()
+    assert list(PendingRun.objects.values_list("pk", flat=True)) == [fresh.pk]

@@ -177,7 +177,7 @@ class LangSmithRunView(LangSmithView):
 
     def get(self, request: Request, run_id: str) -> Response:
         parsed = parse_uuid(run_id, field="run_id")
-        span = selectors.langsmith_run_span(project=self.project, span_id=span_id_of(parsed))
+        span = selectors.langsmith_run_span(project=self.project, run_id=parsed)
         if span is not None:
             return Response(run_of_span(span))
         pending = selectors.langsmith_pending_run(project=self.project, run_id=parsed)
