@@ -564,3 +564,24 @@ def test_feedback_reads_back_by_run_and_key_and_not_across_projects(
     intruder = _client(other_tenant)
     assert intruder.get(f"/langsmith/feedback/{feedback_id}").status_code == 404
     assert intruder.get("/langsmith/feedback", {"run": str(run_id)}).json() == []
+
+
+def test_feedback_on_a_running_run_without_its_trace_finds_the_runs_trace(
+    tenant: Tenant,
+) -> None:
+    run_id = uuid.uuid4()
+    run = {
+        "id": str(run_id),
+        "trace_id": str(run_id),
+        "dotted_order": f"20260101T000000000000Z{run_id}",
+        "name": "answer",
+        "run_type": "chain",
+        "start_time": "2026-01-01T00:00:00Z",
+        "inputs": {"q": "x"},
+    }
+    posted = _post(_client(tenant, KeyScope.INGEST), "runs", run)
+    assert posted.status_code < 300, posted.content
+    body = {"run_id": str(run_id), "key": "correct", "score": 1}
+    assert _post(_client(tenant), "feedback", body).status_code == 200
+    score = Score.objects.get(project=tenant.project)
+    assert (score.trace_id, score.span_id) == (trace_id_of(run_id), span_id_of(run_id))

@@ -619,9 +619,9 @@ class LangSmithFeedbackView(LangSmithView):
     ``GET /feedback`` (``run``, ``key``, ``offset``, ``limit``): the scores on those runs.
 
     With ``trace_id`` (``evaluate()`` sends it) the score is stored at once, even before its
-    run arrives. With only ``run_id``, the trace is the stored span's: a run not stored yet is
-    a 404, which the client retries (it does so for feedback), so the score lands once the run
-    has been ingested."""
+    run arrives. With only ``run_id``, the trace is the stored span's or the running run's: a
+    run the platform has not received yet is a 404, which the client retries (it does so for
+    feedback), so the score lands once the run has arrived."""
 
     access = {"GET": score_actions.READ, "POST": score_actions.SEND}
 
@@ -648,7 +648,8 @@ class LangSmithFeedbackView(LangSmithView):
         found = first_unstorable_text(dict(data))
         if found is not None:
             raise Invalid(found[1], field=found[0] or "body")
-        score = feedback_to_score(data)
+        # A run still running (waiting for its end) lends its trace too.
+        score = feedback_to_score(data, project=self.project)
         if not score.trace_id:
             stored = Span.objects.filter(project=self.project, span_id=score.span_id).exists()
             if not stored:
