@@ -19,6 +19,7 @@ from llmops.evaluation.models import Dataset, DatasetItem, Experiment, Run, RunR
 from llmops.scores.models import Score
 from llmops.tenancy.models import KeyScope
 from llmops.tracing.experiments import ExperimentItem
+from llmops.tracing.models import Span
 from llmops.tracing.run_ids import span_id_of, trace_id_of
 from llmops.tracing.signals import traces_ingested
 from tests.conftest import Tenant
@@ -585,3 +586,27 @@ def test_feedback_on_a_running_run_without_its_trace_finds_the_runs_trace(
     assert _post(_client(tenant), "feedback", body).status_code == 200
     score = Score.objects.get(project=tenant.project)
     assert (score.trace_id, score.span_id) == (trace_id_of(run_id), span_id_of(run_id))
+
+
+def test_a_run_naming_its_session_by_id_only_is_in_that_sessions_project(
+    tenant: Tenant,
+) -> None:
+    session_id = str(uuid.uuid4())
+    assert _post(_client(tenant), "sessions", {"id": session_id, "name": "nightly"}).status_code
+    run_id = uuid.uuid4()
+    run = {
+        "id": str(run_id),
+        "trace_id": str(run_id),
+        "dotted_order": f"20260101T000000000000Z{run_id}",
+        "name": "answer",
+        "run_type": "chain",
+        "start_time": "2026-01-01T00:00:00Z",
+        "end_time": "2026-01-01T00:00:01Z",
+        "inputs": {"q": "x"},
+        "outputs": {"a": "y"},
+        "session_id": session_id,
+    }
+    posted = _post(_client(tenant, KeyScope.INGEST), "runs", run)
+    assert posted.status_code < 300, posted.content
+    span = Span.objects.get(project=tenant.project, span_id=span_id_of(run_id))
+    assert span.metadata["langsmith_project"] == "nightly"

@@ -58,6 +58,7 @@ from llmops.scores.domain import ScoreInput, experiment_score_sent, scores_recor
 from llmops.scores.models import DataType, Score
 from llmops.tenancy.models import Project
 from llmops.tracing.experiments import ExperimentItem
+from llmops.tracing.langsmith_runs import session_name_wanted
 from llmops.tracing.signals import traces_ingested
 
 log = logging.getLogger(__name__)
@@ -406,6 +407,18 @@ def _verdicts_apply(project: Project, trace_ids: Sequence[str]) -> None:
                         verdicts=verdicts.get(result.trace_id, {})
                     )
             _refresh(Run.objects.get(pk=run_id), experiment)
+
+
+@receiver(session_name_wanted)
+def _on_session_name(
+    sender: Any, *, project: Project, session_id: uuid.UUID, **kwargs: Any
+) -> str | None:
+    """The name of a LangSmith session, for a run that names its project by id only."""
+    return (
+        Experiment.objects.filter(project=project, session_id=session_id)
+        .values_list("name", flat=True)
+        .first()
+    )
 
 
 @receiver(scores_recorded)
