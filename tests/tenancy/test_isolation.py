@@ -164,6 +164,12 @@ def _fill(route: str, victim: Tenant) -> str:
         "<path:item_id>": "victim-item",
         "<path:score_id>": str(Score.objects.get(project=victim.project).id),
         "<str:version>": "1",
+        # LangSmith's paths (llmops/langsmith_urls.py): ids the victim's rows do not use.
+        "<str:run_id>": "0f0e0d0c-0b0a-4908-8706-050403020100",
+        "<str:dataset_id>": "0f0e0d0c-0b0a-4908-8706-0504030201aa",
+        "<str:example_id>": "0f0e0d0c-0b0a-4908-8706-0504030201bb",
+        "<str:feedback_id>": "0f0e0d0c-0b0a-4908-8706-0504030201cc",
+        "<str:session_id>": "0f0e0d0c-0b0a-4908-8706-0504030201dd",
         "<str:model>": "victim-registered-model",
         "<int:webhook_id>": str(
             WebhookSubscription.objects.filter(project=victim.project).values_list("pk", flat=True)[
@@ -422,6 +428,11 @@ def test_a_user_of_another_organization_gets_404_everywhere(
     client.get("/api/v1/auth/session")
     token = client.cookies["csrftoken"].value
     for name, method, path, data in _requests(victim):
+        if path.startswith("/langsmith/"):
+            # LangSmith's routes take API keys only: a session is no credential there.
+            response = getattr(client, method)(path, data, format="json", HTTP_X_CSRFTOKEN=token)
+            assert response.status_code == 401, (name, method, response.status_code)
+            continue
         if method == "get":
             response = client.get(path, data)
         else:
