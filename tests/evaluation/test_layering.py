@@ -15,6 +15,7 @@ ORDER = [
     "connections",
     "datasets",
     "langfuse_datasets",
+    "langsmith",
     "suites",
     "execution",
     "decision",

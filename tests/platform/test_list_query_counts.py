@@ -870,10 +870,33 @@ LISTINGS: list[Listing] = [
     ),
 ]
 
+# LangSmith's routes take API keys only and this module reads as a signed-in owner; their list
+# pages are pinned to a fixed query count by their own tests.
+KEYS_ONLY_PAGE = (
+    "a page in fixed queries, pinned in tests/evaluation/test_langsmith_api.py "
+    "(LangSmith routes take keys only)"
+)
+
 # Reads that return one thing (or a bounded summary), with the reason they are not listings.
 NOT_LISTS: dict[str, str] = {
     "GET LangfuseDatasetView": "one dataset",
     "GET ProjectsView": "the key pair's one project (Langfuse's auth check)",
+    "GET LangSmithRunView": "one run (its span, else its waiting row)",
+    "GET LangSmithDatasetsView": KEYS_ONLY_PAGE,
+    "GET LangSmithDatasetVersionsView": KEYS_ONLY_PAGE,
+    "GET LangSmithExamplesView": KEYS_ONLY_PAGE,
+    "GET LangSmithSessionsView": KEYS_ONLY_PAGE,
+    "GET LangSmithFeedbackView": KEYS_ONLY_PAGE,
+    "GET LangSmithDatasetView": "one dataset",
+    "GET LangSmithDatasetVersionView": "one dataset version",
+    "GET LangSmithDatasetSplitsView": "the split names of one dataset version, one query",
+    "GET LangSmithExampleView": "one example",
+    "GET LangSmithSessionView": "one session",
+    "GET LangSmithFeedbackItemView": "one feedback",
+    "GET info": "LangSmith's server description",
+    "GET langsmith_not_found": "LangSmith's 404 for paths not served",
+    "POST LangSmithRunQueryView": "a trace's runs: a page in fixed queries, pinned in "
+    "tests/scores/test_langsmith_runs_api.py (LangSmith routes take keys only)",
     "GET PromptView": "one prompt version (Langfuse's get_prompt)",
     "GET PromptVersionView": "one prompt version (get_prompt of a name in a versions/ folder)",
     "GET langfuse_health": "a health check",
