@@ -27,8 +27,10 @@ from llmops.evaluation.domain import (
     schedule_create,
     suite_save,
 )
+from llmops.evaluation.domain.langsmith import dataset_uuid
 from llmops.evaluation.models import (
     Dataset,
+    DatasetItem,
     OnlineRule,
     Promotion,
     ProviderConnection,
@@ -166,10 +168,15 @@ def _fill(route: str, victim: Tenant) -> str:
         "<str:version>": "1",
         # LangSmith's paths (llmops/langsmith_urls.py): ids the victim's rows do not use.
         "<str:run_id>": "0f0e0d0c-0b0a-4908-8706-050403020100",
-        "<str:dataset_id>": "0f0e0d0c-0b0a-4908-8706-0504030201aa",
-        "<str:example_id>": "0f0e0d0c-0b0a-4908-8706-0504030201bb",
-        "<str:feedback_id>": "0f0e0d0c-0b0a-4908-8706-0504030201cc",
-        "<str:session_id>": "0f0e0d0c-0b0a-4908-8706-0504030201dd",
+        "<str:dataset_id>": str(
+            dataset_uuid(Dataset.objects.get(project=victim.project, name="victim-ds").pk)
+        ),
+        "<str:example_id>": str(
+            DatasetItem.objects.filter(dataset__project=victim.project)
+            .values_list("key", flat=True)
+            .first()
+        ),
+        "<str:feedback_id>": str(Score.objects.get(project=victim.project).id),
         "<str:model>": "victim-registered-model",
         "<int:webhook_id>": str(
             WebhookSubscription.objects.filter(project=victim.project).values_list("pk", flat=True)[
@@ -407,6 +414,12 @@ def test_a_key_of_another_project_sees_and_changes_nothing(
                 "run-compare",
                 "promotion-detail",
                 "gates",
+                "langsmith-dataset",
+                "langsmith-dataset-versions",
+                "langsmith-dataset-version",
+                "langsmith-dataset-splits",
+                "langsmith-example",
+                "langsmith-feedback-item",
             )
             and method == "get"
         ):
