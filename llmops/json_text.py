@@ -10,6 +10,7 @@ such text instead (:func:`storable_text`), so one bad string never costs a span.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from itertools import accumulate
@@ -83,6 +84,26 @@ def first_unstorable_text(data: Any) -> tuple[str, str] | None:
                     return child, problem
                 children.append((child, item))
             stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend(
+                (f"{path}[{index}]", item) for index, item in reversed(list(enumerate(value)))
+            )
+    return None
+
+
+def first_non_finite(data: Any) -> str | None:
+    """The path of the first number that is not finite (``1e999`` decodes as infinity and no
+    database stores it in JSON), or None; paths read like ``first_unstorable_text``'s."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return path or "non_field_errors"
+        if isinstance(value, Mapping):
+            stack.extend(
+                (f"{path}.{_shown(key)}" if path else _shown(key), item)
+                for key, item in reversed(list(value.items()))
+            )
         elif isinstance(value, list):
             stack.extend(
                 (f"{path}[{index}]", item) for index, item in reversed(list(enumerate(value)))

@@ -8,7 +8,6 @@ which raise a 400 naming the field.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from llmops.domain_errors import Invalid
-from llmops.json_text import first_unstorable_text
+from llmops.json_text import first_non_finite, first_unstorable_text
 from llmops.langfuse_api.errors import as_response
 from llmops.tenancy.api.access import PROJECT_READ
 from llmops.tenancy.api.scoping import ForeignProtocolView
@@ -48,15 +47,9 @@ def storable(value: Any, field: str) -> None:
         path, problem = found
         where = field if path == "non_field_errors" else f"{field}.{path}".replace(".[", "[")
         raise Invalid(problem, field=where)
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            raise Invalid("must hold finite numbers only", field=field)
-        if isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+    number_at = first_non_finite(value)
+    if number_at is not None:
+        raise Invalid("must hold finite numbers only", field=field)
 
 
 def _clean(value: str, name: str) -> str:

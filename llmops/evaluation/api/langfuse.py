@@ -9,7 +9,6 @@ trace to an experiment, which is the platform's evaluation run
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ from llmops.evaluation.api import access as actions
 from llmops.evaluation.domain import experiments
 from llmops.evaluation.domain.langfuse_datasets import ItemUpsert, dataset_upsert, item_upsert
 from llmops.evaluation.models import Dataset, DatasetItem, Experiment, RunResult
+from llmops.json_text import first_non_finite
 from llmops.langfuse_api.views import (
     LangfuseView,
     body,
@@ -40,16 +40,11 @@ SPAN_ID = 16
 
 
 def _finite(value: Any, name: str) -> None:
-    # The body parser refuses NaN, NUL and deep nesting; 1e999 still decodes (as infinity),
-    # and no database stores it in JSON.
-    if isinstance(value, float) and not math.isfinite(value):
-        raise Invalid("must hold finite numbers only", field=name)
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            _finite(item, f"{name}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _finite(item, f"{name}[{index}]")
+    # The body parser refuses NaN, NUL and deep nesting; 1e999 still decodes (as infinity).
+    path = first_non_finite(value)
+    if path is not None:
+        where = name if path == "non_field_errors" else f"{name}.{path}".replace(".[", "[")
+        raise Invalid("must hold finite numbers only", field=where)
 
 
 def _json(data: Mapping[str, Any], name: str) -> Any:

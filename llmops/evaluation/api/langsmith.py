@@ -10,7 +10,6 @@ experiment whose runs become an evaluation run), and a feedback is a score on it
 from __future__ import annotations
 
 import json
-import math
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from llmops.evaluation import selectors
 from llmops.evaluation.api import access as actions
 from llmops.evaluation.domain import langsmith as domain
 from llmops.evaluation.models import Dataset, DatasetItem, DatasetVersion, Experiment
-from llmops.json_text import first_unstorable_text
+from llmops.json_text import first_non_finite, first_unstorable_text
 from llmops.langsmith_api.views import LangSmithView, body
 from llmops.scores.api import access as score_actions
 from llmops.scores.domain import scores_record
@@ -67,16 +66,11 @@ def _text(
 
 
 def _finite(value: Any, name: str) -> None:
-    # The body parser refuses NaN, NUL and deep nesting; 1e999 still decodes (as infinity),
-    # and no database stores it in JSON.
-    if isinstance(value, float) and not math.isfinite(value):
-        raise Invalid("must hold finite numbers only", field=name)
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            _finite(item, f"{name}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _finite(item, f"{name}[{index}]")
+    # The body parser refuses NaN, NUL and deep nesting; 1e999 still decodes (as infinity).
+    path = first_non_finite(value)
+    if path is not None:
+        where = name if path == "non_field_errors" else f"{name}.{path}".replace(".[", "[")
+        raise Invalid("must hold finite numbers only", field=where)
 
 
 def _object(data: Mapping[str, Any], name: str) -> dict[str, Any] | None:

@@ -585,7 +585,7 @@ def _work(
 # --- finishing ------------------------------------------------------------------------------
 
 
-def _summary_json(summary: Mapping[str, EvaluatorSummary]) -> dict[str, Any]:
+def summary_as_json(summary: Mapping[str, EvaluatorSummary]) -> dict[str, Any]:
     return {
         name: {
             "count": s.count,
@@ -652,7 +652,7 @@ def finalize_if_complete(run_id: uuid.UUID) -> bool:
         summary={
             "items": run.total_items,
             "errored_items": errored_items,
-            "evaluators": _summary_json(summary),
+            "evaluators": summary_as_json(summary),
         },
         threshold_results=[
             {

@@ -38,10 +38,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
-from llmops_evals.runner import EvaluatorSummary
 
 from llmops.domain_errors import DomainError
-from llmops.evaluation.domain.execution import run_summary
+from llmops.evaluation.domain.execution import run_summary, summary_as_json
 from llmops.evaluation.errors import RunError
 from llmops.evaluation.models import (
     Dataset,
@@ -194,19 +193,6 @@ def _verdicts(project: Project, trace_ids: Iterable[str]) -> dict[str, dict[str,
     return found
 
 
-def _summary_json(summary: dict[str, EvaluatorSummary]) -> dict[str, Any]:
-    return {
-        name: {
-            "count": s.count,
-            "scored": s.scored,
-            "errored": s.errored,
-            "mean": s.mean,
-            "pass_rate": s.pass_rate,
-        }
-        for name, s in summary.items()
-    }
-
-
 def _refresh(run: Run, experiment: Experiment) -> None:
     """The run's evaluators, summary and status, recomputed from its stored results."""
     rows = list(RunResult.objects.filter(run=run).values_list("verdicts", "error"))
@@ -217,7 +203,7 @@ def _refresh(run: Run, experiment: Experiment) -> None:
     run.summary = {
         "items": len(rows),
         "errored_items": errored,
-        "evaluators": _summary_json(run_summary(run)),
+        "evaluators": summary_as_json(run_summary(run)),
         # The run list and comparison show the summary: the client's names for the run.
         "experiment": {"id": experiment.external_id, "name": experiment.name},
         "experiment_scores": experiment.scores,
