@@ -75,6 +75,22 @@ def session_get(*, project: Project, session_id: uuid.UUID) -> Experiment:
     return found
 
 
+def experiment_results(
+    *, project: Project, session_id: uuid.UUID, dataset: Dataset, offset: int, limit: int
+) -> list[RunResult]:
+    """A page of an external experiment's results on ``dataset``, in item key order, with
+    their items (LangSmith's examples with runs). None when the session has no run yet."""
+    return list(
+        RunResult.objects.filter(
+            run__project=project,
+            run__experiment__session_id=session_id,
+            item__dataset=dataset,
+        )
+        .select_related("item")
+        .order_by("item_key")[offset : offset + limit]
+    )
+
+
 def feedback_list(
     *, project: Project, span_ids: list[str] | None, keys: list[str]
 ) -> QuerySet[Score]:

@@ -240,6 +240,14 @@ def langsmith_run_span(*, project: Project, run_id: uuid.UUID) -> Span | None:
     return spans.order_by("start_time").first()
 
 
+def trace_roots(*, project: Project, trace_ids: set[str]) -> dict[str, Span]:
+    """The root span of each of these traces (the one without a parent), by trace id."""
+    if not trace_ids:
+        return {}
+    roots = Span.objects.filter(project=project, trace_id__in=trace_ids, parent_span_id="")
+    return {span.trace_id: span for span in roots.order_by("start_time")}
+
+
 def langsmith_pending_run(*, project: Project, run_id: Any) -> PendingRun | None:
     return PendingRun.objects.filter(project=project, run_id=run_id).first()
 

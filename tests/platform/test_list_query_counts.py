@@ -888,6 +888,9 @@ NOT_LISTS: dict[str, str] = {
     "GET LangSmithSessionsView": KEYS_ONLY_PAGE,
     "GET LangSmithFeedbackView": KEYS_ONLY_PAGE,
     "GET LangSmithDatasetView": "one dataset",
+    "POST LangSmithDatasetRunsView": "an experiment's examples with their runs, a page of at most "
+    "100: one query for the results with their items, one for the root spans, one for the "
+    "version times (LangSmith routes take keys only)",
     "GET LangSmithDatasetVersionView": "one dataset version",
     "GET LangSmithDatasetSplitsView": "the split names of one dataset version, one query",
     "GET LangSmithExampleView": "one example",

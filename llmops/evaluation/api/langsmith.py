@@ -28,10 +28,12 @@ from llmops.evaluation.models import Dataset, DatasetItem, DatasetVersion, Exper
 from llmops.json_text import first_non_finite, first_unstorable_text
 from llmops.langsmith_api.views import LangSmithView, body
 from llmops.scores.api import access as score_actions
+from llmops.scores.api.langsmith import run_of_span
 from llmops.scores.domain import scores_record
 from llmops.scores.langsmith_feedback import feedback_to_score
 from llmops.scores.models import DataType, Score
 from llmops.tenancy.models import Project
+from llmops.tracing import selectors as tracing_selectors
 from llmops.tracing.models import Span
 from llmops.tracing.run_ids import span_id_of
 
@@ -676,3 +678,45 @@ class LangSmithFeedbackItemView(LangSmithView):
             project=self.project, feedback_id=_uuid(feedback_id, "feedback_id")
         )
         return Response(feedback_json(found, {}))
+
+
+class LangSmithDatasetRunsView(LangSmithView):
+    """``POST /datasets/{id}/runs``: an experiment's examples, each with the target's run, as the
+    client's ``get_experiment_results`` reads them (one session at a time, pages of 100)."""
+
+    access = {"POST": actions.READ}
+
+    def post(self, request: Request, dataset_id: str) -> Response:
+        dataset = _dataset_of(self.project, dataset_id, "dataset_id")
+        data = body(request)
+        sessions = data.get("session_ids")
+        if not isinstance(sessions, list) or len(sessions) != 1:
+            raise Invalid("give exactly one session id", field="session_ids")
+        session_id = _uuid(sessions[0], "session_ids[0]")
+        offset = _body_integer(data, "offset", default=0, maximum=10_000_000)
+        limit = _body_integer(data, "limit", default=100, maximum=100)
+        results = selectors.experiment_results(
+            project=self.project, session_id=session_id, dataset=dataset, offset=offset, limit=limit
+        )
+        roots = tracing_selectors.trace_roots(
+            project=self.project, trace_ids={row.trace_id for row in results if row.trace_id}
+        )
+        examples = _examples_json([row.item for row in results])
+        return Response(
+            [
+                {
+                    **example,
+                    "runs": [run_of_span(roots[row.trace_id])] if row.trace_id in roots else [],
+                }
+                for example, row in zip(examples, results, strict=True)
+            ]
+        )
+
+
+def _body_integer(data: Mapping[str, Any], name: str, *, default: int, maximum: int) -> int:
+    value = data.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise Invalid(f"must be an integer from 0 to {maximum}", field=name)
+    return value

@@ -12,6 +12,11 @@ urlpatterns: list[URLPattern] = [
         name="langsmith-dataset",
     ),
     path(
+        "datasets/<str:dataset_id>/runs",
+        langsmith.LangSmithDatasetRunsView.as_view(),
+        name="langsmith-dataset-runs",
+    ),
+    path(
         "datasets/<str:dataset_id>/versions",
         langsmith.LangSmithDatasetVersionsView.as_view(),
         name="langsmith-dataset-versions",
