@@ -25,6 +25,7 @@ from django.test import Client
 from google.protobuf import json_format
 from google.rpc import status_pb2
 from kombu.exceptions import OperationalError as BrokerError
+from rest_framework.test import APIClient
 
 from llmops.celery import app as celery_app
 from llmops.restapi.errors import RETRY_AFTER_SECONDS
@@ -149,6 +150,15 @@ def test_langfuse_route_answers_503_in_langfuse_shape(tenant: Tenant) -> None:
     assert response.json() == {"message": UNAVAILABLE, "error": "ServiceUnavailableError"}
 
 
+def test_langsmith_route_answers_503_in_langsmith_shape(tenant: Tenant) -> None:
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=tenant.secret_key)
+    with every_query_fails(_wrapped(OperationalError, _driver_error("57P01"))):
+        response = client.get("/langsmith/datasets")
+    _assert_unavailable(response)
+    assert response.json() == {"detail": UNAVAILABLE}
+
+
 @pytest.mark.parametrize(
     "make",
     [
@@ -253,6 +263,9 @@ answers = {
     "langfuse-otlp": client.post(
         "/api/public/otel/v1/traces", b"", content_type="application/x-protobuf"
     ),
+    "langsmith": client.post(
+        "/langsmith/runs", b"{}", content_type="application/json", HTTP_X_API_KEY="sk-anything"
+    ),
 }
 print(json.dumps({
     name: [r.status_code, r.get("Retry-After"), r["Content-Type"],
@@ -296,6 +309,7 @@ def test_every_endpoint_answers_503_when_the_database_is_really_unreachable(
         "mlflow": [503, retry, "application/json"],
         "langfuse": [503, retry, "application/json"],
         "langfuse-otlp": [503, retry, "application/x-protobuf"],
+        "langsmith": [503, retry, "application/json"],
     }
     bodies = {name: base64.b64decode(answer[3]) for name, answer in answers.items()}
     assert status_pb2.Status.FromString(bodies["otlp-protobuf"]).code == 14
@@ -304,3 +318,4 @@ def test_every_endpoint_answers_503_when_the_database_is_really_unreachable(
     assert json.loads(bodies["mlflow"])["error_code"] == "TEMPORARILY_UNAVAILABLE"
     assert json.loads(bodies["langfuse"])["error"] == "ServiceUnavailableError"
     assert status_pb2.Status.FromString(bodies["langfuse-otlp"]).code == 14
+    assert json.loads(bodies["langsmith"]) == {"detail": UNAVAILABLE}
